@@ -1,0 +1,46 @@
+/**
+ * createApp(deps): the Hono app. No I/O at import time, so tests drive it with app.request() and
+ * main.ts serves it. Each resource is its own sub-app, mounted here.
+ */
+import { Hono } from 'hono';
+import { routePath } from 'hono/route';
+import type { Database } from './db/client.ts';
+import type { Logger } from './log.ts';
+import { httpDuration, httpRequests } from './metrics.ts';
+import type { Queue } from './queue/queue.ts';
+import { requireToken, type AuthVariables } from './web/auth.ts';
+import { handleError, notFound } from './web/errors.ts';
+import { healthRoutes } from './web/health.ts';
+import { tokenRoutes } from './web/tokens.ts';
+
+export interface AppDeps {
+  database: Database;
+  queue: Queue | null;
+  log: Logger;
+}
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    // The matched pattern, not the raw path, keeps label cardinality bounded.
+    const route = c.res.status === 404 ? 'unmatched' : routePath(c, -1);
+    httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+  });
+
+  app.route('/', healthRoutes(deps));
+
+  const api = new Hono<{ Variables: AuthVariables }>();
+  api.use(requireToken(deps.database.db));
+  api.route('/tokens', tokenRoutes(deps.database.db));
+  app.route('/api/v1', api);
+
+  app.notFound(notFound);
+  app.onError(handleError(deps.log));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

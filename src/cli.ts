@@ -1,0 +1,21 @@
+/**
+ * The `tuneloop` command. Each command group lives in src/cli/ and registers itself here.
+ * Run it as `npm run tuneloop -- <command>` or `npx tuneloop <command>`.
+ */
+import { Command } from 'commander';
+import { registerAdminCommands } from './cli/admin.ts';
+import { registerServeCommands } from './cli/serve.ts';
+import { registerTokenCommands } from './cli/token.ts';
+import { registerWorkerSetup } from './cli/worker-setup.ts';
+
+const program = new Command('tuneloop')
+  .description('self-hosted fine-tuning hub for support and compliance teams')
+  .showHelpAfterError()
+  .configureHelp({ sortSubcommands: true });
+
+const worker = registerServeCommands(program);
+registerWorkerSetup(worker);
+registerTokenCommands(program);
+registerAdminCommands(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,54 @@
+/** `tuneloop start` and `tuneloop worker`: run the hub until SIGTERM/SIGINT, then shut down gracefully. */
+import type { Command } from 'commander';
+import { createLogger } from '../log.ts';
+import { startHub } from '../main.ts';
+import { isJobName, JOB_NAMES, type JobName } from '../queue/jobs.ts';
+import { fail, loadCliConfig } from './context.ts';
+
+async function runUntilSignal(options: { serveHttp: boolean; port?: string; queues?: JobName[] }) {
+  const config = loadCliConfig(options.port === undefined ? {} : { PORT: options.port });
+  const log = createLogger(config);
+  let hub;
+  try {
+    hub = await startHub({ config, log, serveHttp: options.serveHttp, queues: options.queues });
+  } catch (error) {
+    log.fatal({ err: error }, 'could not start');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let the log flush
+    process.exit(1);
+  }
+  const onSignal = (signal: string) => {
+    log.info({ signal }, 'signal received');
+    hub.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
+function parseQueues(value: string): JobName[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!isJobName(name)) fail(`unknown queue "${name}"; known: ${JOB_NAMES.join(', ')}`, 2);
+  }
+  return names as JobName[];
+}
+
+export function registerServeCommands(program: Command) {
+  program
+    .command('start')
+    .description('run the hub: HTTP API, dashboard and every job handler in one process')
+    .option('-p, --port <port>', 'port to listen on (default: PORT or 8080)')
+    .action((options: { port?: string }) => runUntilSignal({ serveHttp: true, port: options.port }));
+
+  const worker = program
+    .command('worker')
+    .description('run job handlers only (no HTTP); start as many as you like against one database')
+    .option('-q, --queues <names>', `comma-separated queues to work (default: all): ${JOB_NAMES.join(', ')}`)
+    .action((options: { queues?: string }) => runUntilSignal({ serveHttp: false, queues: options.queues ? parseQueues(options.queues) : undefined }));
+  return worker;
+}

@@ -1,0 +1,77 @@
+/**
+ * Every setting of the hub, read once from the environment (and an optional .env) and validated.
+ * A bad value stops the process before it serves anything, with one line naming the variable.
+ * The README's settings table is generated from SETTINGS (`npm run tuneloop -- config docs`).
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+interface Setting {
+  schema: z.ZodType;
+  doc: string;
+  secret?: boolean;
+}
+
+/** The settings, by environment variable. Defaults run everything on one machine. */
+export const SETTINGS = {
+  DATABASE_URL: {
+    schema: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
+    doc: 'PostgreSQL connection URL. Unset: an embedded PostgreSQL is started under TUNELOOP_HOME/pg.',
+    secret: true,
+  },
+  TUNELOOP_HOME: { schema: z.string().min(1).default('./.tuneloop'), doc: 'Directory for local state: embedded PostgreSQL, artifacts.' },
+  HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the HTTP server listens on.' },
+  PORT: { schema: port.default(8080), doc: 'Port the HTTP server listens on (0 picks a free one).' },
+  LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
+  LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']).default('auto'), doc: 'auto: pretty in a terminal, JSON otherwise.' },
+  WORKER_CONCURRENCY: { schema: positiveInt.max(64).default(2), doc: 'Jobs of each queue one process runs at once.' },
+  SHUTDOWN_TIMEOUT_MS: { schema: positiveInt.default(8_000), doc: 'How long shutdown waits for running jobs before it stops them.' },
+  QUEUE_SCHEMA: { schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier').default('pgboss'), doc: 'PostgreSQL schema of the pg-boss queue.' },
+  TUNELOOP_ENCRYPTION_KEY: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+      .optional(),
+    doc: 'Key for vendor credentials at rest (AES-256-GCM), base64 of 32 bytes. Unset: generated once into TUNELOOP_HOME/encryption-key.',
+    secret: true,
+  },
+} satisfies Record<string, Setting>;
+
+type Settings = typeof SETTINGS;
+export type Config = { [K in keyof Settings]: z.infer<Settings[K]['schema']> };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const ConfigSchema = z.object(Object.fromEntries(Object.entries(SETTINGS).map(([key, setting]) => [key, setting.schema]))) as unknown as z.ZodType<Config>;
+
+/** Validates the environment; empty strings count as unset (a blank line in .env is not a value). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(SETTINGS)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') input[key] = value.trim();
+  }
+  const result = ConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = String(issue?.path[0] ?? 'config');
+  const secret = key in SETTINGS && (SETTINGS[key as keyof Settings] as Setting).secret;
+  // A secret's value is never echoed, not even when it is wrong.
+  const shown = secret || input[key] === undefined ? '' : ` (got "${input[key]}")`;
+  throw new ConfigError(`${key}: ${issue?.message ?? 'invalid'}${shown}`);
+}
+
+/** The README's settings table. */
+export function settingsMarkdown(): string {
+  const rows = Object.entries(SETTINGS).map(([key, setting]) => {
+    const defaultValue = (setting.schema as z.ZodType).safeParse(undefined);
+    const shown = defaultValue.success && defaultValue.data !== undefined ? `\`${String(defaultValue.data)}\`` : '—';
+    return `| \`${key}\` | ${shown} | ${setting.doc} |`;
+  });
+  return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,33 @@
+/**
+ * The job handlers this process can run, by job name. Each domain registers its own handler here;
+ * `tuneloop worker --queues a,b` runs a subset, `tuneloop start` runs them all.
+ */
+import type { Database } from '../db/client.ts';
+import type { Logger } from '../log.ts';
+import type { JobName } from '../queue/jobs.ts';
+import type { JobHandler, Queue } from '../queue/queue.ts';
+
+export interface HandlerDeps {
+  database: Database;
+  queue: Queue;
+  log: Logger;
+}
+
+type HandlerFactories = { [N in JobName]?: (deps: HandlerDeps) => JobHandler<N> };
+
+export const HANDLERS: HandlerFactories = {};
+
+export function handledJobNames(): JobName[] {
+  return Object.keys(HANDLERS) as JobName[];
+}
+
+export async function registerHandlers(deps: HandlerDeps, names: JobName[], concurrency: number): Promise<JobName[]> {
+  const registered: JobName[] = [];
+  for (const name of names) {
+    const factory = HANDLERS[name] as ((deps: HandlerDeps) => JobHandler<typeof name>) | undefined;
+    if (!factory) continue;
+    await deps.queue.work(name, factory(deps), { concurrency });
+    registered.push(name);
+  }
+  return registered;
+}

@@ -1,0 +1,76 @@
+/**
+ * The process: config → database → queue → HTTP server → job handlers, and the reverse on shutdown.
+ * `start` runs the server and every handler in one process; `worker` runs handlers only. Any number
+ * of either can share one database.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from './app.ts';
+import type { Config } from './config.ts';
+import { openDatabase, type OpenedDatabase } from './db/open.ts';
+import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
+import type { Logger } from './log.ts';
+import type { JobName } from './queue/jobs.ts';
+import { startQueue, type Queue } from './queue/queue.ts';
+
+export interface HubOptions {
+  config: Config;
+  log: Logger;
+  serveHttp: boolean;
+  /** Queues whose handlers run here; default all that have a handler. */
+  queues?: JobName[];
+}
+
+export interface Hub {
+  url: string | null;
+  database: OpenedDatabase;
+  queue: Queue;
+  stop(): Promise<void>;
+}
+
+function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<{ server: ServerType; url: string }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+      resolve({ server, url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}` });
+    });
+    server.once('error', reject);
+  });
+}
+
+export async function startHub({ config, log, serveHttp, queues }: HubOptions): Promise<Hub> {
+  const database = await openDatabase(config, log);
+  let queue: Queue;
+  try {
+    queue = await startQueue({ url: database.url, schema: config.QUEUE_SCHEMA, log });
+  } catch (error) {
+    await database.shutdown();
+    throw error;
+  }
+
+  let server: ServerType | null = null;
+  let url: string | null = null;
+  if (serveHttp) {
+    ({ server, url } = await listen(createApp({ database, queue, log }), config.HOST, config.PORT));
+    log.info({ url }, 'hub listening');
+  }
+
+  const handled = await registerHandlers({ database, queue, log }, queues ?? handledJobNames(), config.WORKER_CONCURRENCY);
+  log.info({ queues: handled }, handled.length ? 'job handlers running' : 'no job handlers in this process');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info('shutting down: no new requests, waiting for running jobs');
+      const closed = server ? new Promise<void>((resolve) => server?.close(() => resolve())) : Promise.resolve();
+      // Keep-alive clients must not hold the shutdown open.
+      if (server && 'closeIdleConnections' in server) server.closeIdleConnections();
+      await queue.stop({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+      if (server && 'closeAllConnections' in server) server.closeAllConnections();
+      await closed;
+      await database.shutdown();
+      log.info('stopped');
+    })();
+    return stopping;
+  };
+
+  return { url, database, queue, stop };
+}

@@ -1,0 +1,49 @@
+/**
+ * Every background job tuneloop runs: its name (`domain.verb`) and the zod schema of its payload.
+ * Payloads are `unknown` until parsed here; new fields are optional so old jobs still parse.
+ */
+import { z } from 'zod';
+
+const id = z.uuid();
+const vendorTicket = z.object({
+  connectionId: id,
+  /** The vendor's id of the ticket or case. */
+  sourceId: z.string().min(1).max(200),
+  /** The webhook delivery that caused it, for tracing. */
+  deliveryId: z.string().max(200).optional(),
+});
+
+export const JOBS = {
+  'harvest.run': z.object({ harvestId: id }),
+  'dataset.build': z.object({ datasetVersionId: id }),
+  'finetune.train': z.object({ fineTuningJobId: id }),
+  'model.evaluate': z.object({ modelId: id, evaluationId: id.optional() }),
+  'draft.generate': vendorTicket,
+  'triage.apply': vendorTicket,
+  'compliance.scan': z.object({ messageId: z.coerce.number().int().positive() }),
+  'slack.notify': z.object({
+    kind: z.enum(['run.status', 'model.promoted', 'alert.raised', 'drift.detected', 'harvest.finished']),
+    subjectId: z.string().min(1).max(200),
+    channel: z.string().max(100).optional(),
+  }),
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]>;
+export const JOB_NAMES = Object.keys(JOBS) as JobName[];
+
+export class JobPayloadError extends Error {
+  override name = 'JobPayloadError';
+}
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(JOBS, name);
+}
+
+/** Parses a payload for `name`, throwing one readable line on failure. */
+export function parseJobPayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
+  const result = JOBS[name].safeParse(data);
+  if (result.success) return result.data as JobPayload<N>;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
+  throw new JobPayloadError(`invalid ${name} payload: ${problems}`);
+}

@@ -1,0 +1,91 @@
+/**
+ * pg-boss in the hub's own database. `send` validates the payload at the sender, so a bad job never
+ * reaches the table; `work` parses again in the handler (jobs may outlive a deploy) and records
+ * durations and failures for /metrics.
+ */
+import { sql } from 'drizzle-orm';
+import { fromDrizzle, PgBoss, type Job } from 'pg-boss';
+import type { Tx } from '../db/client.ts';
+import type { Logger } from '../log.ts';
+import { jobDuration, jobFailures } from '../metrics.ts';
+import { JOB_NAMES, parseJobPayload, type JobName, type JobPayload } from './jobs.ts';
+
+export interface JobContext {
+  id: string;
+  signal: AbortSignal;
+  retryCount: number;
+}
+
+export type JobHandler<N extends JobName> = (payload: JobPayload<N>, job: JobContext) => Promise<void>;
+
+export interface SendOptions {
+  /** Send inside this transaction: a rollback drops the job too. */
+  tx?: Tx;
+  singletonKey?: string;
+  startAfter?: Date | number;
+  retryLimit?: number;
+  priority?: number;
+}
+
+export interface Queue {
+  boss: PgBoss;
+  send<N extends JobName>(name: N, payload: JobPayload<N>, options?: SendOptions): Promise<string | null>;
+  work<N extends JobName>(name: N, handler: JobHandler<N>, options?: { concurrency?: number }): Promise<void>;
+  depth(): Promise<Array<{ name: JobName; queued: number; active: number; failed: number }>>;
+  stop(options: { timeoutMs: number }): Promise<void>;
+}
+
+/** Per-queue defaults: retries with backoff; long jobs (training) get a long expiry. */
+const QUEUE_OPTIONS: Partial<Record<JobName, { expireInSeconds?: number; retryLimit?: number }>> = {
+  'finetune.train': { expireInSeconds: 24 * 3600, retryLimit: 3 },
+  'harvest.run': { expireInSeconds: 6 * 3600, retryLimit: 5 },
+  'dataset.build': { expireInSeconds: 3600 },
+};
+
+export async function startQueue(options: { url: string; schema: string; log: Logger }): Promise<Queue> {
+  const boss = new PgBoss({ connectionString: options.url, schema: options.schema, max: 4 });
+  boss.on('error', (error) => options.log.error({ err: error }, 'queue error'));
+  await boss.start();
+  for (const name of JOB_NAMES) {
+    const existing = await boss.getQueue(name);
+    if (!existing) await boss.createQueue(name, { retryLimit: 3, retryDelay: 5, retryBackoff: true, ...QUEUE_OPTIONS[name] });
+  }
+
+  return {
+    boss,
+    async send(name, payload, sendOptions = {}) {
+      const data = parseJobPayload(name, payload);
+      const { tx, ...rest } = sendOptions;
+      return boss.send(name, data, { ...rest, ...(tx ? { db: fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql) } : {}) });
+    },
+    async work(name, handler, workOptions = {}) {
+      const log = options.log.child({ queue: name });
+      await boss.work(name, { localConcurrency: workOptions.concurrency ?? 1, pollingIntervalSeconds: 0.5 }, async ([job]: Job<unknown>[]) => {
+        if (!job) return;
+        const stopTimer = jobDuration.startTimer({ name });
+        try {
+          const payload = parseJobPayload(name, job.data);
+          await handler(payload, { id: job.id, signal: job.signal, retryCount: job.retryCount });
+        } catch (error) {
+          jobFailures.inc({ name });
+          log.warn({ err: error, jobId: job.id, retryCount: job.retryCount }, 'job failed');
+          throw error;
+        } finally {
+          stopTimer();
+        }
+      });
+    },
+    async depth() {
+      const queues = await boss.getQueues([...JOB_NAMES]);
+      return queues.map((queue) => ({
+        name: queue.name as JobName,
+        queued: queue.queuedCount,
+        active: queue.activeCount,
+        failed: queue.failedCount,
+      }));
+    },
+    async stop({ timeoutMs }) {
+      await boss.stop({ graceful: true, timeout: timeoutMs, close: true });
+    },
+  };
+}
