@@ -76,12 +76,20 @@ export async function startQueue(options: { url: string; schema: string; log: Lo
       });
     },
     async depth() {
-      const queues = await boss.getQueues([...JOB_NAMES]);
-      return queues.map((queue) => ({
-        name: queue.name as JobName,
-        queued: queue.queuedCount,
-        active: queue.activeCount,
-        failed: queue.failedCount,
+      // Live counts from the job table: getQueues() serves the monitor's cached numbers.
+      const { rows } = await boss.getDb().executeSql(
+        `SELECT name, state, count(*)::int AS count FROM ${options.schema}.job WHERE state IN ('created', 'retry', 'active', 'failed') GROUP BY name, state`,
+      );
+      const counts = new Map<string, number>();
+      for (const row of rows as Array<{ name: string; state: string; count: number }>) {
+        const state = row.state === 'retry' ? 'created' : row.state;
+        counts.set(`${row.name}/${state}`, (counts.get(`${row.name}/${state}`) ?? 0) + row.count);
+      }
+      return JOB_NAMES.map((name) => ({
+        name,
+        queued: counts.get(`${name}/created`) ?? 0,
+        active: counts.get(`${name}/active`) ?? 0,
+        failed: counts.get(`${name}/failed`) ?? 0,
       }));
     },
     async stop({ timeoutMs }) {
