@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { routePath } from 'hono/route';
 import type { Database } from './db/client.ts';
 import type { Logger } from './log.ts';
-import { httpDuration, httpRequests } from './metrics.ts';
+import { recordRequest } from './metrics.ts';
 import type { Queue } from './queue/queue.ts';
 import { requireToken, type AuthVariables } from './web/auth.ts';
 import { handleError, notFound } from './web/errors.ts';
@@ -27,8 +27,7 @@ export function createApp(deps: AppDeps) {
     await next();
     // The matched pattern, not the raw path, keeps label cardinality bounded.
     const route = c.res.status === 404 ? 'unmatched' : routePath(c, -1);
-    httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+    recordRequest(c.req.method, route, c.res.status, (performance.now() - started) / 1000);
   });
 
   app.route('/', healthRoutes(deps));

@@ -43,3 +43,17 @@ export const queueDepth = new Gauge({
   labelNames: ['name', 'state'] as const,
   registers: [registry],
 });
+
+/** Label lookups hash their labels on every call; the children are cached per route instead. */
+const requestChildren = new Map<string, { count: ReturnType<typeof httpRequests.labels>; duration: ReturnType<typeof httpDuration.labels> }>();
+
+export function recordRequest(method: string, route: string, status: number, seconds: number): void {
+  const key = `${method} ${route} ${status}`;
+  let children = requestChildren.get(key);
+  if (!children) {
+    children = { count: httpRequests.labels(method, route, String(status)), duration: httpDuration.labels(method, route) };
+    requestChildren.set(key, children);
+  }
+  children.count.inc();
+  children.duration.observe(seconds);
+}

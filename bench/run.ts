@@ -1,0 +1,19 @@
+/**
+ * `npm run bench [-- name…]`: runs the named benchmarks (default: all) one after another. Each
+ * prints its own numbers and a ratio against a baseline measured in the same run.
+ */
+const BENCHES: Record<string, () => Promise<unknown>> = {
+  http: () => import('./http.ts').then((m) => m.main()),
+};
+
+const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const unknown = requested.filter((name) => !(name in BENCHES));
+if (unknown.length) {
+  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}\n`);
+  process.exit(2);
+}
+for (const name of requested.length ? requested : Object.keys(BENCHES)) {
+  process.stdout.write(`\n== ${name} ==\n`);
+  const bench = BENCHES[name];
+  if (bench) await bench();
+}
