@@ -51,7 +51,7 @@ export const ScrubConfigSchema = z.object({
     .prefault({}),
   /** 'personal': only URLs whose path or query looks personal (ids, emails, tokens); 'all'; 'off'. */
   urls: z.enum(['off', 'personal', 'all']).default('personal'),
-  idPatterns: z.array(IdPatternSchema).default(DEFAULT_ID_PATTERNS),
+  idPatterns: z.array(IdPatternSchema).prefault(DEFAULT_ID_PATTERNS),
   /** Added to idPatterns, so a company can add its formats and keep the defaults. */
   extraIdPatterns: z.array(IdPatternSchema).default([]),
   /** Regions whose national phone formats count as phones without a +country prefix. */
@@ -79,6 +79,25 @@ export interface CompiledConfig {
   allowWords: ReadonlySet<string>;
 }
 
+const compiled = new WeakSet<CompiledConfig>();
+const byInput = new WeakMap<object, CompiledConfig>();
+let defaults: CompiledConfig | undefined;
+
+/**
+ * A compiled config for any accepted form: already compiled (returned as is), a raw input object
+ * (compiled once per object identity), or nothing (the defaults, compiled once).
+ */
+export function resolveConfig(input?: ScrubConfigInput | CompiledConfig): CompiledConfig {
+  if (input === undefined) return (defaults ??= compileConfig());
+  if (compiled.has(input as CompiledConfig)) return input as CompiledConfig;
+  let cc = byInput.get(input);
+  if (!cc) {
+    cc = compileConfig(input as ScrubConfigInput);
+    byInput.set(input, cc);
+  }
+  return cc;
+}
+
 export function compileConfig(input: ScrubConfigInput = {}): CompiledConfig {
   const config = ScrubConfigSchema.parse(input);
   const idPatterns = [...config.idPatterns, ...config.extraIdPatterns].map((p) => {
@@ -92,5 +111,7 @@ export function compileConfig(input: ScrubConfigInput = {}): CompiledConfig {
     }
     return { name: p.name, regex, hasIdGroup: /\(\?<id>/.test(p.pattern) };
   });
-  return { config, idPatterns, allowWords: new Set(config.allowWords.map((w) => w.toLowerCase())) };
+  const cc: CompiledConfig = { config, idPatterns, allowWords: new Set(config.allowWords.map((w) => w.toLowerCase())) };
+  compiled.add(cc);
+  return cc;
 }

@@ -49,7 +49,7 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 0xa0;
 }
 
-function describe(text: string, start: number, end: number): NumericRun {
+export function describe(text: string, start: number, end: number): NumericRun {
   let digits = '';
   let separators = '';
   const groups: number[] = [];

@@ -1,0 +1,158 @@
+/**
+ * Person names without a model: gazetteers of first names and surnames (many nationalities, DE/EN
+ * heavy) plus capitalisation and context cues ("Herr", "Mr.", "Dear", "Hallo", "Mein Name ist",
+ * "Name:", a signature after "Viele Grüße"). German capitalises every noun, so a word that is both
+ * a name and a common word ("Koch", "Rose", "Will") counts only with support: a cue, a first name
+ * before it, or a surname after it; a lone surname after an article ("der Fischer") is a noun.
+ */
+import { nameLexicon } from './name-lexicon.ts';
+import type { RawSpan } from './types.ts';
+
+const TOKEN = /[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu;
+const UPPER_START = /^\p{Lu}/u;
+const ALL_UPPER = /^[\p{Lu}\p{M}'’-]+$/u;
+
+// The next capitalised word is a name, whatever it is ("Herr Odobaldus", "Mr. Jones").
+const TITLES = new Set(['herr', 'herrn', 'frau', 'mr', 'mrs', 'ms', 'mx', 'dr', 'prof', 'sir', 'madame', 'mme', 'monsieur', 'fräulein']);
+const GREETINGS = new Set(['dear', 'hi', 'hello', 'hey', 'hallo', 'liebe', 'lieber', 'servus', 'moin', 'hej', 'hola', 'bonjour', 'ciao', 'thanks', 'danke']);
+const PARTICLES = new Set(['von', 'van', 'der', 'den', 'de', 'di', 'da', 'del', 'della', 'le', 'la', 'du', 'zu', 'ten', 'ter', 'bin', 'al', 'el', 'dos']);
+const DETERMINERS = new Set([
+  'der', 'die', 'das', 'den', 'dem', 'des', 'ein', 'eine', 'einen', 'einem', 'einer', 'eines', 'kein', 'keine',
+  'keinen', 'keinem', 'keiner', 'mein', 'meine', 'meinen', 'meinem', 'meiner', 'dein', 'sein', 'seine', 'seinen',
+  'seinem', 'ihr', 'ihre', 'ihren', 'ihrem', 'unser', 'unsere', 'diese', 'dieser', 'dieses', 'diesem', 'diesen',
+  'jede', 'jeder', 'jedes', 'im', 'am', 'zum', 'zur', 'vom', 'beim', 'ins', 'the', 'a', 'an', 'this', 'that',
+  'these', 'those', 'my', 'your', 'his', 'our', 'their', 'its', 'every', 'each', 'no', 'some', 'any',
+]);
+// Phrases right before a name. Checked on at most 40 characters before the token.
+const INTRO = /(?:\bmy name is|\bmein name ist|\bich hei(?:ß|ss)e|\bthis is|\bhier ist|\bhier spricht|\bname\s*:|\bansprechpartner(?:in)?\s*:|\bcontact\s*:|\bkontakt\s*:|\bsigned\s*:?|\bfrom\s*:|\bvon\s*:|\bcc\s*:|\bto\s*:|\ban\s*:|\bkunde\s*:|\bcustomer\s*:|\bcalled)\s*$/i;
+// A signature: a closing phrase, then a line break (or a comma on the same line), then the name.
+const CLOSING = /(?:regards|grüßen|grüße|grüsse|gruß|gruss|cheers|thanks|thank you|danke(?: schön| sehr)?|sincerely|yours(?: truly| sincerely)?|best|mfg|lg|vg|bg|ciao|tschüss|bis bald|take care|--)\s*[,.!]?\s*(?:\n\s*|,\s*)$/i;
+const SURNAME_SUFFIX = /(?:ović|ević|vić|ić|ski|sky|ska|cki|dzki|escu|eanu|oğlu|opoulos|enko|chuk|yan)$/;
+
+interface Token {
+  start: number;
+  end: number;
+  lower: string;
+  cap: boolean;
+  allCaps: boolean;
+}
+
+export interface NameOptions {
+  /** Lowercased name words already seen in this conversation; they count alone. */
+  memory?: ReadonlySet<string>;
+  /** Lowercased words never taken for names. */
+  allowWords?: ReadonlySet<string>;
+}
+
+export function detectNames(text: string, out: RawSpan[], opts: NameOptions = {}): void {
+  const lex = nameLexicon();
+  const tokens = tokenize(text);
+  const memory = opts.memory;
+  const allow = opts.allowWords;
+  let i = 0;
+  while (i < tokens.length) {
+    const tok = tokens[i] as Token;
+    if (!tok.cap || lex.stop.has(tok.lower) || TITLES.has(tok.lower) || allow?.has(tok.lower)) {
+      i++;
+      continue;
+    }
+    const prev = tokens[i - 1];
+    const strong = prev !== undefined && hasCue(text, prev, tok);
+    if (!(strong || startsName(text, tokens, i, memory))) {
+      i++;
+      continue;
+    }
+    const last = extend(text, tokens, i, allow);
+    // An unknown all-caps word alone ("IBAN", "USA") is an acronym, not a name.
+    if (last === i && tok.allCaps && !strong && !lex.first.has(tok.lower) && !lex.last.has(tok.lower)) {
+      i++;
+      continue;
+    }
+    const end = (tokens[last] as Token).end;
+    out.push({ start: tok.start, end, type: 'NAME', value: text.slice(tok.start, end) });
+    i = last + 1;
+  }
+}
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  TOKEN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = TOKEN.exec(text)) !== null) {
+    const word = m[0];
+    const allCaps = word.length > 1 && ALL_UPPER.test(word);
+    tokens.push({ start: m.index, end: m.index + word.length, lower: word.toLowerCase(), cap: UPPER_START.test(word), allCaps });
+  }
+  return tokens;
+}
+
+/** A title, greeting, introduction or signature right before `tok`. */
+function hasCue(text: string, prev: Token, tok: Token): boolean {
+  const gap = text.slice(prev.end, tok.start);
+  if (TITLES.has(prev.lower) && /^\.?\s{1,2}$/.test(gap)) return true;
+  if (GREETINGS.has(prev.lower) && /^[ \t]{1,2}$/.test(gap)) return true;
+  const before = text.slice(Math.max(0, tok.start - 40), tok.start);
+  return INTRO.test(before) || CLOSING.test(before);
+}
+
+/** Gazetteer evidence for a name starting at token i. */
+function startsName(text: string, tokens: Token[], i: number, memory: ReadonlySet<string> | undefined): boolean {
+  const lex = nameLexicon();
+  const tok = tokens[i] as Token;
+  const w = tok.lower;
+  if (memory?.has(w)) return true;
+  const common = lex.common.has(w);
+  if (lex.first.has(w)) return !common || nextIsSurname(text, tokens, i);
+  if (lex.last.has(w)) {
+    if (!common) return !afterDeterminer(text, tokens, i);
+    return false;
+  }
+  // German genitive: "Schirachs", "Merkels".
+  if (w.length >= 5 && w.endsWith('s')) {
+    const stem = w.slice(0, -1);
+    if ((lex.last.has(stem) || lex.first.has(stem)) && !lex.common.has(stem) && !afterDeterminer(text, tokens, i)) return true;
+  }
+  return !tok.allCaps && w.length >= 5 && SURNAME_SUFFIX.test(w);
+}
+
+function nextIsSurname(text: string, tokens: Token[], i: number): boolean {
+  const lex = nameLexicon();
+  const next = tokens[i + 1];
+  if (!next || !next.cap || !singleSpace(text, tokens[i] as Token, next)) return false;
+  return lex.last.has(next.lower) && !lex.stop.has(next.lower);
+}
+
+function afterDeterminer(text: string, tokens: Token[], i: number): boolean {
+  const prev = tokens[i - 1];
+  return prev !== undefined && DETERMINERS.has(prev.lower) && /^\s+$/.test(text.slice(prev.end, (tokens[i] as Token).start));
+}
+
+function singleSpace(text: string, a: Token, b: Token): boolean {
+  const gap = b.start - a.end;
+  if (gap === 1) return text.charCodeAt(a.end) === 32 || text.charCodeAt(a.end) === 0xa0;
+  // "J. Smith": an initial's period.
+  return gap === 2 && a.end - a.start === 1 && text[a.end] === '.' && text.charCodeAt(a.end + 1) === 32;
+}
+
+/** Extends a name over following capitalised words, initials and particles ("van der Vaart"). */
+function extend(text: string, tokens: Token[], i: number, allow: ReadonlySet<string> | undefined): number {
+  const lex = nameLexicon();
+  let last = i;
+  while (last - i < 4) {
+    const cur = tokens[last] as Token;
+    const next = tokens[last + 1];
+    if (!next || !singleSpace(text, cur, next)) break;
+    if (next.cap && !lex.stop.has(next.lower) && !TITLES.has(next.lower) && !allow?.has(next.lower)) {
+      last++;
+      continue;
+    }
+    // A particle counts only when a capitalised word follows it.
+    const after = tokens[last + 2];
+    if (PARTICLES.has(next.lower) && !next.cap && after?.cap && singleSpace(text, next, after)) {
+      last += 2;
+      continue;
+    }
+    break;
+  }
+  return last;
+}
