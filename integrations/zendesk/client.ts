@@ -1,0 +1,105 @@
+/**
+ * The one way tuneloop calls Zendesk: a node-zendesk client (auth header, URL assembly, user agent,
+ * fetch) driven through its Transporter, one call at a time, each wrapped in withRetry and parsed
+ * with zod.
+ *
+ * Why the Transporter and not node-zendesk's resource methods (checked in node-zendesk 6.0.1's
+ * src/clients/client.js, transporter.js and helpers.js):
+ * - `Client.request()` throws on 429 with "Zendesk rate limits 200 requests per minute" and drops
+ *   the Retry-After value, and returns 5xx statuses it has no name for (502, 504) as if they were
+ *   results. We need the status and the headers of every answer.
+ * - `getAll()`/`incremental*()` follow every page inside one call and stop the incremental export
+ *   when a page has fewer than 1000 tickets; a harvest must yield each page with its cursor.
+ * - `ticketexport.exportCursor(start, cursor)` sends `cursor=undefined` on the first call.
+ * `transporter.request(method, pathParts, body)` returns `{ response, result }` untouched, so we
+ * read status, headers and body ourselves.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import zendesk from 'node-zendesk';
+import type { z } from 'zod';
+import { withRetry, type RetryPolicy } from '../retry.ts';
+import type { VendorLogger } from '../types.ts';
+import { contentTypeError, shapeError, statusError, transportError, type AuthKind } from './errors.ts';
+import { endpointUriFor, type ZendeskCredentials, type ZendeskSettings } from './settings.ts';
+
+type Transporter = ReturnType<typeof zendesk.createClient>['tickets']['transporter'];
+
+/** A path as node-zendesk assembles it: segments, then an optional query object last. */
+export type ZendeskPath = (string | number | Record<string, unknown>)[];
+
+export interface ZendeskApiOptions {
+  retryPolicy?: Partial<RetryPolicy>;
+  log?: VendorLogger;
+}
+
+/** The part of node-zendesk's response adapter we read. */
+interface AdaptedResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+}
+
+function isAdaptedResponse(value: unknown): value is AdaptedResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const { status, headers } = value as { status?: unknown; headers?: { get?: unknown } };
+  return typeof status === 'number' && typeof headers?.get === 'function';
+}
+
+const REQUEST_TIMEOUT_MS = 60_000;
+
+export class ZendeskApi {
+  readonly host: string;
+  readonly authKind: AuthKind;
+  private readonly transporter: Transporter;
+
+  constructor(settings: ZendeskSettings, credentials: ZendeskCredentials, private readonly options: ZendeskApiOptions = {}) {
+    const endpointUri = endpointUriFor(settings);
+    this.host = new URL(endpointUri).host;
+    this.authKind = credentials.type;
+    const keepAlive = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+    // https://github.com/blakmatrix/node-zendesk#usage: token auth is username + token, OAuth is token + oauth.
+    const clientOptions: Parameters<typeof zendesk.createClient>[0] & { agent: (url: URL) => HttpAgent; timeout: number } = {
+      endpointUri,
+      throwOriginalException: true,
+      ...(credentials.type === 'api_token' ? { username: credentials.email, token: credentials.token } : { token: credentials.accessToken, oauth: true }),
+      // The Transporter spreads its options into node-fetch's init, so these reach every request:
+      // reuse connections, and never wait forever on a hung one.
+      agent: (url: URL) => (url.protocol === 'http:' ? keepAlive.http : keepAlive.https),
+      timeout: REQUEST_TIMEOUT_MS,
+    };
+    this.transporter = zendesk.createClient(clientOptions).tickets.transporter;
+  }
+
+  /** GET with retries (429 after Retry-After, 5xx and dropped connections with backoff). */
+  get<T>(what: string, path: ZendeskPath, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+    return withRetry(() => this.once('GET', what, path, schema, signal), {
+      policy: this.options.retryPolicy,
+      ...(signal ? { signal } : {}),
+      onRetry: ({ attempt, delayMs, error }) =>
+        this.options.log?.warn({ vendor: 'zendesk', attempt, delayMs, kind: error.kind, status: error.status }, `retrying Zendesk call to ${what}`),
+    });
+  }
+
+  /** One GET, no retries: for connection tests, which must answer quickly and change nothing. */
+  async once<T>(method: 'GET', what: string, path: ZendeskPath, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
+    let outcome: { response: unknown; result: unknown };
+    try {
+      // node-zendesk pops the query object off the array it is given, so hand it a copy.
+      outcome = await this.transporter.request(method, [...path]);
+    } catch (error) {
+      throw transportError(error, what, this.host);
+    }
+    const { response, result } = outcome;
+    if (!isAdaptedResponse(response)) throw new Error('node-zendesk returned a response without status or headers');
+    if (response.status < 200 || response.status >= 300) {
+      throw statusError(response.status, result, response.headers.get('retry-after'), what, this.host, this.authKind);
+    }
+    // node-zendesk parses only application/json bodies and hands back {} for anything else.
+    const contentType = response.headers.get('content-type');
+    if (!contentType?.includes('application/json')) throw contentTypeError(contentType, response.status, what, this.host);
+    const parsed = schema.safeParse(result);
+    if (!parsed.success) throw shapeError(parsed.error, what, this.host);
+    return parsed.data;
+  }
+}
