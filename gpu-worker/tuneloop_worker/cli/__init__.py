@@ -1,0 +1,1 @@
+"""Command line of the worker; see __main__.py."""

@@ -1,0 +1,71 @@
+"""tuneloop gpu-worker command line.
+
+    # train (or resume) one run; JSON-line events on stdout, logs on stderr
+    python -m tuneloop_worker train --config run.json --out runs/42
+
+    # check a config and its data files without loading any model
+    python -m tuneloop_worker validate --config run.json
+
+    # build a tiny random chat model from JSONL data (tests and end-to-end runs without downloads)
+    python -m tuneloop_worker tiny-model --data train.jsonl --out /tmp/tiny-model
+
+    # several GPUs: accelerate starts one process per GPU (DDP, or FSDP via `accelerate config`);
+    # only global rank 0 writes events
+    accelerate launch --num_processes 4 -m tuneloop_worker train --config run.json --out runs/42
+
+Exit codes: 0 done; 2 the config, data, model or machine must change first (see the `error`
+event's `kind`); 1 training failed (a retry may help); 130 cancelled (SIGINT/SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tuneloop_worker", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train, evaluate and keep the best checkpoint")
+    train.add_argument("--config", required=True, help="run config JSON (see tuneloop_worker/config.py)")
+    train.add_argument("--out", required=True, help="output folder; a rerun with the same folder resumes")
+    validate = sub.add_parser("validate", help="check a config and its data files; loads no model")
+    validate.add_argument("--config", required=True)
+    tiny = sub.add_parser("tiny-model", help="build a tiny random chat model locally (tests, e2e, benchmarks)")
+    tiny.add_argument("--data", required=True, nargs="+", help="JSONL file(s) whose words form the vocabulary")
+    tiny.add_argument("--out", required=True)
+    tiny.add_argument("--hidden-size", type=int, default=32)
+    tiny.add_argument("--layers", type=int, default=2)
+    tiny.add_argument("--vocab-size", type=int, default=2000)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Events own the real stdout even when main() is called without `python -m tuneloop_worker`.
+    from ..events import claim_stdout
+
+    claim_stdout()
+    args = make_parser().parse_args(argv)
+    from .train import run_train, run_validate
+
+    if args.command == "train":
+        return run_train(args.config, args.out)
+    if args.command == "tiny-model":
+        from ..events import Emitter
+        from ..tiny import build_tiny_model, texts_from_jsonl
+
+        texts = [t for path in args.data for t in texts_from_jsonl(path)]
+        build_tiny_model(args.out, texts, args.hidden_size, args.layers, args.vocab_size)
+        Emitter(claim_stdout()).emit("tiny_model", path=args.out)
+        return 0
+    return run_validate(args.config)
+
+
+def run() -> None:
+    """Console-script entry point (`tuneloop-worker`)."""
+    raise SystemExit(main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
