@@ -6,7 +6,10 @@
 import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { Hono } from 'hono';
+import { randomBytes } from 'node:crypto';
 import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createKeyring } from '../src/security/encryption.ts';
 import { connectDatabase } from '../src/db/client.ts';
 import { createLogger } from '../src/log.ts';
 
@@ -30,7 +33,13 @@ export async function main() {
   const bare = new Hono().get('/healthz', (c) => c.json({ status: 'ok' }));
   // /healthz touches no database; the pool is created but never connects.
   const database = connectDatabase('postgres://bench@127.0.0.1:1/none');
-  const full = createApp({ database, queue: null, log: createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' }) });
+  const full = createApp({
+    database,
+    queue: null,
+    log: createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' }),
+    config: loadConfig({}),
+    keyring: createKeyring(randomBytes(32)),
+  });
   const bareServer = await listen(bare.fetch);
   const fullServer = await listen(full.fetch);
   const totals = { bare: [] as Awaited<ReturnType<typeof load>>[], full: [] as Awaited<ReturnType<typeof load>>[] };

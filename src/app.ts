@@ -4,7 +4,11 @@
  */
 import { Hono } from 'hono';
 import { routePath } from 'hono/route';
+import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import { connectionRoutes } from './web/connections.ts';
+import { harvestRoutes } from './web/harvests.ts';
+import type { Keyring } from './security/encryption.ts';
 import type { Logger } from './log.ts';
 import { recordRequest } from './metrics.ts';
 import type { Queue } from './queue/queue.ts';
@@ -17,6 +21,8 @@ export interface AppDeps {
   database: Database;
   queue: Queue | null;
   log: Logger;
+  config: Config;
+  keyring: Keyring;
 }
 
 export function createApp(deps: AppDeps) {
@@ -35,6 +41,8 @@ export function createApp(deps: AppDeps) {
   const api = new Hono<{ Variables: AuthVariables }>();
   api.use(requireToken(deps.database.db));
   api.route('/tokens', tokenRoutes(deps.database.db));
+  api.route('/connections', connectionRoutes(deps));
+  api.route('/harvests', harvestRoutes(deps));
   app.route('/api/v1', api);
 
   app.notFound(notFound);

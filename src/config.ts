@@ -35,9 +35,18 @@ export const SETTINGS = {
       .string()
       .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
       .optional(),
-    doc: 'Key for vendor credentials at rest (AES-256-GCM), base64 of 32 bytes. Unset: generated once into TUNELOOP_HOME/encryption-key.',
+    doc: 'Key for vendor credentials at rest (AES-256-GCM), base64 of 32 bytes. Unset: generated once into TUNELOOP_HOME/encryption-key. Set it when several processes or machines share the database.',
     secret: true,
   },
+  TUNELOOP_ENCRYPTION_KEYS_PREVIOUS: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=(,[A-Za-z0-9+/]{43}=)*$/, 'must be comma-separated base64 32-byte keys')
+      .optional(),
+    doc: 'Older keys that may still open stored credentials while rotating (`tuneloop connections rekey` re-seals them with the current key).',
+    secret: true,
+  },
+  HARVEST_BATCH_SIZE: { schema: positiveInt.max(1000).default(100), doc: 'Conversations stored per transaction during a harvest.' },
 } satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;

@@ -8,7 +8,9 @@ import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
+import { syncAllSchedules } from './harvest/schedules.ts';
 import type { Logger } from './log.ts';
+import { loadKeyring } from './security/encryption.ts';
 import type { JobName } from './queue/jobs.ts';
 import { startQueue, type Queue } from './queue/queue.ts';
 
@@ -46,14 +48,17 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
     throw error;
   }
 
+  const keyring = loadKeyring({ key: config.TUNELOOP_ENCRYPTION_KEY, previousKeys: config.TUNELOOP_ENCRYPTION_KEYS_PREVIOUS, home: config.TUNELOOP_HOME });
+  await syncAllSchedules(database.db, queue);
+
   let server: ServerType | null = null;
   let url: string | null = null;
   if (serveHttp) {
-    ({ server, url } = await listen(createApp({ database, queue, log }), config.HOST, config.PORT));
+    ({ server, url } = await listen(createApp({ database, queue, log, config, keyring }), config.HOST, config.PORT));
     log.info({ url }, 'hub listening');
   }
 
-  const handled = await registerHandlers({ database, queue, log }, queues ?? handledJobNames(), config.WORKER_CONCURRENCY);
+  const handled = await registerHandlers({ database, queue, log, config, keyring }, queues ?? handledJobNames(), config.WORKER_CONCURRENCY);
   log.info({ queues: handled }, handled.length ? 'job handlers running' : 'no job handlers in this process');
 
   let stopping: Promise<void> | null = null;

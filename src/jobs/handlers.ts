@@ -2,8 +2,11 @@
  * The job handlers this process can run, by job name. Each domain registers its own handler here;
  * `tuneloop worker --queues a,b` runs a subset, `tuneloop start` runs them all.
  */
+import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
+import { harvestRunHandler } from '../harvest/handler.ts';
 import type { Logger } from '../log.ts';
+import type { Keyring } from '../security/encryption.ts';
 import type { JobName } from '../queue/jobs.ts';
 import type { JobHandler, Queue } from '../queue/queue.ts';
 
@@ -11,11 +14,15 @@ export interface HandlerDeps {
   database: Database;
   queue: Queue;
   log: Logger;
+  config: Config;
+  keyring: Keyring;
 }
 
 type HandlerFactories = { [N in JobName]?: (deps: HandlerDeps) => JobHandler<N> };
 
-export const HANDLERS: HandlerFactories = {};
+export const HANDLERS: HandlerFactories = {
+  'harvest.run': (deps) => harvestRunHandler({ ...deps, batchSize: deps.config.HARVEST_BATCH_SIZE }),
+};
 
 export function handledJobNames(): JobName[] {
   return Object.keys(HANDLERS) as JobName[];

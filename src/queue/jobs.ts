@@ -14,7 +14,8 @@ const vendorTicket = z.object({
 });
 
 export const JOBS = {
-  'harvest.run': z.object({ harvestId: id }),
+  /** A run to execute, or (from a connection's cron schedule) a connection to start a run for. */
+  'harvest.run': z.union([z.object({ harvestId: id }).strict(), z.object({ connectionId: id, trigger: z.literal('schedule') }).strict()]),
   'dataset.build': z.object({ datasetVersionId: id }),
   'finetune.train': z.object({ fineTuningJobId: id }),
   'model.evaluate': z.object({ modelId: id, evaluationId: id.optional() }),

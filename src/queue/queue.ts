@@ -36,14 +36,15 @@ export interface Queue {
 }
 
 /** Per-queue defaults: retries with backoff; long jobs (training) get a long expiry. */
-const QUEUE_OPTIONS: Partial<Record<JobName, { expireInSeconds?: number; retryLimit?: number }>> = {
-  'finetune.train': { expireInSeconds: 24 * 3600, retryLimit: 3 },
-  'harvest.run': { expireInSeconds: 6 * 3600, retryLimit: 5 },
+/** Long jobs send heartbeats: a worker killed mid-job is noticed within seconds and the job retried. */
+export const QUEUE_OPTIONS: Partial<Record<JobName, { expireInSeconds?: number; retryLimit?: number; heartbeatSeconds?: number }>> = {
+  'finetune.train': { expireInSeconds: 24 * 3600, retryLimit: 3, heartbeatSeconds: 10 },
+  'harvest.run': { expireInSeconds: 6 * 3600, retryLimit: 5, heartbeatSeconds: 10 },
   'dataset.build': { expireInSeconds: 3600 },
 };
 
 export async function startQueue(options: { url: string; schema: string; log: Logger }): Promise<Queue> {
-  const boss = new PgBoss({ connectionString: options.url, schema: options.schema, max: 4 });
+  const boss = new PgBoss({ connectionString: options.url, schema: options.schema, max: 4, superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 });
   boss.on('error', (error) => options.log.error({ err: error }, 'queue error'));
   await boss.start();
   for (const name of JOB_NAMES) {

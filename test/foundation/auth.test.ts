@@ -3,7 +3,7 @@ import { createApp } from '../../src/app.ts';
 import { createToken, revokeToken } from '../../src/auth/tokens.ts';
 import { auditEvents, apiTokens } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { captureLogger } from '../support/logger.ts';
+import { testDeps } from '../support/app.ts';
 
 describe('API token authentication', () => {
   let database: TestDatabase;
@@ -12,7 +12,7 @@ describe('API token authentication', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    app = createApp({ database, queue: null, log: captureLogger().log });
+    app = createApp(testDeps(database, null));
     token = (await createToken(database.db, 'tests', 'test')).token;
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { createApp } from '../../src/app.ts';
 import { connectDatabase } from '../../src/db/client.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { testDeps } from '../support/app.ts';
 import { captureLogger } from '../support/logger.ts';
 
 describe('health, readiness and metrics', () => {
@@ -19,7 +20,7 @@ describe('health, readiness and metrics', () => {
   });
 
   it('is ready with a migrated database and a running queue', async () => {
-    const app = createApp({ database, queue, log: captureLogger().log });
+    const app = createApp(testDeps(database, queue));
     expect((await app.request('/healthz')).status).toBe(200);
     const ready = await app.request('/readyz');
     expect(ready.status).toBe(200);
@@ -28,7 +29,7 @@ describe('health, readiness and metrics', () => {
 
   it('is not ready when the database is gone, and still alive', async () => {
     const gone = connectDatabase('postgres://nobody@127.0.0.1:1/nothing');
-    const app = createApp({ database: gone, queue: null, log: captureLogger().log });
+    const app = createApp(testDeps(gone, null));
     try {
       const ready = await app.request('/readyz');
       expect(ready.status).toBe(503);
@@ -43,7 +44,7 @@ describe('health, readiness and metrics', () => {
   });
 
   it('serves Prometheus metrics: requests, latency, queue depth', async () => {
-    const app = createApp({ database, queue, log: captureLogger().log });
+    const app = createApp(testDeps(database, queue));
     await queue.send('triage.apply', { connectionId: crypto.randomUUID(), sourceId: '42' });
     await app.request('/healthz');
     await app.request('/api/v1/tokens');

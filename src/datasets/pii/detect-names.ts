@@ -8,7 +8,8 @@
 import { nameLexicon } from './name-lexicon.ts';
 import type { RawSpan } from './types.ts';
 
-const TOKEN = /[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu;
+// Words with inner hyphens and apostrophes ("Hans-Dietrich", "O'Brien"), but not a possessive 's.
+const TOKEN = /[\p{L}\p{M}]+(?:-[\p{L}\p{M}]+|['’](?![sS](?![\p{L}]))[\p{L}\p{M}]+)*/gu;
 const UPPER_START = /^\p{Lu}/u;
 const ALL_UPPER = /^[\p{Lu}\p{M}'’-]+$/u;
 
@@ -16,18 +17,23 @@ const ALL_UPPER = /^[\p{Lu}\p{M}'’-]+$/u;
 const TITLES = new Set(['herr', 'herrn', 'frau', 'mr', 'mrs', 'ms', 'mx', 'dr', 'prof', 'sir', 'madame', 'mme', 'monsieur', 'fräulein']);
 const GREETINGS = new Set(['dear', 'hi', 'hello', 'hey', 'hallo', 'liebe', 'lieber', 'servus', 'moin', 'hej', 'hola', 'bonjour', 'ciao', 'thanks', 'danke']);
 const PARTICLES = new Set(['von', 'van', 'der', 'den', 'de', 'di', 'da', 'del', 'della', 'le', 'la', 'du', 'zu', 'ten', 'ter', 'bin', 'al', 'el', 'dos']);
+// German articles and determiners: after them a capitalised word is a noun ("der Fischer").
 const DETERMINERS = new Set([
   'der', 'die', 'das', 'den', 'dem', 'des', 'ein', 'eine', 'einen', 'einem', 'einer', 'eines', 'kein', 'keine',
   'keinen', 'keinem', 'keiner', 'mein', 'meine', 'meinen', 'meinem', 'meiner', 'dein', 'sein', 'seine', 'seinen',
   'seinem', 'ihr', 'ihre', 'ihren', 'ihrem', 'unser', 'unsere', 'diese', 'dieser', 'dieses', 'diesem', 'diesen',
-  'jede', 'jeder', 'jedes', 'im', 'am', 'zum', 'zur', 'vom', 'beim', 'ins', 'the', 'a', 'an', 'this', 'that',
-  'these', 'those', 'my', 'your', 'his', 'our', 'their', 'its', 'every', 'each', 'no', 'some', 'any',
+  'jede', 'jeder', 'jedes', 'im', 'am', 'zum', 'zur', 'vom', 'beim', 'ins',
 ]);
+// Speech verbs before a name that ends the clause: "sagte Petkovic .", "said Smith,".
+const SPEECH = new Set(['sagte', 'sagt', 'meinte', 'erklärte', 'betonte', 'ergänzte', 'so', 'said', 'says', 'told', 'added', 'wrote', 'schrieb']);
 // Phrases right before a name. Checked on at most 40 characters before the token.
-const INTRO = /(?:\bmy name is|\bmein name ist|\bich hei(?:ß|ss)e|\bthis is|\bhier ist|\bhier spricht|\bname\s*:|\bansprechpartner(?:in)?\s*:|\bcontact\s*:|\bkontakt\s*:|\bsigned\s*:?|\bfrom\s*:|\bvon\s*:|\bcc\s*:|\bto\s*:|\ban\s*:|\bkunde\s*:|\bcustomer\s*:|\bcalled)\s*$/i;
+const INTRO = /(?:\bmy name is|\bmein name ist|\bcalls? me|\bnamed(?: him| her)?|\bnamens|\bich hei(?:ß|ss)e|\bthis is|\bhier ist|\bhier spricht|\bname\s*:|\bansprechpartner(?:in)?\s*:|\bcontact\s*:|\bkontakt\s*:|\bsigned\s*:?|\bfrom\s*:|\bvon\s*:|\bcc\s*:|\bto\s*:|\ban\s*:|\bkunde\s*:|\bcustomer\s*:|\bcalled)\s*$/i;
+// Weaker: "I'm Anna", "ich bin Anna" — but "ich bin Kunde", so only for words in the name lists.
+const WEAK_INTRO = /(?:\bI'm|\bI am|\b[Ii]ch bin)\s+$/;
 // A signature: a closing phrase, then a line break (or a comma on the same line), then the name.
 const CLOSING = /(?:regards|grüßen|grüße|grüsse|gruß|gruss|cheers|thanks|thank you|danke(?: schön| sehr)?|sincerely|yours(?: truly| sincerely)?|best|mfg|lg|vg|bg|ciao|tschüss|bis bald|take care|--)\s*[,.!]?\s*(?:\n\s*|,\s*)$/i;
 const SURNAME_SUFFIX = /(?:ović|ević|vić|ić|ski|sky|ska|cki|dzki|escu|eanu|oğlu|opoulos|enko|chuk|yan)$/;
+const NON_ASCII = /[^\x00-\x7f]/;
 
 interface Token {
   start: number;
@@ -47,33 +53,84 @@ export interface NameOptions {
 export function detectNames(text: string, out: RawSpan[], opts: NameOptions = {}): void {
   const lex = nameLexicon();
   const tokens = tokenize(text);
-  const memory = opts.memory;
   const allow = opts.allowWords;
   let i = 0;
   while (i < tokens.length) {
     const tok = tokens[i] as Token;
-    if (!tok.cap || lex.stop.has(tok.lower) || TITLES.has(tok.lower) || allow?.has(tok.lower)) {
+    if (lex.stop.has(tok.lower) || TITLES.has(tok.lower) || allow?.has(tok.lower)) {
       i++;
       continue;
     }
-    const prev = tokens[i - 1];
-    const strong = prev !== undefined && hasCue(text, prev, tok);
-    if (!(strong || startsName(text, tokens, i, memory))) {
+    const last = tok.cap ? capitalisedName(text, tokens, i, opts) : lowercaseName(text, tokens, i);
+    if (last < 0) {
       i++;
       continue;
     }
-    const last = extend(text, tokens, i, allow);
-    // An unknown all-caps word alone ("IBAN", "USA") is an acronym, not a name.
-    if (last === i && tok.allCaps && !strong && !lex.first.has(tok.lower) && !lex.last.has(tok.lower)) {
-      i++;
-      continue;
-    }
+    const first = extendLeft(text, tokens, i, last);
+    const from = (tokens[first] as Token).start;
     const end = (tokens[last] as Token).end;
-    out.push({ start: tok.start, end, type: 'NAME', value: text.slice(tok.start, end) });
+    out.push({ start: from, end, type: 'NAME', value: text.slice(from, end) });
     i = last + 1;
   }
 }
 
+/** Index of the last token of a name starting at capitalised token i, or -1. */
+function capitalisedName(text: string, tokens: Token[], i: number, opts: NameOptions): number {
+  const lex = nameLexicon();
+  const tok = tokens[i] as Token;
+  const prev = tokens[i - 1];
+  const before = text.slice(Math.max(0, tok.start - 40), tok.start);
+  const w = tok.lower;
+  const listed = has(lex.first, w) || has(lex.last, w);
+  if (prev !== undefined && hasCue(text, prev, tok, before)) return extend(text, tokens, i, opts.allowWords);
+  if (WEAK_INTRO.test(before) && listed) return extend(text, tokens, i, opts.allowWords);
+  if (tok.allCaps) {
+    // Headings and acronyms ("IBAN", "LONDON"): only "JOHN SMITH" with both words listed.
+    const next = tokens[i + 1];
+    return has(lex.first, w) && next?.allCaps && has(lex.last, next.lower) && singleSpace(text, tok, next) ? i + 1 : -1;
+  }
+  if (startsName(text, tokens, i, opts.memory)) return extend(text, tokens, i, opts.allowWords);
+  // "…, sagte Petkovic ." / "said Smith,": a capitalised word ending the clause after a speech verb.
+  if (prev !== undefined && SPEECH.has(prev.lower)) {
+    const last = extend(text, tokens, i, opts.allowWords);
+    if (/^\s*(?:[.,;:!?"“”»«]|$)/.test(text.slice((tokens[last] as Token).end, (tokens[last] as Token).end + 3))) return last;
+  }
+  return -1;
+}
+
+/** "naomi ryan", "my name is vitoria": lowercase names, only with both words listed or a cue. */
+function lowercaseName(text: string, tokens: Token[], i: number): number {
+  const lex = nameLexicon();
+  const tok = tokens[i] as Token;
+  const w = tok.lower;
+  if (!has(lex.first, w) || lex.common.has(w) || w.length < 3) return -1;
+  const before = text.slice(Math.max(0, tok.start - 40), tok.start);
+  const next = tokens[i + 1];
+  const pair = next !== undefined && !next.cap && singleSpace(text, tok, next) && has(lex.last, next.lower) && !lex.common.has(next.lower) && !lex.stop.has(next.lower);
+  if (pair) return i + 1;
+  return INTRO.test(before) ? i : -1;
+}
+
+/** "Dreux Joly" at the start of a line: an unlisted first name before a listed surname. */
+function extendLeft(text: string, tokens: Token[], first: number, last: number): number {
+  const lex = nameLexicon();
+  const prev = tokens[first - 1];
+  const tok = tokens[first] as Token;
+  if (!prev || !prev.cap || prev.allCaps || !singleSpace(text, prev, tok)) return first;
+  if (lex.stop.has(prev.lower) || TITLES.has(prev.lower) || lex.common.has(prev.lower) || last > first + 2) return first;
+  const beforePrev = tokens[first - 2];
+  const lineStart = beforePrev === undefined || /[\n:,;(]/.test(text.slice(beforePrev.end, prev.start));
+  return lineStart ? first - 1 : first;
+}
+
+/** Set lookup that also tries the word without accents ("Vásquez" in the list, "Vasquez" typed). */
+function has(set: ReadonlySet<string>, w: string): boolean {
+  return set.has(w) || (NON_ASCII.test(w) && set.has(stripAccents(w)));
+}
+
+export function stripAccents(w: string): string {
+  return w.normalize('NFD').replace(/\p{M}/gu, '');
+}
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   TOKEN.lastIndex = 0;
@@ -87,11 +144,11 @@ function tokenize(text: string): Token[] {
 }
 
 /** A title, greeting, introduction or signature right before `tok`. */
-function hasCue(text: string, prev: Token, tok: Token): boolean {
+function hasCue(text: string, prev: Token, tok: Token, before: string): boolean {
   const gap = text.slice(prev.end, tok.start);
-  if (TITLES.has(prev.lower) && /^\.?\s{1,2}$/.test(gap)) return true;
+  // "Mr. Jones", "Herr Müller", and tokenised text's "Mrs . Finch".
+  if (TITLES.has(prev.lower) && /^ ?\.?\s{1,2}$/.test(gap)) return true;
   if (GREETINGS.has(prev.lower) && /^[ \t]{1,2}$/.test(gap)) return true;
-  const before = text.slice(Math.max(0, tok.start - 40), tok.start);
   return INTRO.test(before) || CLOSING.test(before);
 }
 
@@ -102,15 +159,15 @@ function startsName(text: string, tokens: Token[], i: number, memory: ReadonlySe
   const w = tok.lower;
   if (memory?.has(w)) return true;
   const common = lex.common.has(w);
-  if (lex.first.has(w)) return !common || nextIsSurname(text, tokens, i);
-  if (lex.last.has(w)) {
+  if (has(lex.first, w)) return !common || nextIsSurname(text, tokens, i);
+  if (has(lex.last, w)) {
     if (!common) return !afterDeterminer(text, tokens, i);
     return false;
   }
   // German genitive: "Schirachs", "Merkels".
   if (w.length >= 5 && w.endsWith('s')) {
     const stem = w.slice(0, -1);
-    if ((lex.last.has(stem) || lex.first.has(stem)) && !lex.common.has(stem) && !afterDeterminer(text, tokens, i)) return true;
+    if ((has(lex.last, stem) || has(lex.first, stem)) && !lex.common.has(stem) && !afterDeterminer(text, tokens, i)) return true;
   }
   return !tok.allCaps && w.length >= 5 && SURNAME_SUFFIX.test(w);
 }
@@ -119,7 +176,7 @@ function nextIsSurname(text: string, tokens: Token[], i: number): boolean {
   const lex = nameLexicon();
   const next = tokens[i + 1];
   if (!next || !next.cap || !singleSpace(text, tokens[i] as Token, next)) return false;
-  return lex.last.has(next.lower) && !lex.stop.has(next.lower);
+  return has(lex.last, next.lower) && !lex.stop.has(next.lower);
 }
 
 function afterDeterminer(text: string, tokens: Token[], i: number): boolean {
@@ -142,7 +199,8 @@ function extend(text: string, tokens: Token[], i: number, allow: ReadonlySet<str
     const cur = tokens[last] as Token;
     const next = tokens[last + 1];
     if (!next || !singleSpace(text, cur, next)) break;
-    if (next.cap && !lex.stop.has(next.lower) && !TITLES.has(next.lower) && !allow?.has(next.lower)) {
+    const initial = next.end - next.start === 1 && next.cap;
+    if (next.cap && (initial || (!lex.stop.has(next.lower) && !TITLES.has(next.lower) && !allow?.has(next.lower)))) {
       last++;
       continue;
     }

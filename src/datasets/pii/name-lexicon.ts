@@ -25,10 +25,17 @@ function readList(file: string): string[] {
   return words;
 }
 
+/** The words plus their accent-free spellings, so "Vasquez" finds "Vásquez". */
+function withPlain(words: string[]): Set<string> {
+  const set = new Set(words);
+  for (const w of words) if (/[^\x00-\x7f]/.test(w)) set.add(w.normalize('NFD').replace(/\p{M}/gu, ''));
+  return set;
+}
+
 export function nameLexicon(): NameLexicon {
   cached ??= {
-    first: new Set(readList('first-names.txt')),
-    last: new Set(readList('last-names.txt')),
+    first: withPlain([...readList('first-names.txt'), ...readList('census-first-names.txt')]),
+    last: withPlain([...readList('last-names.txt'), ...readList('census-last-names.txt')]),
     common: new Set([...readList('common-words-en.txt'), ...readList('common-words-de.txt')]),
     stop: new Set(readList('function-words.txt')),
   };

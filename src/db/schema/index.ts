@@ -1,2 +1,5 @@
 export * from './audit.ts';
+export * from './connections.ts';
+export * from './conversations.ts';
+export * from './harvests.ts';
 export * from './tokens.ts';

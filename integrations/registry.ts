@@ -1,0 +1,14 @@
+/**
+ * The connectors tuneloop can build from a stored connection, by vendor. src/ reaches vendors only
+ * through this registry and integrations/types.ts, never through an SDK.
+ */
+import type { ConnectorFactory, Source } from './types.ts';
+import { zendeskConnector } from './zendesk/index.ts';
+
+export const CONNECTORS: Partial<Record<Source, ConnectorFactory>> = {
+  zendesk: zendeskConnector,
+};
+
+export function connectorFactory(source: string): ConnectorFactory | null {
+  return Object.hasOwn(CONNECTORS, source) ? (CONNECTORS[source as Source] ?? null) : null;
+}

@@ -1,0 +1,154 @@
+/**
+ * Stored vendor connections. Settings and credentials are validated with the vendor's own schemas
+ * (integrations/registry.ts); credentials are sealed before they touch the database and are never
+ * returned: the public view lists only which credential fields are set.
+ */
+import { eq, or } from 'drizzle-orm';
+import { z } from 'zod';
+import { connectorFactory } from '../../integrations/registry.ts';
+import type { Connector, ConnectorOptions } from '../../integrations/types.ts';
+import { recordAudit } from '../audit.ts';
+import type { Tx } from '../db/client.ts';
+import { connections } from '../db/schema/index.ts';
+import { decryptJson, encryptJson, sealedWithCurrentKey, type Keyring } from '../security/encryption.ts';
+
+export type ConnectionRow = typeof connections.$inferSelect;
+
+export class ConnectionInputError extends Error {
+  override name = 'ConnectionInputError';
+}
+
+export const NewConnection = z
+  .object({
+    vendor: z.string().min(1),
+    name: z.string().trim().min(1).max(100).regex(/^[\w.-]+$/, 'use letters, digits, ".", "_" or "-"'),
+    settings: z.record(z.string(), z.unknown()),
+    credentials: z.record(z.string(), z.unknown()),
+    schedule: z
+      .string()
+      .trim()
+      .regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression, e.g. "*/15 * * * *"')
+      .nullish(),
+  })
+  .strict();
+export type NewConnection = z.infer<typeof NewConnection>;
+
+function describeIssues(what: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `${what}${issue?.path.length ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'}`;
+}
+
+function factoryFor(vendor: string) {
+  const factory = connectorFactory(vendor);
+  if (!factory) throw new ConnectionInputError(`unsupported vendor "${vendor}"`);
+  return factory;
+}
+
+/** Validates settings and credentials with the vendor's schemas; throws a readable error. */
+export function validateConnection(input: NewConnection) {
+  const factory = factoryFor(input.vendor);
+  const settings = factory.settingsSchema.safeParse(input.settings);
+  if (!settings.success) throw new ConnectionInputError(describeIssues('settings', settings.error));
+  const credentials = factory.credentialsSchema.safeParse(input.credentials);
+  // Credential problems name the field, never echo the value.
+  if (!credentials.success) throw new ConnectionInputError(describeIssues('credentials', credentials.error).replace(/\(got .*\)$/, ''));
+  return { factory, settings: settings.data as Record<string, unknown>, credentials: credentials.data as Record<string, unknown> };
+}
+
+export interface PublicConnection {
+  id: string;
+  vendor: string;
+  name: string;
+  settings: Record<string, unknown>;
+  credentials: { type: string | null; fields: string[] };
+  schedule: string | null;
+  cursor: Record<string, unknown> | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function publicConnection(row: ConnectionRow, keyring: Keyring): PublicConnection {
+  let fields: string[] = [];
+  let type: string | null = null;
+  try {
+    const credentials = decryptJson(keyring, row.credentialsEncrypted) as Record<string, unknown>;
+    fields = Object.keys(credentials).filter((key) => key !== 'type');
+    type = typeof credentials.type === 'string' ? credentials.type : null;
+  } catch {
+    fields = ['(sealed with a key that is not configured)'];
+  }
+  return {
+    id: row.id,
+    vendor: row.vendor,
+    name: row.name,
+    settings: row.settings,
+    credentials: { type, fields },
+    schedule: row.schedule,
+    cursor: row.cursor,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export async function createConnection(db: Tx, keyring: Keyring, input: NewConnection, actor: string): Promise<ConnectionRow> {
+  const { settings, credentials } = validateConnection(input);
+  const [existing] = await db.select({ id: connections.id }).from(connections).where(eq(connections.name, input.name));
+  if (existing) throw new ConnectionInputError(`a connection named "${input.name}" already exists`);
+  const [row] = await db
+    .insert(connections)
+    .values({
+      vendor: input.vendor as ConnectionRow['vendor'],
+      name: input.name,
+      settings,
+      credentialsEncrypted: encryptJson(keyring, credentials),
+      schedule: input.schedule ?? null,
+    })
+    .returning();
+  if (!row) throw new Error('connection insert returned nothing');
+  await recordAudit(db, { actor, action: 'connection.created', subjectType: 'connection', subjectId: row.id, details: { vendor: row.vendor, name: row.name } });
+  return row;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function findConnection(db: Tx, idOrName: string): Promise<ConnectionRow | null> {
+  const where = UUID.test(idOrName) ? or(eq(connections.id, idOrName), eq(connections.name, idOrName)) : eq(connections.name, idOrName);
+  const [row] = await db.select().from(connections).where(where).limit(1);
+  return row ?? null;
+}
+
+export async function listConnections(db: Tx): Promise<ConnectionRow[]> {
+  return db.select().from(connections).orderBy(connections.name);
+}
+
+/** Removes the connection and everything harvested from it (conversations, messages, runs). */
+export async function deleteConnection(db: Tx, row: ConnectionRow, actor: string): Promise<void> {
+  await db.delete(connections).where(eq(connections.id, row.id));
+  await recordAudit(db, { actor, action: 'connection.deleted', subjectType: 'connection', subjectId: row.id, details: { vendor: row.vendor, name: row.name } });
+}
+
+/** Builds the vendor connector; a refreshed OAuth token is sealed and stored again. */
+export function connectorFor(db: Tx, keyring: Keyring, row: ConnectionRow, options: ConnectorOptions = {}): Connector {
+  const factory = factoryFor(row.vendor);
+  const settings = factory.settingsSchema.parse(row.settings);
+  const credentials = factory.credentialsSchema.parse(decryptJson(keyring, row.credentialsEncrypted));
+  return factory.create(settings, credentials, {
+    ...options,
+    onCredentialsRefreshed: async (refreshed) => {
+      await db.update(connections).set({ credentialsEncrypted: encryptJson(keyring, refreshed), updatedAt: new Date() }).where(eq(connections.id, row.id));
+    },
+  });
+}
+
+/** Re-seals every connection's credentials with the current key; returns how many changed. */
+export async function rekeyConnections(db: Tx, keyring: Keyring, actor: string): Promise<number> {
+  let changed = 0;
+  for (const row of await listConnections(db)) {
+    if (sealedWithCurrentKey(keyring, row.credentialsEncrypted)) continue;
+    const sealed = encryptJson(keyring, decryptJson(keyring, row.credentialsEncrypted));
+    await db.update(connections).set({ credentialsEncrypted: sealed, updatedAt: new Date() }).where(eq(connections.id, row.id));
+    changed++;
+  }
+  if (changed) await recordAudit(db, { actor, action: 'connections.rekeyed', subjectType: 'connection', subjectId: '*', details: { changed } });
+  return changed;
+}

@@ -1,0 +1,127 @@
+/**
+ * Executes one harvest run: pulls batches from the vendor connector and stores each batch with its
+ * cursor in one transaction. Only one run per connection executes at a time (advisory lock).
+ * Permanent vendor errors fail the run with the vendor's reason and keep the cursor; transient ones
+ * are rethrown so the queue retries, and the retry resumes from the last stored batch.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { VendorError } from '../../integrations/types.ts';
+import { findConnection, connectorFor } from '../connections/store.ts';
+import type { Database } from '../db/client.ts';
+import { harvestRuns } from '../db/schema/index.ts';
+import type { Logger } from '../log.ts';
+import { DecryptionError, type Keyring } from '../security/encryption.ts';
+import { getRun, isTerminal, type HarvestRun } from './runs.ts';
+import { storeBatch } from './store-batch.ts';
+
+export interface HarvestDeps {
+  database: Database;
+  keyring: Keyring;
+  log: Logger;
+  batchSize: number;
+}
+
+export interface ExecuteOptions {
+  /** Aborted when the process shuts down: the run is left queued and resumes later. */
+  signal?: AbortSignal;
+  /** No retry follows: a transient failure fails the run instead of being rethrown. */
+  lastAttempt: boolean;
+  /** How often a cancel request is looked for while a batch is in flight. */
+  pollMs?: number;
+}
+
+class Cancelled extends Error {}
+
+async function finish(database: Database, runId: string, status: HarvestRun['status'], error: string | null): Promise<void> {
+  await database.db
+    .update(harvestRuns)
+    .set({ status, error, finishedAt: status === 'queued' ? null : new Date(), heartbeatAt: new Date() })
+    .where(eq(harvestRuns.id, runId));
+}
+
+/** The message stored on the run and shown to people: the vendor's reason, never a stack or secret. */
+function describe(error: unknown): string {
+  if (error instanceof VendorError || error instanceof DecryptionError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function executeRun(deps: HarvestDeps, runId: string, options: ExecuteOptions): Promise<HarvestRun | null> {
+  const { database, log } = deps;
+  const initial = await getRun(database.db, runId);
+  if (!initial || isTerminal(initial.status)) return initial;
+  if (initial.cancelRequestedAt) {
+    await finish(database, runId, 'cancelled', null);
+    return getRun(database.db, runId);
+  }
+
+  const lockClient = await database.pool.connect();
+  const lockKey = `harvest:${initial.connectionId}`;
+  const poll = { timer: undefined as NodeJS.Timeout | undefined };
+  try {
+    const { rows } = await lockClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
+    if (!rows[0]?.locked) throw new Error('another harvest of this connection is running; this one will retry');
+
+    const connection = await findConnection(database.db, initial.connectionId);
+    if (!connection) return null; // deleted meanwhile: its runs are gone with it
+    await database.db
+      .update(harvestRuns)
+      .set({
+        status: 'running',
+        attempts: sql`${harvestRuns.attempts} + 1`,
+        startedAt: sql`coalesce(${harvestRuns.startedAt}, now())`,
+        heartbeatAt: new Date(),
+        cursorStart: sql`coalesce(${harvestRuns.cursorStart}, ${JSON.stringify(connection.cursor)}::jsonb)`,
+        error: null,
+      })
+      .where(eq(harvestRuns.id, runId));
+
+    const abort = new AbortController();
+    const onShutdown = () => abort.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onShutdown, { once: true });
+    // A cancel request or a shutdown stops the run between two vendor requests, not after the batch.
+    poll.timer = setInterval(() => {
+      database.db
+        .update(harvestRuns)
+        .set({ heartbeatAt: new Date() })
+        .where(eq(harvestRuns.id, runId))
+        .returning({ cancelRequestedAt: harvestRuns.cancelRequestedAt })
+        .then(([row]) => row?.cancelRequestedAt && abort.abort(new Cancelled()))
+        .catch(() => undefined);
+    }, options.pollMs ?? 2_000);
+
+    const runLog = log.child({ harvestId: runId, connection: connection.name, vendor: connection.vendor });
+    try {
+      const connector = connectorFor(database.db, deps.keyring, connection, { batchSize: deps.batchSize, log: runLog });
+      for await (const batch of connector.harvest(connection.cursor, { signal: abort.signal, log: runLog })) {
+        const stored = await database.db.transaction((tx) => storeBatch(tx, connection.id, runId, batch));
+        runLog.debug(stored, 'batch stored');
+        const [row] = await database.db.select({ cancel: harvestRuns.cancelRequestedAt }).from(harvestRuns).where(eq(harvestRuns.id, runId));
+        if (row?.cancel) throw new Cancelled();
+        if (abort.signal.aborted) throw abort.signal.reason;
+      }
+      await finish(database, runId, 'succeeded', null);
+      runLog.info('harvest finished');
+    } catch (error) {
+      if (error instanceof Cancelled || abort.signal.reason instanceof Cancelled) {
+        await finish(database, runId, 'cancelled', null);
+        runLog.info('harvest cancelled; the next run resumes from the last stored batch');
+      } else if (options.signal?.aborted) {
+        await finish(database, runId, 'queued', 'interrupted by shutdown; resumes from the last stored batch');
+        throw error;
+      } else if ((error instanceof VendorError && !error.retryable) || error instanceof DecryptionError || options.lastAttempt) {
+        await finish(database, runId, 'failed', describe(error));
+        runLog.warn({ reason: describe(error) }, 'harvest failed');
+      } else {
+        await finish(database, runId, 'queued', `retrying after: ${describe(error)}`);
+        throw error;
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', onShutdown);
+    }
+    return getRun(database.db, runId);
+  } finally {
+    clearInterval(poll.timer);
+    await lockClient.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
+    lockClient.release();
+  }
+}
