@@ -41,6 +41,10 @@ const PATTERNS: RegExp[] = [
     `(?<![\\p{L}\\d])\\d{1,5}[A-Za-z]?(?:\\s\\d{1,5})?\\s(?:${CAP}\\s){0,4}(?:${EN_WORD})\\b\\.?${US_TAIL}(?:(?:,?\\s${CAP})?,?\\s${UK_POSTCODE}\\b)?`,
     'gu',
   ),
+  // Street names written in lower case ("3747 3911 fourth avenue"): the street word alone decides.
+  new RegExp(`(?<![\\p{L}\\d])\\d{1,5}(?:\\s\\d{1,5})?\\s(?:[\\p{Ll}]+\\s){0,3}(?:street|avenue|road|lane|drive|boulevard|court|place|square|terrace|parkway|highway|crescent)\\b`, 'gu'),
+  // "636 1812 Rue De La Gare", "48334 36 rue de pologne": house number first, then a Romance street word.
+  new RegExp(`(?<![\\p{L}\\d])\\d{1,5}(?:\\s\\d{1,5})?\\s(?:Rue|rue|Via|via|Calle|calle|Avenida|avenida|Rua|rua)(?:\\s[\\p{L}\\p{M}'-]+){1,4}`, 'gu'),
   // An apartment/suite line on its own.
   new RegExp(`(?<![\\p{L}\\d])${UNIT}(?![\\p{L}\\d])`, 'gu'),
 ];

@@ -34,6 +34,15 @@ const WEAK_INTRO = /(?:\bI'm|\bI am|\b[Ii]ch bin)\s+$/;
 const CLOSING = /(?:regards|grüßen|grüße|grüsse|gruß|gruss|cheers|thanks|thank you|danke(?: schön| sehr)?|sincerely|yours(?: truly| sincerely)?|best|mfg|lg|vg|bg|ciao|tschüss|bis bald|take care|--)\s*[,.!]?\s*(?:\n\s*|,\s*)$/i;
 const SURNAME_SUFFIX = /(?:ović|ević|vić|ić|ski|sky|ska|cki|dzki|escu|eanu|oğlu|opoulos|enko|chuk|yan)$/;
 const NON_ASCII = /[^\x00-\x7f]/;
+// A chain containing one of these is an organisation ("Franzis Verlag", "Matthew Humberstone School").
+const ORG_WORDS = new Set([
+  'gmbh', 'ag', 'kg', 'se', 'inc', 'ltd', 'llc', 'plc', 'corp', 'company', 'verlag', 'school', 'college', 'university',
+  'universität', 'orchestra', 'orchester', 'club', 'fc', 'bank', 'systems', 'group', 'gruppe', 'holding', 'indexes',
+  'comics', 'winery', 'stiftung', 'institut', 'institute', 'museum', 'hotel', 'restaurant', 'partners', 'consulting',
+  'solutions', 'services', 'technologies', 'labs', 'software', 'media', 'foundation', 'e.v', 'ev',
+]);
+// Before a lone surname-like word these mean a place: "nach Kiel", "in London", "from Paris".
+const PLACE_PREPOSITIONS = new Set(['in', 'nach', 'aus', 'from', 'to', 'at', 'near', 'into']);
 
 interface Token {
   start: number;
@@ -54,6 +63,7 @@ export function detectNames(text: string, out: RawSpan[], opts: NameOptions = {}
   const lex = nameLexicon();
   const tokens = tokenize(text);
   const allow = opts.allowWords;
+  const spans: [number, number][] = []; // token ranges, in order
   let i = 0;
   while (i < tokens.length) {
     const tok = tokens[i] as Token;
@@ -66,12 +76,63 @@ export function detectNames(text: string, out: RawSpan[], opts: NameOptions = {}
       i++;
       continue;
     }
-    const first = extendLeft(text, tokens, i, last);
+    if (isOrganisation(tokens, i, last) || isPlace(text, tokens, i, last)) {
+      i = last + 1;
+      continue;
+    }
+    spans.push([extendLeft(text, tokens, i, last), last]);
+    i = last + 1;
+  }
+  for (const [first, last] of withCoordinated(text, tokens, spans, allow)) {
     const from = (tokens[first] as Token).start;
     const end = (tokens[last] as Token).end;
     out.push({ start: from, end, type: 'NAME', value: text.slice(from, end) });
-    i = last + 1;
   }
+}
+
+const CONJUNCTIONS = new Set(['and', 'und', 'or', 'oder', 'sowie']);
+
+/**
+ * "Kónya, Becker and Vasquez": a capitalised word listed next to a found name (", ", "and",
+ * "und") is a name too. One pass each way over the found spans.
+ */
+function withCoordinated(text: string, tokens: Token[], spans: [number, number][], allow: ReadonlySet<string> | undefined): [number, number][] {
+  if (spans.length === 0) return spans;
+  const lex = nameLexicon();
+  const taken = new Set<number>();
+  for (const [a, b] of spans) for (let k = a; k <= b; k++) taken.add(k);
+  const candidate = (k: number) => {
+    const t = tokens[k];
+    return t !== undefined && !taken.has(k) && t.cap && !t.allCaps && !lex.stop.has(t.lower) && !lex.common.has(t.lower) && !TITLES.has(t.lower) && !allow?.has(t.lower) && !ORG_WORDS.has(t.lower);
+  };
+  // Between two tokens: ", " directly, or " and " as its own token.
+  const linked = (left: number, right: number): number => {
+    const l = tokens[left] as Token;
+    const r = tokens[right];
+    if (r && /^\s*,\s*$/.test(text.slice(l.end, r.start))) return right;
+    const conj = tokens[left + 1];
+    const after = tokens[left + 2];
+    if (conj && after && CONJUNCTIONS.has(conj.lower) && /^\s+$/.test(text.slice(l.end, conj.start)) && /^\s+$/.test(text.slice(conj.end, after.start))) return left + 2;
+    return -1;
+  };
+  const added: [number, number][] = [];
+  for (const [a, b] of spans) {
+    let right = linked(b, b + 1);
+    while (right >= 0 && candidate(right)) {
+      taken.add(right);
+      added.push([right, right]);
+      right = linked(right, right + 1);
+    }
+    // Leftwards: "Usamov and Bowers", "Gerste, Johnson".
+    for (const left of [a - 1, a - 2]) {
+      if (left >= 0 && candidate(left) && linked(left, left + 1) === a) {
+        taken.add(left);
+        added.push([left, left]);
+        break;
+      }
+    }
+  }
+  return added.length ? [...spans, ...added].sort((x, y) => x[0] - y[0]) : spans;
 }
 
 /** Index of the last token of a name starting at capitalised token i, or -1. */
@@ -121,6 +182,20 @@ function extendLeft(text: string, tokens: Token[], first: number, last: number):
   const beforePrev = tokens[first - 2];
   const lineStart = beforePrev === undefined || /[\n:,;(]/.test(text.slice(beforePrev.end, prev.start));
   return lineStart ? first - 1 : first;
+}
+
+function isOrganisation(tokens: Token[], first: number, last: number): boolean {
+  for (let k = first; k <= last + 1 && k < tokens.length; k++) if (ORG_WORDS.has((tokens[k] as Token).lower)) return true;
+  return false;
+}
+
+/** "nach Kiel": one word, listed only as a surname, after a place preposition. */
+function isPlace(text: string, tokens: Token[], first: number, last: number): boolean {
+  const lex = nameLexicon();
+  const tok = tokens[first] as Token;
+  const prev = tokens[first - 1];
+  if (first !== last || !prev || !PLACE_PREPOSITIONS.has(prev.lower) || has(lex.first, tok.lower)) return false;
+  return /^\s+$/.test(text.slice(prev.end, tok.start));
 }
 
 /** Set lookup that also tries the word without accents ("Vásquez" in the list, "Vasquez" typed). */
@@ -176,7 +251,8 @@ function nextIsSurname(text: string, tokens: Token[], i: number): boolean {
   const lex = nameLexicon();
   const next = tokens[i + 1];
   if (!next || !next.cap || !singleSpace(text, tokens[i] as Token, next)) return false;
-  return has(lex.last, next.lower) && !lex.stop.has(next.lower);
+  // "Will Smith", "Grant Leadbitter": any capitalised non-word after a first name that is also a word.
+  return !lex.stop.has(next.lower) && (has(lex.last, next.lower) || !lex.common.has(next.lower));
 }
 
 function afterDeterminer(text: string, tokens: Token[], i: number): boolean {

@@ -17,7 +17,7 @@ export function detectNumbers(text: string, out: RawSpan[], cc: CompiledConfig):
   forEachNumericRun(text, (whole) => {
     let run: NumericRun = whole;
     const date = LEADING_DATE.exec(run.text);
-    if (date) {
+    if (date && plausibleDate(date[0])) {
       let from = run.start + date[0].length;
       while (from < run.end && !isDigitOrPlus(text.charCodeAt(from))) from++;
       if (from >= run.end) return;
@@ -32,6 +32,13 @@ export function detectNumbers(text: string, out: RawSpan[], cc: CompiledConfig):
       out.push(span(run, 'ID', `id:${run.digits}`));
     }
   });
+}
+
+/** "12.03.2024" yes, "60-56-85-91" (a phone) no: day and month must be possible. */
+function plausibleDate(s: string): boolean {
+  const [a = 0, b = 0, c = 0] = s.split(/[./-]/).map(Number);
+  if (s.length >= 8 && /^\d{4}-/.test(s)) return b >= 1 && b <= 12 && c >= 1 && c <= 31;
+  return a >= 1 && b >= 1 && a <= 31 && b <= 31 && (a <= 12 || b <= 12);
 }
 
 function isDigitOrPlus(c: number): boolean {

@@ -11,6 +11,8 @@ import type { NumericRun } from './numeric-runs.ts';
 const CUE = /(?:tel|phone|call|mobil|handy|fax|whats ?app|sms|text me|anruf|rufen?|erreichbar|durchwahl|festnetz|nummer|number|contact|kontakt)\b[^\n\d]{0,20}$/i;
 // Money right before or after: "EUR 1 250 000", "1.234.567 €".
 const CURRENCY_BEFORE = /(?:[€$£]|eur|usd|chf|gbp|euro)\s?$/i;
+// Postal codes with a dash ("75534-030") after "ZIP:" are not phones.
+const POSTAL_BEFORE = /(?:zip(?: ?code)?|postal ?code|postcode|plz|postleitzahl)\W{0,5}$/i;
 const CURRENCY_AFTER = /^\s?(?:[€$£]|eur|usd|chf|gbp|euro|dollar|franken)/i;
 
 const EXTENSION = /\s?(?:x|ext\.?|Durchwahl|DW)\s?\d+$/i;
@@ -21,7 +23,7 @@ export function isPhoneRun(text: string, run: NumericRun, regions: readonly stri
   if (n < 7 || n > 15) return false;
   const before = text.slice(Math.max(0, run.start - 30), run.start);
   const after = text.slice(run.end, run.end + 10);
-  if (CURRENCY_BEFORE.test(before) || CURRENCY_AFTER.test(after)) return false;
+  if (CURRENCY_BEFORE.test(before) || CURRENCY_AFTER.test(after) || POSTAL_BEFORE.test(before)) return false;
 
   const international = run.text.startsWith('+') || run.text.startsWith('(+') || run.text.startsWith('00');
   if (international) {
