@@ -9,6 +9,11 @@
  * Each file is split in two, stably by a hash of its group: presidio by template_id (templates
  * repeat), GermEval by sentence id, Bitext by row. The scrubber was tuned on the "dev" part only;
  * "held-out" numbers are reported, never tuned on.
+ *
+ * Notes from tuning (dev part): adding the 88,799 US Census surnames raised name recall by
+ * 3-8 points but cut precision by 20-30 (German nouns and English words that are also surnames),
+ * so data/census-last-names.txt is empty. Presidio's STREET_ADDRESS spans are fragments of
+ * multi-line, many-country addresses ("Apt. 595", "28245"); ADDRESS recall there is low and not a goal.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

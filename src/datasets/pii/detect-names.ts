@@ -178,7 +178,9 @@ function extendLeft(text: string, tokens: Token[], first: number, last: number):
   const prev = tokens[first - 1];
   const tok = tokens[first] as Token;
   if (!prev || !prev.cap || prev.allCaps || !singleSpace(text, prev, tok)) return first;
-  if (lex.stop.has(prev.lower) || TITLES.has(prev.lower) || lex.common.has(prev.lower) || last > first + 2) return first;
+  // Only for a lone surname: "Anna Schmidt" needs no help, and "Nochmal Anna Schmidt" must not grow.
+  if (last !== first || has(lex.first, tok.lower) || !has(lex.last, tok.lower)) return first;
+  if (lex.stop.has(prev.lower) || TITLES.has(prev.lower) || lex.common.has(prev.lower)) return first;
   const beforePrev = tokens[first - 2];
   const lineStart = beforePrev === undefined || /[\n:,;(]/.test(text.slice(beforePrev.end, prev.start));
   return lineStart ? first - 1 : first;

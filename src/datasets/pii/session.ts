@@ -57,7 +57,8 @@ export class ScrubSession {
   }
 
   private placeholderFor(s: RawSpan): string {
-    const key = s.key ?? `${s.type}:${normalise(s.value)}`;
+    // Keys are per type: a known person's names share [NAME_n], their email gets its own [EMAIL_n].
+    const key = s.key ? `${s.type}|${s.key}` : `${s.type}:${normalise(s.value)}`;
     let ph = this.placeholders.get(key);
     if (!ph && s.type === 'NAME') ph = this.nameWordPlaceholder(s.value);
     if (!ph) {
