@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { createScrubSession, detectPii, Scrubber } from '../src/datasets/pii/index.ts';
+import { Scrubber } from '../src/datasets/pii/index.ts';
 import type { PiiType, Span } from '../src/datasets/pii/index.ts';
 
 const DATA = new URL('../../shared/datasets/', import.meta.url);
@@ -195,7 +195,6 @@ function bench(): void {
   console.log(`throughput: ${Math.round((messages.length * rounds) / seconds)} messages/s on one core (${messages.length} messages, mean ${Math.round(chars)} chars, ${rounds} rounds)`);
 }
 
-export { createScrubSession, detectPii }; // re-exported for ad-hoc use from a REPL
 
 if (process.argv.includes('--bench')) bench();
 else evaluate();
