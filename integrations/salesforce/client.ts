@@ -1,0 +1,211 @@
+/**
+ * One jsforce Connection per connector, and the one way tuneloop calls Salesforce through it:
+ * sequential GETs under withRetry, each answer parsed with zod, Sforce-Limit-Info read from every
+ * response so the harvest slows down near the daily limit, failures mapped to VendorError.
+ *
+ * jsforce retries 5xx/429 on its own with a fixed backoff that ignores Retry-After; every call here
+ * turns that off (retry.maxRetries 0) so withRetry alone decides. jsforce's session refresh stays
+ * on: on a 401 it renews the session (refresh-token grant, or logging in again with the password)
+ * and repeats the call, and emits 'refresh' with the new token, which we hand to the hub.
+ * https://jsforce.github.io/document/#connection
+ */
+import { PassThrough } from 'node:stream';
+import { Connection, type HttpRequest, type HttpResponse } from 'jsforce';
+import type { z } from 'zod';
+import { abortableSleep, withRetry, type RetryPolicy } from '../retry.ts';
+import { VendorError, type ConnectorOptions, type VendorLogger } from '../types.ts';
+import { toVendorError } from './errors.ts';
+import { QueryPage } from './raw.ts';
+import type { SalesforceCredentials, SalesforceSettings } from './settings.ts';
+
+export interface SalesforceClientOptions {
+  onCredentialsRefreshed?: ConnectorOptions['onCredentialsRefreshed'];
+  log?: VendorLogger | undefined;
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Share of the daily API allocation after which every call waits slowDownMs first. */
+  slowDownAt?: number;
+  slowDownMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export class SalesforceClient {
+  readonly conn: Connection;
+  readonly apiVersion: string;
+  readonly host: string;
+  private credentials: SalesforceCredentials;
+  private loggedIn = false;
+  private usage: { used: number; max: number } | null = null;
+  private warnedAboutUsage = false;
+  private pendingSaves: Array<Promise<unknown>> = [];
+
+  constructor(
+    settings: SalesforceSettings,
+    credentials: SalesforceCredentials,
+    private readonly options: SalesforceClientOptions = {},
+  ) {
+    this.credentials = credentials;
+    this.apiVersion = settings.apiVersion;
+    this.host = new URL(settings.instanceUrl).host;
+    const loginUrl = (settings.loginUrl ?? settings.instanceUrl).replace(/\/+$/, '');
+    const oauth2 = credentials.clientId ? { clientId: credentials.clientId, clientSecret: credentials.clientSecret, loginUrl } : undefined;
+    this.conn = new Connection({
+      instanceUrl: settings.instanceUrl.replace(/\/+$/, ''),
+      loginUrl,
+      version: settings.apiVersion,
+      ...(oauth2 ? { oauth2 } : {}),
+      ...(credentials.type === 'oauth' ? { accessToken: credentials.accessToken, ...(credentials.refreshToken ? { refreshToken: credentials.refreshToken } : {}) } : {}),
+    });
+    this.conn.on('refresh', (accessToken: string, response?: { refresh_token?: string }) => this.onRefresh(accessToken, response));
+  }
+
+  private onRefresh(accessToken: string, response?: { refresh_token?: string }): void {
+    this.options.log?.info({ source: 'salesforce' }, 'Salesforce session renewed');
+    if (this.credentials.type !== 'oauth') return; // a password login leaves nothing new to store
+    const refreshToken = response?.refresh_token ?? this.credentials.refreshToken;
+    this.credentials = { ...this.credentials, accessToken, ...(refreshToken ? { refreshToken } : {}) };
+    const save = this.options.onCredentialsRefreshed?.({ ...this.credentials });
+    // Held as a settled value: the save is awaited right after the call that triggered it.
+    if (save) this.pendingSaves.push(save.then(() => null, (error: unknown) => ({ error })));
+  }
+
+  private async flushSaves(): Promise<void> {
+    const results = await Promise.all(this.pendingSaves.splice(0));
+    const failed = results.find((result): result is { error: unknown } => result !== null && typeof result === 'object' && 'error' in result);
+    if (failed) throw failed.error;
+  }
+
+  get apiUsage(): { used: number; max: number } | null {
+    return this.usage;
+  }
+
+  /** Logs in once for password credentials; OAuth connections already hold a token. */
+  async connect(signal?: AbortSignal, policy?: Partial<RetryPolicy>): Promise<void> {
+    if (this.loggedIn || this.credentials.type !== 'password') return;
+    const { username, password, securityToken } = this.credentials;
+    await withRetry(
+      async () => {
+        signal?.throwIfAborted();
+        try {
+          // https://jsforce.github.io/document/#username-and-password-login
+          await this.conn.login(username, password + securityToken);
+        } catch (error) {
+          throw toVendorError(error, { host: this.host });
+        }
+      },
+      { policy: policy ?? this.options.retryPolicy, signal, onRetry: (info) => this.logRetry(info) },
+    );
+    this.loggedIn = true;
+  }
+
+  /** GET a REST resource (path from the root, or an absolute URL), retried, then parsed. */
+  async get<S extends z.ZodType>(url: string, schema: S, what: string, signal?: AbortSignal, policy?: Partial<RetryPolicy>): Promise<z.infer<S>> {
+    await this.connect(signal, policy);
+    await this.pace(signal);
+    const body = await withRetry(() => this.once(url, signal), { policy: policy ?? this.options.retryPolicy, signal, onRetry: (info) => this.logRetry(info) });
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+      throw new VendorError('malformed', `Salesforce returned an unexpected ${what} response${where}: ${typeof body === 'string' ? 'not JSON' : (issue?.message ?? 'invalid')}`);
+    }
+    return parsed.data;
+  }
+
+  /** Runs SOQL and follows nextRecordsUrl to the end; each record is parsed with `record`. */
+  async query<S extends z.ZodType>(soql: string, record: S, what: string, opts: { includeDeleted?: boolean; signal?: AbortSignal } = {}): Promise<Array<z.infer<S>>> {
+    // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_query.htm
+    const resource = opts.includeDeleted ? 'queryAll' : 'query';
+    let url: string | undefined = `/services/data/v${this.apiVersion}/${resource}?q=${encodeURIComponent(soql)}`;
+    const out: Array<z.infer<S>> = [];
+    while (url) {
+      const page: z.infer<typeof QueryPage> = await this.get(url, QueryPage, what, opts.signal);
+      for (const [index, raw] of page.records.entries()) {
+        const parsed = record.safeParse(raw);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new VendorError('malformed', `Salesforce returned an unexpected ${what} record (#${out.length + index + 1}${issue?.path.length ? `, ${issue.path.join('.')}` : ''}: ${issue?.message ?? 'invalid'})`);
+        }
+        out.push(parsed.data);
+      }
+      // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_queryall_more_results.htm
+      url = page.done ? undefined : page.nextRecordsUrl;
+      if (!page.done && !url) throw new VendorError('malformed', `Salesforce said the ${what} query is not done but gave no nextRecordsUrl`);
+    }
+    return out;
+  }
+
+  private async once(url: string, signal?: AbortSignal): Promise<unknown> {
+    signal?.throwIfAborted();
+    const responses: HttpResponse[] = [];
+    const call = this.conn.request<unknown>({ method: 'GET', url }, { transport: this.recordingTransport(responses, signal) });
+    try {
+      return await (signal ? raceAbort(call, signal) : call);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw toVendorError(error, { host: this.host, response: responses.at(-1) });
+    } finally {
+      this.readUsage(responses.at(-1));
+      await this.flushSaves();
+    }
+  }
+
+  /**
+   * jsforce's HttpApi sends through `options.transport` when given; this one turns jsforce's own
+   * retries off, keeps every raw response (status, Retry-After, Sforce-Limit-Info), and stops a
+   * call that keeps getting 401 after renewing the session, which jsforce would repeat forever.
+   */
+  private recordingTransport(responses: HttpResponse[], signal?: AbortSignal) {
+    const base = this.conn._transport;
+    const timeout = this.options.requestTimeoutMs ?? 120_000;
+    return {
+      httpRequest: (request: HttpRequest, options: object) => {
+        const rejectedTwice = responses.filter((response) => response.statusCode === 401).length >= 2;
+        if (signal?.aborted || rejectedTwice) {
+          const reason: unknown = signal?.aborted ? signal.reason : new VendorError('auth', 'Salesforce keeps rejecting the renewed session (INVALID_SESSION_ID): check the connected app policies for this user', { status: 401 });
+          return Object.assign(Promise.reject(reason), { stream: () => new PassThrough() });
+        }
+        const pending = base.httpRequest(request, { ...options, retry: { maxRetries: 0 }, timeout });
+        pending.then((response) => void responses.push(response), () => undefined);
+        return pending;
+      },
+    };
+  }
+
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
+  private readUsage(response: HttpResponse | undefined): void {
+    const match = /api-usage=(\d+)\/(\d+)/.exec(response?.headers['sforce-limit-info'] ?? '');
+    if (match) this.usage = { used: Number(match[1]), max: Number(match[2]) };
+  }
+
+  /** Past ~90% of the daily allocation, leave room for the org's other integrations. */
+  private async pace(signal?: AbortSignal): Promise<void> {
+    const usage = this.usage;
+    if (!usage || usage.max === 0 || usage.used < usage.max * (this.options.slowDownAt ?? 0.9)) return;
+    if (!this.warnedAboutUsage) {
+      this.warnedAboutUsage = true;
+      this.options.log?.warn({ source: 'salesforce', used: usage.used, max: usage.max }, 'Salesforce API usage is above 90% of the daily limit: slowing down');
+    }
+    await abortableSleep(this.options.slowDownMs ?? 2000, signal);
+  }
+
+  private logRetry(info: { attempt: number; delayMs: number; error: VendorError }): void {
+    this.options.log?.warn({ source: 'salesforce', attempt: info.attempt, delayMs: info.delayMs, kind: info.error.kind, status: info.error.status }, `Salesforce call failed, retrying: ${info.error.message}`);
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

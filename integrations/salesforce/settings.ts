@@ -1,0 +1,49 @@
+/**
+ * What a stored Salesforce connection holds: settings (where the org is) and credentials
+ * (encrypted at rest by the hub). Password credentials log in with jsforce's conn.login(): the
+ * OAuth username-password flow when a client id and secret are given, else SOAP login().
+ * OAuth credentials come from a finished web-server flow; the refresh token renews the session.
+ */
+import { z } from 'zod';
+
+export const DEFAULT_API_VERSION = '62.0';
+
+export const salesforceSettingsSchema = z.object({
+  /** The org's My Domain or instance URL, e.g. https://acme.my.salesforce.com. */
+  instanceUrl: z.url({ protocol: /^https?$/ }),
+  /** Where to log in and refresh tokens; defaults to instanceUrl (My Domain accepts both). */
+  loginUrl: z.url({ protocol: /^https?$/ }).optional(),
+  apiVersion: z
+    .string()
+    .regex(/^\d{2}\.0$/, 'an API version such as 62.0')
+    .default(DEFAULT_API_VERSION),
+});
+export type SalesforceSettings = z.infer<typeof salesforceSettingsSchema>;
+
+const passwordCredentials = z.object({
+  type: z.literal('password'),
+  username: z.string().min(1),
+  password: z.string().min(1),
+  /** Appended to the password, as Salesforce expects from untrusted IP ranges; empty when not needed. */
+  securityToken: z.string().default(''),
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+});
+
+const oauthCredentials = z.object({
+  type: z.literal('oauth'),
+  accessToken: z.string().min(1),
+  refreshToken: z.string().min(1).optional(),
+  /** The connected app's consumer key: needed to use the refresh token. */
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+});
+
+export const salesforceCredentialsSchema = z
+  .discriminatedUnion('type', [passwordCredentials, oauthCredentials])
+  .refine((credentials) => credentials.type !== 'oauth' || !credentials.refreshToken || credentials.clientId, {
+    message: 'clientId (the connected app consumer key) is needed to use a refresh token',
+    path: ['clientId'],
+  });
+export type SalesforceCredentials = z.infer<typeof salesforceCredentialsSchema>;
+export type SalesforceOAuthCredentials = Extract<SalesforceCredentials, { type: 'oauth' }>;
