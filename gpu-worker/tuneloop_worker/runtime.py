@@ -27,6 +27,19 @@ class Runtime:
                 "world_size": self.world_size}
 
 
+def check_qlora(device: str) -> None:
+    """QLoRA needs bitsandbytes' 4-bit CUDA kernels; refuse clearly instead of failing mid-load."""
+    if device != "cuda":
+        raise WorkerError(
+            "method 'qlora' needs an NVIDIA GPU with CUDA (bitsandbytes 4-bit kernels), but torch sees no CUDA "
+            f"device here (device: {device}). Use method 'lora' on this machine, or run on a CUDA machine.",
+            "environment")
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise WorkerError(
+            "method 'qlora' needs the bitsandbytes package, which is not installed. Install it with "
+            "pip install 'tuneloop_worker[qlora]' (the worker's Docker image includes it).", "environment")
+
+
 def detect(cfg: RunConfig) -> Runtime:
     """Resolves device and precision; raises WorkerError(kind='environment') when the config cannot run here."""
     import torch
@@ -41,15 +54,7 @@ def detect(cfg: RunConfig) -> Runtime:
         device, name = "cpu", "cpu"
 
     if cfg.method == "qlora":
-        if device != "cuda":
-            raise WorkerError(
-                "method 'qlora' needs an NVIDIA GPU with CUDA (bitsandbytes 4-bit kernels), but torch sees no CUDA "
-                f"device here (device: {device}). Use method 'lora' on this machine, or run on a CUDA machine.",
-                "environment")
-        if importlib.util.find_spec("bitsandbytes") is None:
-            raise WorkerError(
-                "method 'qlora' needs the bitsandbytes package, which is not installed. Install it with "
-                "pip install 'tuneloop_worker[qlora]' (the worker's Docker image includes it).", "environment")
+        check_qlora(device)
 
     precision = cfg.precision
     if precision == "auto":
