@@ -4,6 +4,9 @@
  */
 import { Command } from 'commander';
 import { registerAdminCommands } from './cli/admin.ts';
+import { registerConnectionCommands } from './cli/connections.ts';
+import { registerHarvestCommands } from './cli/harvest.ts';
+import { registerSandboxCommands } from './cli/sandbox.ts';
 import { registerServeCommands } from './cli/serve.ts';
 import { registerTokenCommands } from './cli/token.ts';
 import { registerWorkerSetup } from './cli/worker-setup.ts';
@@ -17,5 +20,8 @@ const worker = registerServeCommands(program);
 registerWorkerSetup(worker);
 registerTokenCommands(program);
 registerAdminCommands(program);
+registerConnectionCommands(program);
+registerHarvestCommands(program);
+registerSandboxCommands(program);
 
 await program.parseAsync(process.argv);

@@ -55,6 +55,8 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
   }
 
   const lockClient = await database.pool.connect();
+  // A dropped connection must fail this run (the next query throws), not crash the process.
+  lockClient.on('error', (error) => log.warn({ err: error }, 'harvest lock connection lost'));
   const lockKey = `harvest:${initial.connectionId}`;
   const poll = { timer: undefined as NodeJS.Timeout | undefined };
   try {

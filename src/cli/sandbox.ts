@@ -1,0 +1,68 @@
+/** `tuneloop sandbox zendesk|salesforce`: a vendor sandbox on loopback, for demos and trying things out. */
+import type { Command } from 'commander';
+import { startZendeskSandbox, SANDBOX_DEFAULTS as ZENDESK } from '../../integrations/zendesk/sandbox.ts';
+import { fail } from './context.ts';
+
+interface SandboxOptions {
+  port: string;
+  seed: string;
+  tickets: string;
+  rateLimitEvery?: string;
+  retryAfter?: string;
+  errorBurst?: string;
+  latencyMs?: string;
+}
+
+function int(name: string, value: string | undefined, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min) fail(`--${name} must be a number >= ${min}`, 2);
+  return parsed;
+}
+
+function faultOptions(command: Command): Command {
+  return command
+    .option('--port <port>', 'port (0 picks a free one)', '4010')
+    .option('--seed <n>', 'data seed: the same seed gives the same data', '1')
+    .option('--tickets <n>', 'how many tickets/cases', '500')
+    .option('--rate-limit-every <n>', 'answer every Nth request with 429 + Retry-After')
+    .option('--retry-after <seconds>', 'Retry-After of injected 429s', '1')
+    .option('--error-burst <n>', 'answer the first N requests with 503')
+    .option('--latency-ms <ms>', 'delay every answer');
+}
+
+async function serveUntilSignal(describe: () => Promise<{ url: string; close: () => Promise<void>; lines: string[] }>) {
+  const { close, lines } = await describe();
+  process.stdout.write(`${lines.join('\n')}\nCtrl-C stops it.\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await close();
+}
+
+export function registerSandboxCommands(program: Command) {
+  const sandbox = program.command('sandbox').description('run a vendor API sandbox on loopback (realistic data, fault injection)');
+
+  faultOptions(sandbox.command('zendesk').description('Zendesk Support API sandbox')).action((options: SandboxOptions) =>
+    serveUntilSignal(async () => {
+      const started = await startZendeskSandbox({
+        port: int('port', options.port),
+        seed: int('seed', options.seed),
+        tickets: int('tickets', options.tickets, 1),
+        rateLimitEvery: int('rate-limit-every', options.rateLimitEvery, 1) ?? null,
+        retryAfterSeconds: int('retry-after', options.retryAfter),
+        errorBurst: int('error-burst', options.errorBurst),
+        latencyMs: int('latency-ms', options.latencyMs),
+      });
+      return {
+        ...started,
+        lines: [
+          `Zendesk sandbox on ${started.url} (${options.tickets} tickets, seed ${options.seed})`,
+          'Add it as a connection:',
+          `  npm run tuneloop -- connections add --vendor zendesk --name zendesk-sandbox --setting baseUrl=${started.url} --credential type=api_token --credential email=${ZENDESK.email} --credential token=${ZENDESK.apiToken}`,
+        ],
+      };
+    }),
+  );
+}
