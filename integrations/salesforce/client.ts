@@ -142,7 +142,8 @@ export class SalesforceClient {
       return await (signal ? raceAbort(call, signal) : call);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      throw toVendorError(error, { host: this.host, response: responses.at(-1) });
+      const canRenew = this.credentials.type === 'password' || Boolean(this.credentials.refreshToken && this.credentials.clientId);
+      throw toVendorError(error, { host: this.host, response: responses.at(-1), canRenew });
     } finally {
       this.readUsage(responses.at(-1));
       await this.flushSaves();

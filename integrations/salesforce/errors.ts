@@ -22,6 +22,8 @@ export interface ErrorContext {
   host: string;
   /** The last HTTP response of the failed call, when there was one. */
   response?: HttpResponse | undefined;
+  /** False when the connection holds neither a refresh token nor a password to renew a session with. */
+  canRenew?: boolean;
   /** Extra wait on top of Retry-After: timers may fire a millisecond early, and we must never be early. */
   retryAfterMarginMs?: number;
 }
@@ -69,7 +71,10 @@ function restError(ctx: ErrorContext, response: HttpResponse, cause: unknown): V
   const retryAfterMs = retryAfter === null ? null : retryAfter + (ctx.retryAfterMarginMs ?? 50);
   const opts = { status, retryAfterMs, cause };
 
-  if (status === 401) return new VendorError('auth', `Salesforce rejected the session (${code}) and it could not be renewed: reconnect Salesforce or check the stored credentials`, opts);
+  if (status === 401) {
+    if (ctx.canRenew === false) return new VendorError('auth', `Salesforce session expired and no refresh token is stored (${code}): reconnect Salesforce`, opts);
+    return new VendorError('auth', `Salesforce rejected the session (${code}) and it could not be renewed: reconnect Salesforce or check the stored credentials`, opts);
+  }
   if (code === 'REQUEST_LIMIT_EXCEEDED') {
     const usage = /api-usage=(\d+)\/(\d+)/.exec(response.headers['sforce-limit-info'] ?? '');
     const spent = /TotalRequests/i.test(detail) || (usage !== null && Number(usage[1]) >= Number(usage[2]));
@@ -130,11 +135,14 @@ export function toVendorError(error: unknown, ctx: ErrorContext): VendorError {
     const message = network === 'ENOTFOUND' || network === 'EAI_AGAIN' ? `Salesforce host not found: ${ctx.host} (check the instance URL)` : `could not reach Salesforce at ${ctx.host} (${network})`;
     return new VendorError(NETWORK_CODES[network] ?? 'network', message, { cause: error });
   }
-  if (ctx.response && ctx.response.statusCode >= 400) return restError(ctx, ctx.response, error);
-
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.name : '';
   if (name === 'AbortError' || name === 'TimeoutError') return new VendorError('transient', `Salesforce did not answer in time (${ctx.host})`, { cause: error });
+  if (error instanceof TypeError && message === 'fetch failed') {
+    const reason = error.cause instanceof Error ? `: ${safeText(error.cause.message)}` : '';
+    return new VendorError('network', `could not reach Salesforce at ${ctx.host}${reason}`, { cause: error });
+  }
+  // A failed session renewal also leaves the 401 that triggered it as the last response: read the renewal first.
   const refresh = /^Unable to refresh session due to: (.*)$/s.exec(message);
   if (refresh) {
     const inner = refresh[1] ?? '';
@@ -143,6 +151,7 @@ export function toVendorError(error: unknown, ctx: ErrorContext): VendorError {
     if (/expired access\/refresh token/i.test(inner)) return authError(inner, 'invalid_grant', error)!;
     return authError(inner, '', error) ?? new VendorError('auth', `Salesforce session expired and could not be renewed (${safeText(inner)})`, { cause: error });
   }
+  if (ctx.response && ctx.response.statusCode >= 400) return restError(ctx, ctx.response, error);
   if (/password has expired/i.test(message)) return new VendorError('auth', 'The Salesforce password has expired: set a new one and update the connection', { cause: error });
   const auth = authError(message, name, error);
   if (auth) return auth;
