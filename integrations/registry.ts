@@ -2,11 +2,13 @@
  * The connectors tuneloop can build from a stored connection, by vendor. src/ reaches vendors only
  * through this registry and integrations/types.ts, never through an SDK.
  */
+import { salesforceConnector } from './salesforce/index.ts';
 import type { ConnectorFactory, Source } from './types.ts';
 import { zendeskConnector } from './zendesk/index.ts';
 
 export const CONNECTORS: Partial<Record<Source, ConnectorFactory>> = {
   zendesk: zendeskConnector,
+  salesforce: salesforceConnector,
 };
 
 export function connectorFactory(source: string): ConnectorFactory | null {

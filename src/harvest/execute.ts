@@ -11,6 +11,7 @@ import type { Database } from '../db/client.ts';
 import { harvestRuns } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
 import { DecryptionError, type Keyring } from '../security/encryption.ts';
+import { prefetchOne } from './prefetch.ts';
 import { getRun, isTerminal, type HarvestRun } from './runs.ts';
 import { storeBatch } from './store-batch.ts';
 
@@ -56,7 +57,8 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
 
   const lockClient = await database.pool.connect();
   // A dropped connection must fail this run (the next query throws), not crash the process.
-  lockClient.on('error', (error) => log.warn({ err: error }, 'harvest lock connection lost'));
+  const onLockError = (error: Error) => log.warn({ err: error }, 'harvest lock connection lost');
+  lockClient.on('error', onLockError);
   const lockKey = `harvest:${initial.connectionId}`;
   const poll = { timer: undefined as NodeJS.Timeout | undefined };
   try {
@@ -94,7 +96,7 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
     const runLog = log.child({ harvestId: runId, connection: connection.name, vendor: connection.vendor });
     try {
       const connector = connectorFor(database.db, deps.keyring, connection, { batchSize: deps.batchSize, log: runLog });
-      for await (const batch of connector.harvest(connection.cursor, { signal: abort.signal, log: runLog })) {
+      for await (const batch of prefetchOne(connector.harvest(connection.cursor, { signal: abort.signal, log: runLog }))) {
         const stored = await database.db.transaction((tx) => storeBatch(tx, connection.id, runId, batch));
         runLog.debug(stored, 'batch stored');
         const [row] = await database.db.select({ cancel: harvestRuns.cancelRequestedAt }).from(harvestRuns).where(eq(harvestRuns.id, runId));
@@ -124,6 +126,7 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
   } finally {
     clearInterval(poll.timer);
     await lockClient.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
+    lockClient.removeListener('error', onLockError);
     lockClient.release();
   }
 }

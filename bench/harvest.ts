@@ -1,0 +1,145 @@
+/**
+ * Harvest throughput: conversations/s from a loopback vendor sandbox into Postgres (real SDK,
+ * batches with their cursors in one transaction each), vs a raw COPY of the very same rows into
+ * the same tables, measured in the same run on the same database. Goal: ≥ 0.3 of COPY.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { SANDBOX_DEFAULTS } from '../integrations/zendesk/sandbox.ts';
+import { createConnection } from '../src/connections/store.ts';
+import { connectDatabase, type Database } from '../src/db/client.ts';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { applyMigrations } from '../src/db/migrate.ts';
+import { executeRun } from '../src/harvest/execute.ts';
+import { createRun } from '../src/harvest/runs.ts';
+import { createLogger } from '../src/log.ts';
+import { createKeyring } from '../src/security/encryption.ts';
+
+const TICKETS = Number(process.env.BENCH_TICKETS ?? 5_000);
+
+async function benchDatabase(): Promise<{ url: string; done: () => Promise<void> }> {
+  let adminUrl = process.env.DATABASE_URL;
+  let stop = async () => undefined as unknown;
+  let home: string | null = null;
+  if (!adminUrl) {
+    home = mkdtempSync(join(tmpdir(), 'tuneloop-bench-'));
+    const embedded = await startEmbeddedPostgres({ dataDir: join(home, 'pg') });
+    adminUrl = embedded.url;
+    stop = () => embedded.stop();
+  }
+  const name = `tl_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async done() {
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+      await stop();
+      if (home) rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startSandboxProcess(): Promise<{ url: string; close: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sandbox', 'zendesk', '--port', '0', '--seed', '5', '--tickets', String(TICKETS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk;
+      const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`sandbox exited (${code}): ${output}`)));
+  });
+  return {
+    url,
+    close: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** CSV field: quoted, quotes doubled; null as an unquoted empty field. */
+function csv(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : Array.isArray(value) ? `{${value.map((v) => `"${String(v).replace(/["\\]/g, '\\$&')}"`).join(',')}}` : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+async function copyRows(client: pg.PoolClient, table: string, columns: string[], rows: unknown[][]): Promise<void> {
+  const lines = rows.map((row) => `${row.map(csv).join(',')}\n`);
+  await pipeline(Readable.from(lines), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`)));
+}
+
+/** Reads back what the harvest stored and COPYs the same rows in again under a second connection. */
+async function copyBaseline(database: Database, fromConnection: string, toConnection: string): Promise<number> {
+  const client = await database.pool.connect();
+  try {
+    const conversationColumns = ['id', 'connection_id', 'source', 'source_id', 'subject', 'status', 'priority', 'channel', 'language', 'tags', 'custom_fields', 'requester', 'assignee', 'organization_id', 'deleted', 'source_created_at', 'source_updated_at', 'content_hash', 'message_count'];
+    const messageColumns = ['conversation_id', 'source_id', 'position', 'author_role', 'author', 'visibility', 'body', 'attachments', 'source_created_at'];
+    const { rows: conversationRows } = await client.query(`SELECT ${conversationColumns.join(', ')} FROM conversations WHERE connection_id = $1 ORDER BY id`, [fromConnection]);
+    const { rows: messageRows } = await client.query(
+      `SELECT m.${messageColumns.join(', m.')} FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.connection_id = $1 ORDER BY m.id`,
+      [fromConnection],
+    );
+    const { rows: seq } = await client.query<{ next: string }>(`SELECT setval('conversations_id_seq', (SELECT max(id) FROM conversations) + $1) - $1 AS next`, [conversationRows.length + 1]);
+    const offset = Number(seq[0]?.next) - Number(conversationRows[0]?.id) + 1;
+    const conversations = conversationRows.map((row) => conversationColumns.map((column) => (column === 'id' ? Number(row.id) + offset : column === 'connection_id' ? toConnection : row[column])));
+    const messages = messageRows.map((row) => messageColumns.map((column) => (column === 'conversation_id' ? Number(row.conversation_id) + offset : row[column])));
+
+    const started = performance.now();
+    await client.query('BEGIN');
+    await copyRows(client, 'conversations', conversationColumns, conversations);
+    await copyRows(client, 'messages', messageColumns, messages);
+    await client.query('COMMIT');
+    return performance.now() - started;
+  } finally {
+    client.release();
+  }
+}
+
+export async function main() {
+  const db = await benchDatabase();
+  const database = connectDatabase(db.url);
+  // The sandbox runs in its own process, as a vendor would: its CPU is not charged to the harvest.
+  const server = await startSandboxProcess();
+  try {
+    await applyMigrations(database);
+    const keyring = createKeyring(randomBytes(32));
+    const credentials = { type: 'api_token', email: SANDBOX_DEFAULTS.email, token: SANDBOX_DEFAULTS.apiToken };
+    const harvested = await createConnection(database.db, keyring, { vendor: 'zendesk', name: 'bench-harvest', settings: { baseUrl: server.url }, credentials, schedule: null }, 'bench');
+    const copied = await createConnection(database.db, keyring, { vendor: 'zendesk', name: 'bench-copy', settings: { baseUrl: server.url }, credentials, schedule: null }, 'bench');
+
+    const { run } = await createRun(database.db, harvested.id, 'manual', null);
+    const log = createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' });
+    const started = performance.now();
+    const result = await executeRun({ database, keyring, log, batchSize: 100 }, run.id, { lastAttempt: true });
+    const harvestMs = performance.now() - started;
+    if (result?.status !== 'succeeded') throw new Error(`harvest ${result?.status}: ${result?.error}`);
+    const copyMs = await copyBaseline(database, harvested.id, copied.id);
+
+    const rate = (ms: number) => (TICKETS / ms) * 1000;
+    process.stdout.write(`zendesk harvest (SDK → sandbox → Postgres)  ${rate(harvestMs).toFixed(0).padStart(7)} conversations/s  (${TICKETS} conversations, ${result.messagesWritten} messages, ${(harvestMs / 1000).toFixed(2)} s)\n`);
+    process.stdout.write(`raw COPY of the same rows (baseline)          ${rate(copyMs).toFixed(0).padStart(7)} conversations/s  (${(copyMs / 1000).toFixed(2)} s)\n`);
+    process.stdout.write(`ratio (harvest / COPY): ${(rate(harvestMs) / rate(copyMs)).toFixed(3)}   goal >= 0.3\n`);
+  } finally {
+    await server.close();
+    await database.close();
+    await db.done();
+  }
+}
