@@ -1,5 +1,6 @@
 export * from './audit.ts';
 export * from './connections.ts';
 export * from './conversations.ts';
+export * from './datasets.ts';
 export * from './harvests.ts';
 export * from './tokens.ts';
