@@ -137,6 +137,7 @@ export class SalesforceClient {
   private async once(url: string, signal?: AbortSignal): Promise<unknown> {
     signal?.throwIfAborted();
     const responses: HttpResponse[] = [];
+    // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_rest_resources.htm
     const call = this.conn.request<unknown>({ method: 'GET', url }, { transport: this.recordingTransport(responses, signal) });
     try {
       return await (signal ? raceAbort(call, signal) : call);

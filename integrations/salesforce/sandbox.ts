@@ -86,6 +86,8 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}) 
     await next();
     const isQuery = /\/query(All)?\/?$/.test(c.req.path);
     store.requestLog.push({ at: Date.now(), method: c.req.method, path: c.req.path, soql: isQuery ? (c.req.query('q') ?? null) : null, status: c.res.status });
+    // A long-running `tuneloop sandbox salesforce` keeps only the recent half of a full log.
+    if (store.requestLog.length > 100_000) store.requestLog.splice(0, 50_000);
   });
 
   app.route('/', auth.routes());

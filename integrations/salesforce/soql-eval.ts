@@ -43,8 +43,8 @@ export function planQuery(soql: string): QueryPlan {
     seen.add(key);
     return resolve(query, object, path);
   });
-  const where = query.where;
-  if (where) checkCondition(query, object, where);
+  if (query.where) checkCondition(query, object, query.where);
+  const where = query.where ? compile(query, object, query.where) : null;
   const order = query.orderBy.map((item) => {
     const resolved = resolve(query, object, item.field);
     if (!resolved.field.filterable) throw new SoqlError('INVALID_FIELD', soql, item.field.position, `field '${resolved.field.name}' can not be sorted in a query call`);
@@ -59,7 +59,7 @@ export function planQuery(soql: string): QueryPlan {
       const matches: Row[] = [];
       for (const row of source.rows(object.name)) {
         if (hasIsDeleted && !includeDeleted && row.IsDeleted === true) continue;
-        if (where && !test(query, object, where, row, source)) continue;
+        if (where && !where(row, source)) continue;
         matches.push(row);
       }
       if (order.length > 0) {
@@ -193,33 +193,54 @@ function likeToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`, 'is');
 }
 
-function test(query: SoqlQuery, object: ObjectDef, condition: Condition, row: Row, source: RecordSource): boolean {
+type Predicate = (row: Row, source: RecordSource) => boolean;
+
+/** Resolves names once and turns the WHERE tree into closures; IN lists become Sets. */
+function compile(query: SoqlQuery, object: ObjectDef, condition: Condition): Predicate {
   switch (condition.kind) {
-    case 'and':
-      return condition.parts.every((part) => test(query, object, part, row, source));
-    case 'or':
-      return condition.parts.some((part) => test(query, object, part, row, source));
-    case 'not':
-      return !test(query, object, condition.part, row, source);
+    case 'and': {
+      const parts = condition.parts.map((part) => compile(query, object, part));
+      return (row, source) => parts.every((part) => part(row, source));
+    }
+    case 'or': {
+      const parts = condition.parts.map((part) => compile(query, object, part));
+      return (row, source) => parts.some((part) => part(row, source));
+    }
+    case 'not': {
+      const part = compile(query, object, condition.part);
+      return (row, source) => !part(row, source);
+    }
     case 'compare': {
       const resolved = resolve(query, object, condition.field);
-      const actual = read(row, resolved, source);
       const expected = literal(condition.value);
-      if (condition.op === '=') return equals(actual, expected, resolved.field);
-      if (condition.op === '!=') return !equals(actual, expected, resolved.field);
-      if (actual === null || expected === null) return false;
-      const order = compareValues(actual, expected, resolved.field);
-      return condition.op === '<' ? order < 0 : condition.op === '>' ? order > 0 : condition.op === '<=' ? order <= 0 : order >= 0;
+      const op = condition.op;
+      return (row, source) => {
+        const actual = read(row, resolved, source);
+        if (op === '=') return equals(actual, expected, resolved.field);
+        if (op === '!=') return !equals(actual, expected, resolved.field);
+        if (actual === null || expected === null) return false;
+        const order = compareValues(actual, expected, resolved.field);
+        return op === '<' ? order < 0 : op === '>' ? order > 0 : op === '<=' ? order <= 0 : order >= 0;
+      };
     }
     case 'in': {
       const resolved = resolve(query, object, condition.field);
-      const actual = read(row, resolved, source);
-      const found = actual !== null && condition.values.some((value) => equals(actual, literal(value), resolved.field));
-      return condition.negated ? !found : found;
+      const key = (value: unknown) => (resolved.field.type === 'id' || resolved.field.type === 'reference' ? String(value).slice(0, 15) : typeof value === 'string' ? value.toLowerCase() : value);
+      const wanted = new Set(condition.values.map(literal).filter((value) => value !== null).map(key));
+      const negated = condition.negated;
+      return (row, source) => {
+        const actual = read(row, resolved, source);
+        const found = actual !== null && wanted.has(key(actual));
+        return negated ? !found : found;
+      };
     }
     case 'like': {
-      const actual = read(row, resolve(query, object, condition.field), source);
-      return typeof actual === 'string' && likeToRegExp(condition.pattern).test(actual);
+      const resolved = resolve(query, object, condition.field);
+      const pattern = likeToRegExp(condition.pattern);
+      return (row, source) => {
+        const actual = read(row, resolved, source);
+        return typeof actual === 'string' && pattern.test(actual);
+      };
     }
   }
 }
