@@ -72,7 +72,7 @@ export class ZendeskApi {
 
   /** GET with retries (429 after Retry-After, 5xx and dropped connections with backoff). */
   get<T>(what: string, path: ZendeskPath, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
-    return withRetry(() => this.once('GET', what, path, schema, signal), {
+    return withRetry(() => this.getOnce(what, path, schema, signal), {
       policy: this.options.retryPolicy,
       ...(signal ? { signal } : {}),
       onRetry: ({ attempt, delayMs, error }) =>
@@ -81,12 +81,12 @@ export class ZendeskApi {
   }
 
   /** One GET, no retries: for connection tests, which must answer quickly and change nothing. */
-  async once<T>(method: 'GET', what: string, path: ZendeskPath, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+  async getOnce<T>(what: string, path: ZendeskPath, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
     let outcome: { response: unknown; result: unknown };
     try {
       // node-zendesk pops the query object off the array it is given, so hand it a copy.
-      outcome = await this.transporter.request(method, [...path]);
+      outcome = await this.transporter.request('GET', [...path]);
     } catch (error) {
       throw transportError(error, what, this.host);
     }

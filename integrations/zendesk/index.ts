@@ -42,7 +42,7 @@ export function createZendeskConnector(settings: ZendeskSettings, credentials: Z
     // https://developer.zendesk.com/api-reference/ticketing/users/users/#show-self
     async test(): Promise<TestResult> {
       try {
-        const { user } = await api.once('GET', 'read the signed-in user', ['users', 'me'], CurrentUser);
+        const { user } = await api.getOnce('read the signed-in user', ['users', 'me'], CurrentUser);
         if (user.id === null) return { ok: false, detail: `${api.host} answered as if no one signed in: check the credentials` };
         if (user.role === 'admin') return { ok: true, detail: `connected to ${api.host} as ${user.name} (admin)` };
         return {
