@@ -3,6 +3,7 @@
  * a `nextRecordsUrl` query locator ("01g…-2000") for the rest, as the REST API does.
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_queryall.htm
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_queryall_more_results.htm
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_queryoptions.htm
  */
 import { Hono, type Context } from 'hono';
@@ -14,7 +15,6 @@ import { SoqlError } from './soql.ts';
 interface OpenCursor {
   rows: Row[];
   pageSize: number;
-  endpoint: 'query' | 'queryAll';
 }
 
 /** Salesforce keeps at most 10 open query cursors per user; opening an 11th drops the oldest. */
@@ -43,7 +43,8 @@ export function queryRoutes(store: SalesforceStore, pageSize: () => number): Hon
     return c.json({
       totalSize: cursor.rows.length,
       done,
-      ...(done ? {} : { nextRecordsUrl: `/services/data/${version}/${cursor.endpoint}/${next}-${nextOffset}` }),
+      // Even for queryAll the locator URL says "query"; both resources accept it.
+      ...(done ? {} : { nextRecordsUrl: `/services/data/${version}/query/${next}-${nextOffset}` }),
       records,
     });
   };
@@ -68,7 +69,7 @@ export function queryRoutes(store: SalesforceStore, pageSize: () => number): Hon
         if (error instanceof SoqlError) return salesforceError(c, 400, error.errorCode, error.message);
         throw error;
       }
-      return page(c, { rows, pageSize: batchSize(c), endpoint }, null, 0, version);
+      return page(c, { rows, pageSize: batchSize(c) }, null, 0, version);
     });
 
     app.get(`/:version/${endpoint}/:locator`, (c) => {
