@@ -5,7 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSupportThreads, type SandboxTurnKind } from '../../integrations/sandbox-data.ts';
-import { createZendeskConnector, zendeskConnector, type ZendeskConnectorOptions } from '../../integrations/zendesk/index.ts';
+import { htmlToText } from '../../integrations/zendesk/html.ts';
+import { createZendeskConnector, endpointUriFor, zendeskConnector, type ZendeskConnectorOptions } from '../../integrations/zendesk/index.ts';
+import { authorRole } from '../../integrations/zendesk/map.ts';
+import { ZendeskComment, ZendeskTicket } from '../../integrations/zendesk/schemas.ts';
 import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandboxOptions } from '../../integrations/zendesk/sandbox.ts';
 import { FOLLOW_UP_BODY } from '../../integrations/zendesk/sandbox-store.ts';
 import { VendorError, type Connector, type Conversation, type Cursor, type HarvestBatch } from '../../integrations/types.ts';
@@ -297,5 +300,36 @@ describe('zendesk connector: settings and credentials', () => {
   it('rejects a cursor it did not write', async () => {
     const connector = zendeskConnector.create({ subdomain: 'acme' }, API_TOKEN);
     await expect(collect(connector, { offset: 3 })).rejects.toThrow('not a Zendesk harvest cursor');
+  });
+});
+
+describe('zendesk mapping', () => {
+  const ticket = ZendeskTicket.parse({ id: 1, status: 'open', requester_id: 10, created_at: '2025-01-06T08:00:00Z', updated_at: '2025-01-06T09:00:00Z' });
+  const comment = (fields: Record<string, unknown>) =>
+    ZendeskComment.parse({ id: 5, author_id: 20, public: true, body: 'x', created_at: '2025-01-06T08:00:00Z', ...fields });
+
+  it('tells customers, agents, bots and the system apart', () => {
+    const agent = { id: 20, name: 'Sam', role: 'agent' };
+    expect(authorRole(comment({}), { id: 20, name: 'Ann', role: 'end-user' }, ticket)).toBe('customer');
+    expect(authorRole(comment({}), { ...agent, role: 'admin' }, ticket)).toBe('agent');
+    expect(authorRole(comment({ via: { channel: 'rule', source: { rel: 'trigger' } } }), agent, ticket)).toBe('bot');
+    expect(authorRole(comment({ via: { channel: 'answer_bot_for_agents' } }), agent, ticket)).toBe('bot');
+    expect(authorRole(comment({ via: { channel: 'system' } }), agent, ticket)).toBe('system');
+    expect(authorRole(comment({ author_id: -1 }), undefined, ticket)).toBe('system');
+    expect(authorRole(comment({ author_id: 10 }), undefined, ticket)).toBe('customer');
+    expect(authorRole(comment({ author_id: 99 }), undefined, ticket)).toBe('agent');
+  });
+
+  it('turns comment HTML into text', () => {
+    expect(htmlToText('<div class="zd-comment"><p>Hi Ann,</p><p>Steps:<ul><li>Log&nbsp;in</li><li>Open &quot;Orders&quot;</li></ul></p><p>Thanks &amp; bye<br>Sam &#8211; Support</p></div>')).toBe(
+      'Hi Ann,\n\nSteps:\n- Log in\n- Open "Orders"\n\nThanks & bye\nSam – Support',
+    );
+    expect(htmlToText('<style>p{}</style><p>a\n   b</p>')).toBe('a b');
+  });
+
+  it('builds the API root from the subdomain or the base URL', () => {
+    expect(endpointUriFor({ subdomain: 'Acme' })).toBe('https://acme.zendesk.com/api/v2');
+    expect(endpointUriFor({ baseUrl: 'http://127.0.0.1:4010/' })).toBe('http://127.0.0.1:4010/api/v2');
+    expect(endpointUriFor({ subdomain: 'acme', baseUrl: 'http://127.0.0.1:4010/api/v2' })).toBe('http://127.0.0.1:4010/api/v2');
   });
 });
