@@ -34,7 +34,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
 }
 DONE_METRICS = {"final_train_loss": OPT_NUM, "mean_train_loss": OPT_NUM, "best_eval_loss": OPT_NUM,
                 "last_eval_loss": OPT_NUM}
-DONE_COST = {"wall_seconds": NUM, "train_seconds": NUM, "cpu_seconds": NUM, "gpu_seconds": OPT_NUM,
+DONE_COST = {"wall_seconds": NUM, "train_seconds": NUM, "cpu_seconds": NUM, "train_cpu_seconds": NUM, "gpu_seconds": OPT_NUM,
              "gpu_count": int, "tokens_seen": int, "peak_memory_bytes": int, "peak_memory_device": str}
 SWEEP_TRIAL = {"trial": int, "params": dict, "path": str, "status": str, "best_eval_loss": OPT_NUM,
                "best_step": OPT_INT, "final_train_loss": OPT_NUM, "steps_trained": OPT_INT,

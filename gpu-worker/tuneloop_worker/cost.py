@@ -10,7 +10,8 @@ from typing import Any
 from .runtime import Runtime
 
 
-def _cpu_seconds() -> float:
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (user + system)."""
     total = 0.0
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         usage = resource.getrusage(who)
@@ -27,13 +28,13 @@ class CostMeter:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.wall0 = time.monotonic()
-        self.cpu0 = _cpu_seconds()
+        self.cpu0 = cpu_seconds()
         if rt.cuda:
             import torch
 
             torch.cuda.reset_peak_memory_stats()
 
-    def report(self, tokens_seen: int, train_seconds: float) -> dict[str, Any]:
+    def report(self, tokens_seen: int, train_seconds: float, train_cpu_seconds: float) -> dict[str, Any]:
         wall = time.monotonic() - self.wall0
         peak, where = _peak_rss_bytes(), "cpu_rss"
         if self.rt.cuda:
@@ -43,7 +44,8 @@ class CostMeter:
         return {
             "wall_seconds": wall,
             "train_seconds": train_seconds,
-            "cpu_seconds": _cpu_seconds() - self.cpu0,
+            "cpu_seconds": cpu_seconds() - self.cpu0,
+            "train_cpu_seconds": train_cpu_seconds,
             # GPUs are held for the whole run (load, train, save), one per process.
             "gpu_seconds": wall * self.rt.world_size if self.rt.cuda else None,
             "gpu_count": self.rt.world_size if self.rt.cuda else 0,

@@ -16,7 +16,7 @@ from typing import Any
 
 from .checkpoints import prepare_resume, step_of
 from .config import RunConfig
-from .cost import CostMeter
+from .cost import CostMeter, cpu_seconds
 from .errors import WorkerError
 from .events import Emitter
 from .modeling import final_dir
@@ -67,7 +67,9 @@ def train_once(cfg: RunConfig, out: str, rt: Runtime, emitter: Emitter) -> dict[
     else:
         from .train_sft import build_trainer
     trainer, events = build_trainer(cfg, out, rt, emitter)
+    cpu_before = cpu_seconds()
     output = trainer.train(resume_from_checkpoint=resume_from)
+    train_cpu = cpu_seconds() - cpu_before
     state = trainer.state
 
     target = final_dir(out, cfg)
@@ -97,7 +99,8 @@ def train_once(cfg: RunConfig, out: str, rt: Runtime, emitter: Emitter) -> dict[
         "adapter_path": None if cfg.method == "full" else target,
         "model_path": target if cfg.method == "full" else None,
         "cost": meter.report(tokens_seen=int(state.num_input_tokens_seen or 0),
-                             train_seconds=float(output.metrics.get("train_runtime", 0.0))),
+                             train_seconds=float(output.metrics.get("train_runtime", 0.0)),
+                             train_cpu_seconds=train_cpu),
     }
     if trainer.is_world_process_zero():
         with open(os.path.join(out, RESULT_FILE), "w", encoding="utf-8") as fh:

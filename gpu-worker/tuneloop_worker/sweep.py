@@ -63,6 +63,7 @@ def _merge_costs(results: list[dict[str, Any]], wall_seconds: float) -> dict[str
         "wall_seconds": wall_seconds,
         "train_seconds": sum(c["train_seconds"] for c in costs),
         "cpu_seconds": sum(c["cpu_seconds"] for c in costs),
+        "train_cpu_seconds": sum(c["train_cpu_seconds"] for c in costs),
         "gpu_seconds": sum(gpu) if gpu else None,
         "gpu_count": max((c["gpu_count"] for c in costs), default=0),
         "tokens_seen": sum(c["tokens_seen"] for c in costs),
