@@ -4,3 +4,4 @@ export * from './conversations.ts';
 export * from './datasets.ts';
 export * from './harvests.ts';
 export * from './tokens.ts';
+export * from './training.ts';
