@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { DEFAULT_SANDBOX_CREDENTIALS as SALESFORCE } from '../integrations/salesforce/sandbox-auth.ts';
 import { SANDBOX_DEFAULTS } from '../integrations/zendesk/sandbox.ts';
 import { createConnection } from '../src/connections/store.ts';
 import { connectDatabase, type Database } from '../src/db/client.ts';
@@ -51,8 +52,17 @@ async function benchDatabase(): Promise<{ url: string; done: () => Promise<void>
   };
 }
 
-async function startSandboxProcess(): Promise<{ url: string; close: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sandbox', 'zendesk', '--port', '0', '--seed', '5', '--tickets', String(TICKETS)], {
+/** Per vendor: how to reach its sandbox once `tuneloop sandbox <vendor>` runs at `url`. */
+const VENDORS: Record<string, { settings: (url: string) => Record<string, unknown>; credentials: Record<string, unknown> }> = {
+  zendesk: { settings: (url) => ({ baseUrl: url }), credentials: { type: 'api_token', email: SANDBOX_DEFAULTS.email, token: SANDBOX_DEFAULTS.apiToken } },
+  salesforce: {
+    settings: (url) => ({ instanceUrl: url }),
+    credentials: { type: 'password', username: SALESFORCE.username, password: SALESFORCE.password, securityToken: SALESFORCE.securityToken },
+  },
+};
+
+async function startSandboxProcess(vendor: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sandbox', vendor, '--port', '0', '--seed', '5', '--tickets', String(TICKETS)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -113,17 +123,16 @@ async function copyBaseline(database: Database, fromConnection: string, toConnec
   }
 }
 
-export async function main() {
-  const db = await benchDatabase();
-  const database = connectDatabase(db.url);
+async function benchVendor(database: Database, vendor: string): Promise<void> {
+  const spec = VENDORS[vendor];
+  if (!spec) throw new Error(`no bench set-up for ${vendor}`);
   // The sandbox runs in its own process, as a vendor would: its CPU is not charged to the harvest.
-  const server = await startSandboxProcess();
+  const server = await startSandboxProcess(vendor);
   try {
-    await applyMigrations(database);
     const keyring = createKeyring(randomBytes(32));
-    const credentials = { type: 'api_token', email: SANDBOX_DEFAULTS.email, token: SANDBOX_DEFAULTS.apiToken };
-    const harvested = await createConnection(database.db, keyring, { vendor: 'zendesk', name: 'bench-harvest', settings: { baseUrl: server.url }, credentials, schedule: null }, 'bench');
-    const copied = await createConnection(database.db, keyring, { vendor: 'zendesk', name: 'bench-copy', settings: { baseUrl: server.url }, credentials, schedule: null }, 'bench');
+    const connection = (name: string) => createConnection(database.db, keyring, { vendor, name, settings: spec.settings(server.url), credentials: spec.credentials, schedule: null }, 'bench');
+    const harvested = await connection(`bench-${vendor}-harvest`);
+    const copied = await connection(`bench-${vendor}-copy`);
 
     const { run } = await createRun(database.db, harvested.id, 'manual', null);
     const log = createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' });
@@ -134,11 +143,23 @@ export async function main() {
     const copyMs = await copyBaseline(database, harvested.id, copied.id);
 
     const rate = (ms: number) => (TICKETS / ms) * 1000;
-    process.stdout.write(`zendesk harvest (SDK → sandbox → Postgres)  ${rate(harvestMs).toFixed(0).padStart(7)} conversations/s  (${TICKETS} conversations, ${result.messagesWritten} messages, ${(harvestMs / 1000).toFixed(2)} s)\n`);
-    process.stdout.write(`raw COPY of the same rows (baseline)          ${rate(copyMs).toFixed(0).padStart(7)} conversations/s  (${(copyMs / 1000).toFixed(2)} s)\n`);
-    process.stdout.write(`ratio (harvest / COPY): ${(rate(harvestMs) / rate(copyMs)).toFixed(3)}   goal >= 0.3\n`);
+    const label = `${vendor} harvest (SDK → sandbox → Postgres)`.padEnd(46);
+    process.stdout.write(`${label}${rate(harvestMs).toFixed(0).padStart(7)} conversations/s  (${TICKETS} conversations, ${result.messagesWritten} messages, ${(harvestMs / 1000).toFixed(2)} s)\n`);
+    process.stdout.write(`${'raw COPY of the same rows (baseline)'.padEnd(46)}${rate(copyMs).toFixed(0).padStart(7)} conversations/s  (${(copyMs / 1000).toFixed(2)} s)\n`);
+    process.stdout.write(`ratio (harvest / COPY): ${(rate(harvestMs) / rate(copyMs)).toFixed(3)}   goal >= 0.3\n\n`);
   } finally {
     await server.close();
+  }
+}
+
+export async function main() {
+  const db = await benchDatabase();
+  const database = connectDatabase(db.url);
+  try {
+    await applyMigrations(database);
+    const only = process.env.BENCH_VENDORS?.split(',');
+    for (const vendor of Object.keys(VENDORS)) if (!only || only.includes(vendor)) await benchVendor(database, vendor);
+  } finally {
     await database.close();
     await db.done();
   }

@@ -1,5 +1,6 @@
 /** `tuneloop sandbox zendesk|salesforce`: a vendor sandbox on loopback, for demos and trying things out. */
 import type { Command } from 'commander';
+import { startSalesforceSandbox } from '../../integrations/salesforce/sandbox.ts';
 import { startZendeskSandbox, SANDBOX_DEFAULTS as ZENDESK } from '../../integrations/zendesk/sandbox.ts';
 import { fail } from './context.ts';
 
@@ -61,6 +62,30 @@ export function registerSandboxCommands(program: Command) {
           `Zendesk sandbox on ${started.url} (${options.tickets} tickets, seed ${options.seed})`,
           'Add it as a connection:',
           `  npm run tuneloop -- connections add --vendor zendesk --name zendesk-sandbox --setting baseUrl=${started.url} --credential type=api_token --credential email=${ZENDESK.email} --credential token=${ZENDESK.apiToken}`,
+        ],
+      };
+    }),
+  );
+
+  faultOptions(sandbox.command('salesforce').description('Salesforce REST API sandbox (OAuth and SOAP login, SOQL, limits)')).action((options: SandboxOptions) =>
+    serveUntilSignal(async () => {
+      const started = await startSalesforceSandbox({
+        port: int('port', options.port),
+        seed: int('seed', options.seed),
+        cases: int('tickets', options.tickets, 1),
+        apiLimit: 1_000_000,
+        ...(options.rateLimitEvery ? { rateLimitEvery: int('rate-limit-every', options.rateLimitEvery, 1), rateLimitStyle: 'unavailable' as const } : {}),
+        retryAfterSeconds: int('retry-after', options.retryAfter),
+        ...(options.errorBurst ? { errorBurst: { count: int('error-burst', options.errorBurst) ?? 0 } } : {}),
+        latencyMs: int('latency-ms', options.latencyMs),
+      });
+      const c = started.credentials;
+      return {
+        ...started,
+        lines: [
+          `Salesforce sandbox on ${started.url} (${options.tickets} cases, seed ${options.seed})`,
+          'Add it as a connection:',
+          `  npm run tuneloop -- connections add --vendor salesforce --name salesforce-sandbox --setting instanceUrl=${started.url} --credential type=password --credential username=${c.username} --credential password=${c.password} --credential securityToken=${c.securityToken}`,
         ],
       };
     }),

@@ -32,6 +32,9 @@ function lastCopies(batch: Conversation[]): Conversation[] {
 }
 
 export async function storeBatch(tx: Tx, connectionId: string, runId: string | null, batch: HarvestBatch): Promise<BatchResult> {
+  // Batch and cursor commit together, so a commit lost to a server crash is simply fetched again:
+  // the harvest need not wait for each WAL flush (it still waits at the run's end, see execute.ts).
+  await tx.execute(sql`SET LOCAL synchronous_commit = off`);
   const unique = lastCopies(batch.conversations);
   const result: BatchResult = { seen: unique.length, created: 0, updated: 0, messages: 0 };
 
