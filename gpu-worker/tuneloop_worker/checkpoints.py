@@ -7,6 +7,7 @@ own `get_last_checkpoint` only looks at folder names and would resume such a fol
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -29,18 +30,25 @@ def list_checkpoints(folder: str) -> list[tuple[int, str]]:
 
 
 def is_complete(path: str) -> bool:
-    return os.path.isfile(os.path.join(path, STATE_FILE))
+    """trainer_state.json is present and whole (a kill while writing it leaves broken JSON)."""
+    try:
+        with open(os.path.join(path, STATE_FILE), encoding="utf-8") as fh:
+            json.load(fh)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
-def prepare_resume(folder: str) -> tuple[str | None, list[str]]:
-    """Removes incomplete checkpoints; returns (newest complete checkpoint or None, removed paths)."""
+def prepare_resume(folder: str, delete: bool = True) -> tuple[str | None, list[str]]:
+    """Removes incomplete checkpoints (if `delete`); returns (newest complete checkpoint or None, their paths)."""
     removed = []
     last = None
     for _step, path in list_checkpoints(folder):
         if is_complete(path):
             last = path
         else:
-            shutil.rmtree(path, ignore_errors=True)
+            if delete:
+                shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return last, removed
 

@@ -18,7 +18,7 @@ from .checkpoints import prepare_resume, step_of
 from .config import RunConfig
 from .cost import CostMeter, cpu_seconds
 from .errors import WorkerError
-from .events import Emitter
+from .events import Emitter, is_main_process
 from .modeling import final_dir
 from .runtime import Runtime
 from .trainer_args import checkpoints_dir
@@ -42,8 +42,9 @@ def _check_same_config(cfg: RunConfig, out: str, has_checkpoints: bool) -> None:
             raise WorkerError(
                 f"{out} holds checkpoints of a run with a different config (changed: {', '.join(changed)}). "
                 "Use a new --out folder, or set \"resume\": false to start over in this one.", "config")
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(cfg.to_dict(), fh, indent=2)
+    if is_main_process():
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(cfg.to_dict(), fh, indent=2)
 
 
 def train_once(cfg: RunConfig, out: str, rt: Runtime, emitter: Emitter) -> dict[str, Any]:
@@ -52,14 +53,15 @@ def train_once(cfg: RunConfig, out: str, rt: Runtime, emitter: Emitter) -> dict[
     ckpt_dir = checkpoints_dir(out)
     meter = CostMeter(rt)
     resume_from = None
+    # Under accelerate every rank runs this; only rank 0 changes files, the others only read.
     if cfg.resume:
-        resume_from, removed = prepare_resume(ckpt_dir)
+        resume_from, removed = prepare_resume(ckpt_dir, delete=is_main_process())
         for path in removed:
             emitter.warning(f"removed incomplete checkpoint {path} (the previous run stopped while saving it)")
-    elif os.path.isdir(ckpt_dir):
+    elif os.path.isdir(ckpt_dir) and is_main_process():
         shutil.rmtree(ckpt_dir)
     _check_same_config(cfg, out, resume_from is not None)
-    if os.path.exists(os.path.join(out, RESULT_FILE)):
+    if os.path.exists(os.path.join(out, RESULT_FILE)) and is_main_process():
         os.remove(os.path.join(out, RESULT_FILE))
 
     if cfg.method == "dpo":
