@@ -4,6 +4,7 @@
  */
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
+import { datasetBuildHandler } from '../datasets/handler.ts';
 import { harvestRunHandler } from '../harvest/handler.ts';
 import type { Logger } from '../log.ts';
 import type { Keyring } from '../security/encryption.ts';
@@ -22,6 +23,7 @@ type HandlerFactories = { [N in JobName]?: (deps: HandlerDeps) => JobHandler<N> 
 
 export const HANDLERS: HandlerFactories = {
   'harvest.run': (deps) => harvestRunHandler({ ...deps, batchSize: deps.config.HARVEST_BATCH_SIZE }),
+  'dataset.build': datasetBuildHandler,
 };
 
 export function handledJobNames(): JobName[] {

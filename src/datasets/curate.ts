@@ -1,0 +1,133 @@
+/**
+ * The curation steps in order, one conversation at a time and without I/O, so a build can stream
+ * 50k conversations through it and the benchmark can run it in memory:
+ * select (conversation filters) → extract (+ scrub, lazily) → filter → dedup → split.
+ * Feed conversations newest first: dedup keeps the first copy it sees.
+ */
+import { createHash } from 'node:crypto';
+import type { DatasetConfig, Task } from './config.ts';
+import { Deduplicator } from './dedup.ts';
+import { extract } from './extract.ts';
+import { conversationDropReason, ExampleFilter } from './filter.ts';
+import { CurationScrubber, type ScrubStats } from './scrub.ts';
+import { groupKeyOf, Splitter } from './split.ts';
+import { approxTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
+import { increment, SPLITS, type Counts, type SourceConversation, type Split } from './types.ts';
+
+export interface CuratedExample {
+  split: Split;
+  /** The JSONL line, without its newline: {"messages":[...]}. */
+  line: string;
+  conversationId: number | null;
+  messageIds: number[];
+  exampleHash: string;
+}
+
+export interface PipelineSummary {
+  steps: {
+    select: { in: number; out: number; dropped: Counts };
+    extract: { conversations: number; examples: number; skipped: Counts };
+    scrub: ScrubStats;
+    filter: { in: number; out: number; dropped: Counts };
+    dedup: { in: number; out: number; dropped: Counts; threshold: number; lsh: { bands: number; rows: number; permutations: number } };
+    split: Record<Split, number>;
+  };
+  /** Kept examples per label value (triage). */
+  labels: Record<string, Counts>;
+  tokens: { method: string; all: TokenStats; bySplit: Record<Split, TokenStats> };
+  conversationTimeRange: { first: string | null; last: string | null };
+}
+
+export function exampleHash(line: string): string {
+  return createHash('sha256').update(line).digest('base64url').slice(0, 22);
+}
+
+export class Curator {
+  readonly scrubber: CurationScrubber;
+  private readonly filter: ExampleFilter;
+  private readonly dedup: Deduplicator;
+  private readonly splitter: Splitter;
+  private readonly steps: Omit<PipelineSummary['steps'], 'scrub' | 'dedup'> & { dedup: { in: number; out: number; dropped: Counts } };
+  private readonly labels: Record<string, Counts> = {};
+  private readonly tokens: Record<Split, number[]> = { train: [], validation: [], test: [] };
+  private first: Date | null = null;
+  private last: Date | null = null;
+
+  constructor(
+    readonly task: Task,
+    readonly config: DatasetConfig,
+  ) {
+    this.scrubber = new CurationScrubber(config.scrub);
+    this.filter = new ExampleFilter(config);
+    this.dedup = new Deduplicator(config.dedup);
+    this.splitter = new Splitter(config.split);
+    this.steps = {
+      select: { in: 0, out: 0, dropped: {} },
+      extract: { conversations: 0, examples: 0, skipped: {} },
+      filter: { in: 0, out: 0, dropped: {} },
+      dedup: { in: 0, out: 0, dropped: {} },
+      split: { train: 0, validation: 0, test: 0 },
+    };
+  }
+
+  add(conversation: SourceConversation): CuratedExample[] {
+    const { steps } = this;
+    steps.select.in++;
+    const dropped = conversationDropReason(conversation, this.config);
+    if (dropped) {
+      increment(steps.select.dropped, dropped);
+      return [];
+    }
+    steps.select.out++;
+    if (!this.first || conversation.createdAt < this.first) this.first = conversation.createdAt;
+    if (!this.last || conversation.createdAt > this.last) this.last = conversation.createdAt;
+
+    steps.extract.conversations++;
+    const groupKey = groupKeyOf(conversation, this.config.split.groupBy);
+    const texts = this.scrubber.forConversation(conversation);
+    const extracted = extract(this.task, conversation, this.config, texts, groupKey);
+    for (const [reason, n] of Object.entries(extracted.skipped)) increment(steps.extract.skipped, reason, n);
+    steps.extract.examples += extracted.examples.length;
+
+    const out: CuratedExample[] = [];
+    for (const example of extracted.examples) {
+      steps.filter.in++;
+      const reason = this.filter.dropReason(example);
+      if (reason) {
+        increment(steps.filter.dropped, reason);
+        continue;
+      }
+      steps.filter.out++;
+      steps.dedup.in++;
+      const duplicate = this.dedup.check(example.dedupText);
+      if (duplicate) {
+        increment(steps.dedup.dropped, duplicate);
+        continue;
+      }
+      steps.dedup.out++;
+      const split = this.splitter.splitOf(example.groupKey);
+      steps.split[split]++;
+      const line = JSON.stringify({ messages: example.messages });
+      let chars = 0;
+      for (const m of example.messages) chars += m.content.length;
+      this.tokens[split].push(approxTokens(chars));
+      for (const [name, value] of Object.entries(example.labels ?? {})) increment((this.labels[name] ??= {}), value);
+      out.push({ split, line, conversationId: example.conversationId, messageIds: example.messageIds, exampleHash: exampleHash(line) });
+    }
+    return out;
+  }
+
+  summary(): PipelineSummary {
+    const bySplit = Object.fromEntries(SPLITS.map((s) => [s, tokenStats(this.tokens[s])])) as Record<Split, TokenStats>;
+    return {
+      steps: {
+        ...this.steps,
+        scrub: this.scrubber.stats(),
+        dedup: { ...this.steps.dedup, threshold: this.config.dedup.threshold, lsh: { ...this.dedup.lsh, permutations: this.config.dedup.permutations } },
+      },
+      labels: this.labels,
+      tokens: { method: TOKEN_METHOD, all: tokenStats(SPLITS.flatMap((s) => this.tokens[s])), bySplit },
+      conversationTimeRange: { first: this.first?.toISOString() ?? null, last: this.last?.toISOString() ?? null },
+    };
+  }
+}

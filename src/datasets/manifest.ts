@@ -1,0 +1,68 @@
+/**
+ * The manifest: everything a person (or an auditor) needs to know about a version without opening
+ * its files. Stored as jsonb on the version and returned by the API and `tuneloop dataset show`.
+ */
+import type { DatasetConfig, Task } from './config.ts';
+import type { PipelineSummary } from './curate.ts';
+import { approxTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
+import { increment, SPLITS, type Counts, type Split } from './types.ts';
+import type { SplitFile } from './write.ts';
+
+export const FORMAT = 'OpenAI chat fine-tuning JSONL: one {"messages":[{"role","content","weight"?}]} object per line';
+
+export interface Manifest {
+  formatVersion: 1;
+  format: string;
+  dataset: { id: string; name: string; task: Task };
+  version: number;
+  origin: 'build' | 'upload' | 'erasure';
+  sources: {
+    connections: Array<{ id: string; name: string | null; vendor: string | null }>;
+    since: string | null;
+    until: string | null;
+    conversationTimeRange: { first: string | null; last: string | null };
+    upload?: { format: 'jsonl' | 'csv'; rows: number; bytes: number };
+  };
+  /** Counts in and out of each step, with the reasons for every drop. */
+  steps: Partial<PipelineSummary['steps']> & Record<string, unknown>;
+  splits: Record<Split, SplitFile>;
+  labels: Record<string, Counts>;
+  tokens: { method: string; all: TokenStats; bySplit: Record<Split, TokenStats> };
+  config: DatasetConfig;
+  notes: string[];
+  /** An earlier ready version with the same content hash. */
+  identicalTo?: number;
+  erasure?: { parentVersionId: string; parentVersion: number; removedExamples: Record<Split, number>; erasureId: string };
+  builtAt: string;
+  durationMs: number;
+}
+
+/** Token and label statistics recomputed from JSONL lines (uploads, erasure successors). */
+export class LineStats {
+  private readonly tokens: Record<Split, number[]> = { train: [], validation: [], test: [] };
+  readonly labels: Record<string, Counts> = {};
+
+  constructor(private readonly task: Task) {}
+
+  add(split: Split, line: string, messages?: Array<{ role: string; content: string }>): void {
+    const parsed = messages ?? (JSON.parse(line) as { messages: Array<{ role: string; content: string }> }).messages;
+    let chars = 0;
+    for (const m of parsed) chars += m.content.length;
+    this.tokens[split].push(approxTokens(chars));
+    if (this.task !== 'triage') return;
+    const target = parsed.at(-1)?.content ?? '';
+    try {
+      const labels: unknown = JSON.parse(target);
+      if (labels && typeof labels === 'object' && !Array.isArray(labels)) {
+        for (const [name, value] of Object.entries(labels)) if (typeof value === 'string') increment((this.labels[name] ??= {}), value);
+      }
+    } catch {
+      // Not JSON: an upload validated for triage never gets here; other tasks have no labels.
+    }
+  }
+
+  tokenSummary(): Manifest['tokens'] {
+    const bySplit = Object.fromEntries(SPLITS.map((s) => [s, tokenStats(this.tokens[s])])) as Record<Split, TokenStats>;
+    return { method: TOKEN_METHOD, all: tokenStats(SPLITS.flatMap((s) => this.tokens[s])), bySplit };
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Reads a dataset's conversations in batches, newest update first, from one consistent snapshot
+ * (a read-only REPEATABLE READ transaction): a harvest writing meanwhile neither hides nor repeats
+ * a conversation, and only one batch of conversations is in memory at a time.
+ */
+import { and, asc, desc, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { conversations, messages } from '../db/schema/index.ts';
+import type { SourceConversation, SourceMessage } from './types.ts';
+
+export interface ReadFilter {
+  connectionIds: string[];
+  since: string | null;
+  until: string | null;
+}
+
+type Reader = Parameters<Parameters<Database['db']['transaction']>[0]>[0];
+
+function fetchPage(tx: Reader, where: SQL | undefined, cursor: { at: string; id: number } | null, batchSize: number) {
+  const after = cursor ? sql`(${conversations.sourceUpdatedAt}, ${conversations.id}) < (${cursor.at}::timestamptz, ${cursor.id})` : undefined;
+  return tx
+    .select({
+      id: conversations.id,
+      connectionId: conversations.connectionId,
+      sourceId: conversations.sourceId,
+      subject: conversations.subject,
+      status: conversations.status,
+      priority: conversations.priority,
+      language: conversations.language,
+      tags: conversations.tags,
+      customFields: conversations.customFields,
+      requester: conversations.requester,
+      assignee: conversations.assignee,
+      organizationId: conversations.organizationId,
+      deleted: conversations.deleted,
+      createdAt: conversations.sourceCreatedAt,
+      updatedAt: conversations.sourceUpdatedAt,
+      cursorAt: sql<string>`${conversations.sourceUpdatedAt}::text`,
+    })
+    .from(conversations)
+    .where(and(where, after))
+    .orderBy(desc(conversations.sourceUpdatedAt), desc(conversations.id))
+    .limit(batchSize);
+}
+
+export async function readConversations(
+  database: Database,
+  filter: ReadFilter,
+  batchSize: number,
+  onBatch: (batch: SourceConversation[], total: number) => Promise<void>,
+): Promise<void> {
+  if (filter.connectionIds.length === 0) return;
+  await database.db.transaction(
+    async (tx) => {
+      const where = and(
+        inArray(conversations.connectionId, filter.connectionIds),
+        filter.since ? gte(conversations.sourceCreatedAt, new Date(filter.since)) : undefined,
+        filter.until ? lt(conversations.sourceCreatedAt, new Date(filter.until)) : undefined,
+      );
+      const [counted] = await tx.select({ total: sql<number>`count(*)::int` }).from(conversations).where(where);
+      const total = counted?.total ?? 0;
+      // Keyset pagination on (updated, id); the timestamp travels as text to keep its microseconds.
+      let cursor: { at: string; id: number } | null = null;
+      for (;;) {
+        const rows = await fetchPage(tx, where, cursor, batchSize);
+        if (rows.length === 0) break;
+        const ids = rows.map((row) => row.id);
+        const messageRows = await tx
+          .select({
+            id: messages.id,
+            conversationId: messages.conversationId,
+            authorRole: messages.authorRole,
+            author: messages.author,
+            visibility: messages.visibility,
+            body: messages.body,
+            createdAt: messages.sourceCreatedAt,
+          })
+          .from(messages)
+          .where(inArray(messages.conversationId, ids))
+          .orderBy(asc(messages.conversationId), asc(messages.position));
+        const byConversation = new Map<number, SourceMessage[]>();
+        for (const { conversationId, ...message } of messageRows) {
+          let list = byConversation.get(conversationId);
+          if (!list) byConversation.set(conversationId, (list = []));
+          list.push(message);
+        }
+        await onBatch(
+          rows.map(({ cursorAt: _cursor, ...row }) => ({ ...row, messages: byConversation.get(row.id) ?? [] })),
+          total,
+        );
+        const last = rows[rows.length - 1];
+        if (!last) break;
+        cursor = { at: last.cursorAt, id: last.id };
+        if (rows.length < batchSize) break;
+      }
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}

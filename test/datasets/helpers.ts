@@ -1,0 +1,65 @@
+/** Shared set-up for dataset tests: sandbox conversations harvested into Postgres, an artifact store, reading splits back. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandbox } from '../../integrations/zendesk/sandbox.ts';
+import { openArtifactStore, type ArtifactStore } from '../../src/artifacts/index.ts';
+import type { Database } from '../../src/db/client.ts';
+import { buildVersion } from '../../src/datasets/build.ts';
+import { createDataset, createVersion, type NewDataset } from '../../src/datasets/versions.ts';
+import { SPLITS, type Split } from '../../src/datasets/types.ts';
+import type { ConnectionRow } from '../../src/connections/store.ts';
+import { addConnection, harvestNow } from '../support/harvest.ts';
+import { captureLogger } from '../support/logger.ts';
+
+export interface HarvestedSandbox {
+  sandbox: ZendeskSandbox;
+  connection: ConnectionRow;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A Zendesk sandbox of `tickets` real-data tickets, harvested into the database through the real connector. */
+export async function harvestSandbox(database: Database, options: { seed: number; tickets: number; name: string }): Promise<HarvestedSandbox> {
+  const sandbox = createZendeskSandbox({ seed: options.seed, tickets: options.tickets });
+  const server = await sandbox.listen();
+  const connection = await addConnection(database, {
+    vendor: 'zendesk',
+    name: options.name,
+    settings: { baseUrl: server.url },
+    credentials: { type: 'api_token', email: SANDBOX_DEFAULTS.email, token: SANDBOX_DEFAULTS.apiToken },
+  });
+  const run = await harvestNow(database, connection.id, 500);
+  if (run?.status !== 'succeeded') throw new Error(`sandbox harvest ${run?.status}: ${run?.error}`);
+  return { sandbox, connection, url: server.url, close: () => server.close() };
+}
+
+export function tempHome(): { home: string; store: ArtifactStore; remove(): void } {
+  const home = mkdtempSync(join(tmpdir(), 'tuneloop-datasets-'));
+  return { home, store: openArtifactStore({ TUNELOOP_HOME: home }), remove: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+export async function createAndBuild(database: Database, store: ArtifactStore, input: NewDataset) {
+  const dataset = await createDataset(database.db, input, 'test');
+  return { dataset, version: await buildNext(database, store, dataset.id) };
+}
+
+export async function buildNext(database: Database, store: ArtifactStore, datasetId: string) {
+  const queued = await createVersion(database.db, datasetId, 'build');
+  const version = await buildVersion({ database, store, log: captureLogger().log }, queued.id);
+  if (!version) throw new Error('version vanished');
+  return version;
+}
+
+export async function readSplit(store: ArtifactStore, key: string): Promise<string[]> {
+  const stream = await store.get(key);
+  if (!stream) throw new Error(`no artifact ${key}`);
+  return (await text(stream)).split('\n').filter(Boolean);
+}
+
+export async function readAllSplits(store: ArtifactStore, manifest: { splits: Record<Split, { key: string }> }): Promise<Record<Split, string[]>> {
+  const out = {} as Record<Split, string[]>;
+  for (const split of SPLITS) out[split] = await readSplit(store, manifest.splits[split].key);
+  return out;
+}
