@@ -6,6 +6,9 @@
     # check a config and its data files without loading any model
     python -m tuneloop_worker validate --config run.json
 
+    # OpenAI-compatible server (transformers; CPU or one GPU) with LoRA adapters loadable at runtime
+    python -m tuneloop_worker serve --model BASE --lora-modules prod=runs/42/adapter --port 8000
+
     # build a tiny random chat model from JSONL data (tests and end-to-end runs without downloads)
     python -m tuneloop_worker tiny-model --data train.jsonl --out /tmp/tiny-model
 
@@ -32,6 +35,15 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="output folder; a rerun with the same folder resumes")
     validate = sub.add_parser("validate", help="check a config and its data files; loads no model")
     validate.add_argument("--config", required=True)
+    serve = sub.add_parser("serve", help="OpenAI-compatible chat server with runtime LoRA adapters")
+    serve.add_argument("--model", required=True, help="base model: HF id or local directory")
+    serve.add_argument("--served-model-name", default=None, help="name clients use for the base model")
+    serve.add_argument("--lora-modules", "--lora", dest="loras", nargs="*", default=[], metavar="NAME=PATH",
+                       help="adapters to load at start")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port (see the `serving` event)")
+    serve.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY' "
+                                                       "(or set TUNELOOP_SERVE_API_KEY)")
     tiny = sub.add_parser("tiny-model", help="build a tiny random chat model locally (tests, e2e, benchmarks)")
     tiny.add_argument("--data", required=True, nargs="+", help="JSONL file(s) whose words form the vocabulary")
     tiny.add_argument("--out", required=True)
@@ -51,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "train":
         return run_train(args.config, args.out)
+    if args.command == "serve":
+        from ..serve.run import run_serve
+
+        return run_serve(args.model, args.served_model_name, args.loras, args.host, args.port, args.api_key)
     if args.command == "tiny-model":
         from ..events import Emitter
         from ..tiny import build_tiny_model, texts_from_jsonl
