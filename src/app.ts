@@ -7,6 +7,8 @@ import { routePath } from 'hono/route';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { connectionRoutes } from './web/connections.ts';
+import { fileRoutes } from './web/files.ts';
+import { fineTuningRoutes } from './web/fine-tuning.ts';
 import { harvestRoutes } from './web/harvests.ts';
 import type { Keyring } from './security/encryption.ts';
 import type { Logger } from './log.ts';
@@ -43,6 +45,8 @@ export function createApp(deps: AppDeps) {
   api.route('/tokens', tokenRoutes(deps.database.db));
   api.route('/connections', connectionRoutes(deps));
   api.route('/harvests', harvestRoutes(deps));
+  api.route('/files', fileRoutes(deps));
+  api.route('/fine_tuning', fineTuningRoutes(deps));
   app.route('/api/v1', api);
 
   app.notFound(notFound);

@@ -47,6 +47,17 @@ export const SETTINGS = {
     secret: true,
   },
   HARVEST_BATCH_SIZE: { schema: positiveInt.max(1000).default(100), doc: 'Conversations stored per transaction during a harvest.' },
+  TUNELOOP_WORKER_PYTHON: {
+    schema: z.string().min(1).optional(),
+    doc: 'Python that runs the gpu-worker (`python -m tuneloop_worker`). Unset: gpu-worker/.venv/bin/python (`tuneloop worker setup` creates it).',
+  },
+  TRAINING_UPLOAD_MAX_BYTES: { schema: positiveInt.default(512 * 1024 * 1024), doc: 'Largest fine-tuning file `POST /api/v1/files` accepts, in bytes.' },
+  OPENAI_API_KEY: { schema: z.string().min(1).optional(), doc: 'API key for the `openai` fine-tuning backend. Unset: only the local backend is offered.', secret: true },
+  OPENAI_BASE_URL: {
+    schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    doc: 'Base URL of the OpenAI API (e.g. `http://127.0.0.1:4020/v1` for `tuneloop sandbox openai`). Unset: the official endpoint.',
+  },
+  OPENAI_POLL_INTERVAL_MS: { schema: positiveInt.default(10_000), doc: 'How often a running OpenAI fine-tuning job is polled for status, events and checkpoints.' },
 } satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { Keyring } from '../security/encryption.ts';
 import type { JobName } from '../queue/jobs.ts';
 import type { JobHandler, Queue } from '../queue/queue.ts';
+import { fineTuneHandler } from '../training/handler.ts';
 
 export interface HandlerDeps {
   database: Database;
@@ -24,6 +25,7 @@ type HandlerFactories = { [N in JobName]?: (deps: HandlerDeps) => JobHandler<N> 
 export const HANDLERS: HandlerFactories = {
   'harvest.run': (deps) => harvestRunHandler({ ...deps, batchSize: deps.config.HARVEST_BATCH_SIZE }),
   'dataset.build': datasetBuildHandler,
+  'finetune.train': fineTuneHandler,
 };
 
 export function handledJobNames(): JobName[] {

@@ -4,7 +4,8 @@ import { datasetVersions } from './datasets.ts';
 /** OpenAI's fine-tuning job statuses, in the order a job moves through them. */
 export type FineTuningStatus = 'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type TrainingBackend = 'local' | 'openai';
-export type TrainingMethod = 'lora' | 'qlora' | 'full' | 'dpo';
+/** lora, qlora, full, dpo: the gpu-worker's methods; supervised: OpenAI's managed supervised fine-tuning. */
+export type TrainingMethod = 'lora' | 'qlora' | 'full' | 'dpo' | 'supervised';
 export type TrainingFileFormat = 'chat' | 'preference';
 export type ModelStatus = 'candidate' | 'production' | 'archived';
 export type EventLevel = 'info' | 'warn' | 'error';

@@ -1,0 +1,80 @@
+/**
+ * Where a job's examples come from: uploaded files (training_file / validation_file), or a frozen
+ * dataset version's train and validation splits. Both end as artifact-store keys the runner reads.
+ */
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Tx } from '../db/client.ts';
+import { datasets, datasetVersions, type TrainingFileFormat } from '../db/schema/index.ts';
+import { getTrainingFile, type TrainingFile } from './files.ts';
+
+export interface DataFile {
+  key: string;
+  format: TrainingFileFormat;
+  examples: number | null;
+  sha256: string | null;
+}
+
+export interface TrainingData {
+  train: DataFile;
+  validation: DataFile | null;
+  task: string | null;
+}
+
+export class DataSourceError extends Error {
+  override name = 'DataSourceError';
+  constructor(
+    message: string,
+    readonly param: string,
+  ) {
+    super(message);
+  }
+}
+
+const isUuid = (value: string) => z.uuid().safeParse(value).success;
+
+function fromFile(file: TrainingFile): DataFile {
+  return { key: file.storageKey, format: file.format, examples: file.examples, sha256: file.sha256 };
+}
+
+export async function loadFile(db: Tx, id: string, param: string): Promise<TrainingFile> {
+  const file = isUuid(id) ? await getTrainingFile(db, id) : null;
+  if (!file) throw new DataSourceError(`no file with id "${id}"`, param);
+  if (file.purpose !== 'fine-tune') throw new DataSourceError(`file ${id} was not uploaded with purpose fine-tune`, param);
+  return file;
+}
+
+export async function filesData(db: Tx, trainingFileId: string, validationFileId: string | null): Promise<TrainingData> {
+  const train = await loadFile(db, trainingFileId, 'training_file');
+  const validation = validationFileId ? await loadFile(db, validationFileId, 'validation_file') : null;
+  if (validation && validation.format !== train.format) throw new DataSourceError(`validation_file is in the ${validation.format} format, training_file in ${train.format}`, 'validation_file');
+  return { train: fromFile(train), validation: validation ? fromFile(validation) : null, task: null };
+}
+
+/**
+ * What a built dataset version's manifest says about its split files. Only the fields training
+ * needs are read; the rest of the manifest belongs to the dataset builder.
+ */
+const SplitFile = z.looseObject({ key: z.string().min(1), examples: z.number().int().min(0).optional(), sha256: z.string().optional() });
+const Manifest = z.looseObject({ files: z.looseObject({ train: SplitFile, validation: SplitFile.optional() }) });
+
+export async function datasetVersionData(db: Tx, versionId: string): Promise<TrainingData> {
+  const [row] = isUuid(versionId)
+    ? await db.select({ version: datasetVersions, task: datasets.task }).from(datasetVersions).innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId)).where(eq(datasetVersions.id, versionId))
+    : [];
+  if (!row) throw new DataSourceError(`no dataset version "${versionId}"`, 'dataset_version');
+  if (row.version.status !== 'ready') throw new DataSourceError(`dataset version ${versionId} is ${row.version.status}, not ready`, 'dataset_version');
+  const manifest = Manifest.safeParse(row.version.manifest);
+  if (!manifest.success) throw new DataSourceError(`dataset version ${versionId} lists no train split file in its manifest`, 'dataset_version');
+  const format: TrainingFileFormat = row.task === 'preference' ? 'preference' : 'chat';
+  const split = (file: z.infer<typeof SplitFile>): DataFile => ({ key: file.key, format, examples: file.examples ?? null, sha256: file.sha256 ?? null });
+  const { train, validation } = manifest.data.files;
+  return { train: split(train), validation: validation && validation.examples !== 0 ? split(validation) : null, task: row.task };
+}
+
+/** The data of a stored job, resolved again when it runs (files may live in another store by then). */
+export async function jobData(db: Tx, job: { datasetVersionId: string | null; trainingFileId: string | null; validationFileId: string | null }): Promise<TrainingData> {
+  if (job.trainingFileId) return filesData(db, job.trainingFileId, job.validationFileId);
+  if (job.datasetVersionId) return datasetVersionData(db, job.datasetVersionId);
+  throw new DataSourceError('the job has no training data any more (its file or dataset version was deleted)', 'training_file');
+}

@@ -1,0 +1,25 @@
+/**
+ * The `finetune.train` job: runs one fine-tuning job on its backend. pg-boss retries a thrown error
+ * (a crash, a shutdown, a transient failure); the retry resumes: the local worker from its last
+ * checkpoint, the OpenAI backend by following the provider's job it already created.
+ */
+import { eq } from 'drizzle-orm';
+import { openArtifactStore } from '../artifacts/index.ts';
+import { fineTuningJobs } from '../db/schema/index.ts';
+import type { HandlerDeps } from '../jobs/handlers.ts';
+import { QUEUE_OPTIONS, type JobHandler } from '../queue/queue.ts';
+import { runLocalJob } from './local-runner.ts';
+import { openaiBackendFor, runOpenAIJob } from './openai-runner.ts';
+
+export function fineTuneHandler(deps: HandlerDeps): JobHandler<'finetune.train'> {
+  const retryLimit = QUEUE_OPTIONS['finetune.train']?.retryLimit ?? 0;
+  const store = openArtifactStore(deps.config);
+  return async (payload, job) => {
+    const [row] = await deps.database.db.select({ backend: fineTuningJobs.backend }).from(fineTuningJobs).where(eq(fineTuningJobs.id, payload.fineTuningJobId));
+    if (!row) return; // deleted meanwhile
+    const options = { signal: job.signal, lastAttempt: job.retryCount >= retryLimit };
+    const runner = { ...deps, store };
+    if (row.backend === 'openai') await runOpenAIJob({ ...runner, backend: openaiBackendFor(deps.config) }, payload.fineTuningJobId, options);
+    else await runLocalJob(runner, payload.fineTuningJobId, options);
+  };
+}

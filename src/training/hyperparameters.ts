@@ -1,0 +1,166 @@
+/**
+ * The `method` of a fine-tuning request and its hyperparameters, validated before a job is queued
+ * (the gpu-worker validates the run config again). Both OpenAI's shape
+ * (`{type: "supervised", supervised: {hyperparameters: {n_epochs, batch_size, learning_rate_multiplier}}}`)
+ * and ours (`{type: "lora", hyperparameters: {...}}`) are accepted. OpenAI's knobs work on both
+ * backends; the worker's own knobs (learning_rate, lora, max_steps, …) only on the local one.
+ * Hard limits match gpu-worker/tuneloop_worker/config.py.
+ */
+import { z } from 'zod';
+import type { TrainingBackend, TrainingMethod } from '../db/schema/index.ts';
+
+const auto = z.literal('auto');
+const posInt = z.number().int().min(1);
+
+/** OpenAI's hyperparameters (FineTuneSupervisedHyperparameters / FineTuneDPOHyperparameters). */
+const OPENAI_KEYS = ['n_epochs', 'batch_size', 'learning_rate_multiplier', 'beta'] as const;
+
+export const Hyperparameters = z
+  .object({
+    n_epochs: z.union([auto, z.number().int().min(1).max(50)]).optional(),
+    batch_size: z.union([auto, z.number().int().min(1).max(256)]).optional(),
+    learning_rate_multiplier: z.union([auto, z.number().positive()]).optional(),
+    beta: z.union([auto, z.number().positive().max(2)]).optional(),
+    learning_rate: z.number().positive().max(1).optional(),
+    epochs: z.number().positive().max(50).optional(),
+    per_device_batch_size: posInt.max(1024).optional(),
+    gradient_accumulation: posInt.max(1024).optional(),
+    warmup_steps: z.number().int().min(0).optional(),
+    max_seq_length: posInt.max(131_072).optional(),
+    eval_every_steps: posInt.optional(),
+    log_every_steps: posInt.optional(),
+    early_stopping_patience: z.number().int().min(0).optional(),
+    early_stopping_threshold: z.number().min(0).optional(),
+    keep_checkpoints: posInt.optional(),
+    max_steps: posInt.optional(),
+    packing: z.boolean().optional(),
+    precision: z.enum(['auto', 'bf16', 'fp16', 'fp32']).optional(),
+    gradient_checkpointing: z.boolean().optional(),
+    assistant_only_loss: z.boolean().optional(),
+    lora: z
+      .object({
+        r: posInt.max(1024).optional(),
+        alpha: posInt.max(4096).optional(),
+        dropout: z.number().min(0).lt(1).optional(),
+        target_modules: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type Hyperparameters = z.infer<typeof Hyperparameters>;
+
+export const MethodInput = z
+  .object({
+    type: z.enum(['supervised', 'dpo', 'lora', 'qlora', 'full']),
+    hyperparameters: Hyperparameters.optional(),
+    supervised: z.object({ hyperparameters: Hyperparameters.optional() }).strict().optional(),
+    dpo: z.object({ hyperparameters: Hyperparameters.optional() }).strict().optional(),
+  })
+  .strict();
+export type MethodInput = z.infer<typeof MethodInput>;
+
+export class HyperparameterError extends Error {
+  override name = 'HyperparameterError';
+  constructor(
+    message: string,
+    readonly param: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The method and hyperparameters to store, or a HyperparameterError naming the problem. */
+export function resolveMethod(
+  backend: TrainingBackend,
+  method: MethodInput | undefined,
+  legacy: Hyperparameters | undefined,
+): { method: TrainingMethod; hyperparameters: Hyperparameters } {
+  const type = method?.type ?? (backend === 'openai' ? 'supervised' : 'lora');
+  const nested = type === 'supervised' ? method?.supervised?.hyperparameters : type === 'dpo' ? method?.dpo?.hyperparameters : undefined;
+  const given = [method?.hyperparameters, nested, legacy].filter((h): h is Hyperparameters => h !== undefined);
+  if (given.length > 1) throw new HyperparameterError('give hyperparameters once: in method.hyperparameters, method.<type>.hyperparameters or (deprecated) hyperparameters', 'method');
+  const hyperparameters = given[0] ?? {};
+
+  let resolved: TrainingMethod;
+  if (backend === 'openai') {
+    if (type !== 'supervised' && type !== 'dpo') throw new HyperparameterError(`method.type "${type}" runs only on the local backend; the openai backend supports supervised and dpo`, 'method.type');
+    const unsupported = Object.keys(hyperparameters).filter((key) => !(OPENAI_KEYS as readonly string[]).includes(key));
+    if (unsupported.length) throw new HyperparameterError(`not supported by the openai backend: ${unsupported.join(', ')} (supported: ${OPENAI_KEYS.join(', ')})`, 'method.hyperparameters');
+    resolved = type;
+  } else {
+    // OpenAI clients say "supervised"; locally that is LoRA SFT.
+    resolved = type === 'supervised' ? 'lora' : type;
+  }
+  if (hyperparameters.beta !== undefined && resolved !== 'dpo') throw new HyperparameterError('beta applies only to method dpo', 'method.hyperparameters.beta');
+  if (hyperparameters.lora && resolved === 'full') throw new HyperparameterError('lora settings do not apply to full fine-tuning', 'method.hyperparameters.lora');
+  if (hyperparameters.epochs !== undefined && hyperparameters.n_epochs !== undefined) throw new HyperparameterError('give epochs or n_epochs, not both', 'method.hyperparameters.epochs');
+  if (hyperparameters.learning_rate !== undefined && hyperparameters.learning_rate_multiplier !== undefined) {
+    throw new HyperparameterError('give learning_rate or learning_rate_multiplier, not both', 'method.hyperparameters.learning_rate');
+  }
+  if (hyperparameters.batch_size !== undefined && (hyperparameters.per_device_batch_size !== undefined || hyperparameters.gradient_accumulation !== undefined)) {
+    throw new HyperparameterError('give batch_size or per_device_batch_size/gradient_accumulation, not both', 'method.hyperparameters.batch_size');
+  }
+  if (hyperparameters.packing && resolved === 'dpo') throw new HyperparameterError('packing is not available for dpo', 'method.hyperparameters.packing');
+  return { method: resolved, hyperparameters };
+}
+
+/** The file format a method trains on. */
+export function formatFor(method: TrainingMethod): 'chat' | 'preference' {
+  return method === 'dpo' ? 'preference' : 'chat';
+}
+
+/** Base learning rates that learning_rate_multiplier scales (DPO moves far less than SFT). */
+const BASE_LEARNING_RATE = { sft: 1e-4, dpo: 5e-6 };
+
+/** The largest divisor of n that is at most max: a per-device batch that keeps the effective batch exact. */
+function largestDivisor(n: number, max: number): number {
+  for (let d = Math.min(n, max); d > 1; d--) if (n % d === 0) return d;
+  return 1;
+}
+
+/** Hyperparameters as the gpu-worker's run config fields (tuneloop_worker/config.py RunConfig). */
+export function workerSettings(method: TrainingMethod, h: Hyperparameters): Record<string, unknown> {
+  const out: Record<string, unknown> = { method: method === 'supervised' ? 'lora' : method };
+  const base = method === 'dpo' ? BASE_LEARNING_RATE.dpo : BASE_LEARNING_RATE.sft;
+  if (h.learning_rate !== undefined) out.learning_rate = h.learning_rate;
+  else if (typeof h.learning_rate_multiplier === 'number') out.learning_rate = base * h.learning_rate_multiplier;
+  else if (method === 'dpo') out.learning_rate = base;
+  const epochs = h.epochs ?? (typeof h.n_epochs === 'number' ? h.n_epochs : undefined);
+  if (epochs !== undefined) out.epochs = epochs;
+  if (typeof h.batch_size === 'number') {
+    const perDevice = largestDivisor(h.batch_size, 8);
+    out.per_device_batch_size = perDevice;
+    out.gradient_accumulation = h.batch_size / perDevice;
+  }
+  if (typeof h.beta === 'number') out.dpo_beta = h.beta;
+  const direct = [
+    'per_device_batch_size',
+    'gradient_accumulation',
+    'warmup_steps',
+    'max_seq_length',
+    'eval_every_steps',
+    'log_every_steps',
+    'early_stopping_patience',
+    'early_stopping_threshold',
+    'keep_checkpoints',
+    'max_steps',
+    'packing',
+    'precision',
+    'gradient_checkpointing',
+    'assistant_only_loss',
+    'lora',
+  ] as const;
+  for (const key of direct) if (h[key] !== undefined) out[key] = h[key];
+  return out;
+}
+
+/** Hyperparameters as OpenAI's method object (FineTuneMethod). */
+export function openaiMethod(method: TrainingMethod, h: Hyperparameters) {
+  const picked: Record<string, number | 'auto'> = {};
+  for (const key of OPENAI_KEYS) {
+    const value = h[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  return method === 'dpo' ? { type: 'dpo' as const, dpo: { hyperparameters: picked } } : { type: 'supervised' as const, supervised: { hyperparameters: picked } };
+}

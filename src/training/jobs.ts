@@ -1,0 +1,171 @@
+/**
+ * Fine-tuning jobs: create (validated like OpenAI's API, then queued as `finetune.train` in the same
+ * transaction), read, list with OpenAI's `after`/`limit` pagination, and cancel.
+ */
+import { randomInt } from 'node:crypto';
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { recordAudit } from '../audit.ts';
+import type { Tx } from '../db/client.ts';
+import { fineTuningJobs, type TrainingBackend } from '../db/schema/index.ts';
+import type { Queue } from '../queue/queue.ts';
+import { datasetVersionData, DataSourceError, filesData, type TrainingData } from './data-sources.ts';
+import { recordEvent } from './events.ts';
+import { formatFor, Hyperparameters, HyperparameterError, MethodInput, resolveMethod } from './hyperparameters.ts';
+import { ACTIVE, notifyStatus, transition, type FineTuningJob } from './status.ts';
+
+export type { FineTuningJob } from './status.ts';
+
+const Metadata = z
+  .record(z.string().min(1).max(64), z.string().max(512))
+  .refine((value) => Object.keys(value).length <= 16, { message: 'at most 16 key-value pairs' });
+
+/** The request body of POST /fine_tuning/jobs (OpenAI's CreateFineTuningJobRequest plus our fields). */
+export const NewFineTuningJob = z
+  .object({
+    model: z.string().trim().min(1).max(500),
+    training_file: z.string().min(1).max(200).optional(),
+    validation_file: z.string().min(1).max(200).nullable().optional(),
+    /** tuneloop: train on a frozen dataset version instead of uploaded files. */
+    dataset_version: z.string().min(1).max(200).optional(),
+    method: MethodInput.optional(),
+    /** Deprecated by OpenAI in favour of method; still accepted. */
+    hyperparameters: Hyperparameters.optional(),
+    suffix: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
+      .nullable()
+      .optional(),
+    seed: z.number().int().min(0).max(2_147_483_647).nullable().optional(),
+    metadata: Metadata.nullable().optional(),
+    /** tuneloop: `local` (gpu-worker, the default) or `openai` (managed fine-tuning). */
+    backend: z.enum(['local', 'openai']).optional(),
+    /** tuneloop: what the model is for; defaults to the dataset's task, else `reply`. */
+    task: z
+      .string()
+      .regex(/^[a-z][a-z_]{0,39}$/)
+      .optional(),
+  })
+  .strict();
+export type NewFineTuningJob = z.infer<typeof NewFineTuningJob>;
+
+/** A request that cannot become a job; `param` names the field, as in OpenAI's errors. */
+export class JobInputError extends Error {
+  override name = 'JobInputError';
+  constructor(
+    message: string,
+    readonly param: string | null,
+  ) {
+    super(message);
+  }
+}
+
+export interface CreateOptions {
+  queue: Queue;
+  actor: string;
+  /** Backends that can run here (openai needs an API key). */
+  backends: TrainingBackend[];
+}
+
+async function resolveData(db: Tx, input: NewFineTuningJob): Promise<TrainingData> {
+  const sources = [input.training_file, input.dataset_version].filter(Boolean).length;
+  if (sources !== 1) throw new JobInputError('give exactly one of training_file or dataset_version', input.training_file ? 'dataset_version' : 'training_file');
+  if (input.dataset_version && input.validation_file) throw new JobInputError('validation_file goes with training_file; a dataset version brings its own validation split', 'validation_file');
+  return input.training_file ? filesData(db, input.training_file, input.validation_file ?? null) : datasetVersionData(db, input.dataset_version ?? '');
+}
+
+/** Validates everything that can be checked without the worker, then inserts and queues in one transaction. */
+export async function createJob(db: Tx, input: NewFineTuningJob, options: CreateOptions): Promise<FineTuningJob> {
+  const backend = input.backend ?? 'local';
+  if (!options.backends.includes(backend)) throw new JobInputError(`the ${backend} backend is not configured here${backend === 'openai' ? ' (set OPENAI_API_KEY)' : ''}`, 'backend');
+  let resolved: ReturnType<typeof resolveMethod>;
+  let data: TrainingData;
+  try {
+    resolved = resolveMethod(backend, input.method, input.hyperparameters);
+    data = await resolveData(db, input);
+  } catch (error) {
+    if (error instanceof HyperparameterError || error instanceof DataSourceError) throw new JobInputError(error.message, error.param);
+    throw error;
+  }
+  const wanted = formatFor(resolved.method);
+  if (data.train.format !== wanted) {
+    throw new JobInputError(`method ${resolved.method} trains on ${wanted} examples, but the training data is in the ${data.train.format} format`, input.training_file ? 'training_file' : 'dataset_version');
+  }
+  if (backend === 'local' && !data.validation && (data.train.examples ?? 0) < 2) {
+    throw new JobInputError('without a validation_file the training file needs at least 2 examples (some are held out for validation)', 'training_file');
+  }
+
+  return db.transaction(async (tx) => {
+    const [job] = await tx
+      .insert(fineTuningJobs)
+      .values({
+        backend,
+        model: input.model,
+        method: resolved.method,
+        hyperparameters: resolved.hyperparameters,
+        suffix: input.suffix ?? null,
+        seed: input.seed ?? randomInt(0, 2_147_483_647),
+        metadata: input.metadata ?? null,
+        task: input.task ?? data.task ?? 'reply',
+        datasetVersionId: input.dataset_version ?? null,
+        trainingFileId: input.training_file ?? null,
+        validationFileId: input.validation_file ?? null,
+        createdBy: options.actor,
+      })
+      .returning();
+    if (!job) throw new Error('fine-tuning job insert returned nothing');
+    await recordEvent(tx, job.id, { level: 'info', type: 'status', message: `Created fine-tuning job: ${resolved.method} of ${input.model} (${backend})`, data: { status: job.status } });
+    await recordAudit(tx, { actor: options.actor, action: 'fine_tuning_job.created', subjectType: 'fine_tuning_job', subjectId: job.id, details: { backend, model: input.model, method: resolved.method } });
+    await options.queue.send('finetune.train', { fineTuningJobId: job.id }, { tx, singletonKey: job.id });
+    await notifyStatus(tx, options, job.id);
+    return job;
+  });
+}
+
+export async function getJob(db: Tx, id: string): Promise<FineTuningJob | null> {
+  if (!z.uuid().safeParse(id).success) return null;
+  const [job] = await db.select().from(fineTuningJobs).where(eq(fineTuningJobs.id, id));
+  return job ?? null;
+}
+
+/** Newest first; `after` is the id of the last job of the previous page; metadata filters by exact values. */
+export async function listJobs(db: Tx, options: { after?: string; limit: number; metadata?: Record<string, string> }): Promise<{ rows: FineTuningJob[]; hasMore: boolean }> {
+  const after = options.after ? await getJob(db, options.after) : null;
+  if (options.after && !after) throw new JobInputError(`no fine-tuning job "${options.after}"`, 'after');
+  const rows = await db
+    .select()
+    .from(fineTuningJobs)
+    .where(
+      and(
+        after ? or(lt(fineTuningJobs.createdAt, after.createdAt), and(eq(fineTuningJobs.createdAt, after.createdAt), lt(fineTuningJobs.id, after.id))) : undefined,
+        options.metadata && Object.keys(options.metadata).length ? sql`${fineTuningJobs.metadata} @> ${JSON.stringify(options.metadata)}::jsonb` : undefined,
+      ),
+    )
+    .orderBy(desc(fineTuningJobs.createdAt), desc(fineTuningJobs.id))
+    .limit(options.limit + 1);
+  return { rows: rows.slice(0, options.limit), hasMore: rows.length > options.limit };
+}
+
+/**
+ * Asks a job to stop. A job no runner has started is cancelled at once; a running one is stopped
+ * by its runner (the worker gets SIGTERM, then SIGKILL) within seconds. Finished jobs are unchanged.
+ */
+export async function cancelJob(db: Tx, queue: Queue | null, id: string, actor: string): Promise<FineTuningJob | null> {
+  const existing = await getJob(db, id);
+  if (!existing) return null;
+  return db.transaction(async (tx) => {
+    const [requested] = await tx
+      .update(fineTuningJobs)
+      .set({ cancelRequestedAt: sql`coalesce(${fineTuningJobs.cancelRequestedAt}, now())` })
+      .where(eq(fineTuningJobs.id, id))
+      .returning();
+    if (!requested || !ACTIVE.includes(requested.status)) return requested ?? null;
+    await recordAudit(tx, { actor, action: 'fine_tuning_job.cancel_requested', subjectType: 'fine_tuning_job', subjectId: id });
+    // Not picked up yet: nobody else will move it, so cancel here. A running job's runner does it.
+    const cancelled = requested.heartbeatAt === null ? await transition(tx, { queue }, id, { from: ['validating_files', 'queued'], to: 'cancelled', message: 'Fine-tuning job cancelled before it started' }) : null;
+    if (!cancelled) await recordEvent(tx, id, { level: 'info', type: 'status', message: 'Cancellation requested; stopping the run', data: { status: requested.status } });
+    return cancelled ?? requested;
+  });
+}
