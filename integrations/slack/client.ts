@@ -1,0 +1,90 @@
+/**
+ * The one way tuneloop calls Slack: a @slack/web-api WebClient pointed at `slackApiUrl`, one call
+ * at a time, each wrapped in withRetry and parsed with zod.
+ *
+ * Why WebClient's own retries are off (checked in @slack/web-api 8.2.0, dist/WebClient.js
+ * makeRequest and dist/retry-policies.js):
+ * - On a 429 it sleeps Retry-After inside its request queue (not abortable), then throws so that
+ *   p-retry tries again after p-retry's own backoff; the default policy allows ten retries over
+ *   about thirty minutes, counting 429s and dropped connections together.
+ * - With `rejectRateLimitedCalls: true` it throws WebAPIRateLimitedError(retryAfter) at once
+ *   instead, and with `retryConfig: { retries: 0 }` p-retry makes exactly one attempt. Our
+ *   withRetry then waits exactly Retry-After (abortable, counted with the shared policy) and backs
+ *   off with jitter on 5xx and dropped connections, like every other vendor here.
+ * `maxRequestConcurrency: 1` keeps calls sequential even if a caller forgets to await.
+ */
+import { LogLevel, WebClient, type Logger } from '@slack/web-api';
+import type { z } from 'zod';
+import { withRetry, type RetryPolicy } from '../retry.ts';
+import type { VendorLogger } from '../types.ts';
+import { shapeError, toVendorError, type CallInfo } from './errors.ts';
+
+export interface SlackApiOptions {
+  retryPolicy?: Partial<RetryPolicy>;
+  log?: VendorLogger;
+}
+
+export type SlackArgs = Record<string, string | number | boolean | undefined>;
+
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/** WebClient's logger, quiet except for warnings, which go to our logger (its debug lines hold bodies). */
+function webClientLogger(log: VendorLogger | undefined): Logger {
+  let level = LogLevel.WARN;
+  const forward = (...parts: unknown[]) => log?.warn({ vendor: 'slack' }, parts.map(String).join(' '));
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: forward,
+    error: forward,
+    setLevel: (next) => {
+      level = next;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+export class SlackApi {
+  readonly host: string;
+  private readonly client: WebClient;
+
+  constructor(apiUrl: string, token: string, private readonly options: SlackApiOptions = {}) {
+    this.host = new URL(apiUrl).host;
+    // https://docs.slack.dev/tools/node-slack-sdk/web-api/#custom-api-url
+    this.client = new WebClient(token, {
+      slackApiUrl: apiUrl,
+      logger: webClientLogger(options.log),
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      maxRequestConcurrency: 1,
+      timeout: REQUEST_TIMEOUT_MS,
+    });
+  }
+
+  /** A call with retries (429 after Retry-After, 5xx and dropped connections with backoff). */
+  call<T>(method: string, args: SlackArgs, schema: z.ZodType<T>, call: Omit<CallInfo, 'host'>, signal?: AbortSignal): Promise<T> {
+    return withRetry(() => this.once(method, args, schema, call, signal), {
+      policy: this.options.retryPolicy,
+      ...(signal ? { signal } : {}),
+      onRetry: ({ attempt, delayMs, error }) =>
+        this.options.log?.warn({ vendor: 'slack', method, attempt, delayMs, kind: error.kind, status: error.status }, `retrying Slack call ${method}`),
+    });
+  }
+
+  /** One call, no retries: for connection tests, which must answer quickly and change nothing. */
+  async once<T>(method: string, args: SlackArgs, schema: z.ZodType<T>, call: Omit<CallInfo, 'host'>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
+    const info: CallInfo = { ...call, host: this.host };
+    let result: unknown;
+    try {
+      // Undefined arguments are dropped by WebClient's form encoding.
+      result = await this.client.apiCall(method, args);
+    } catch (error) {
+      throw toVendorError(error, info);
+    }
+    const parsed = schema.safeParse(result);
+    if (!parsed.success) throw shapeError(parsed.error, info);
+    return parsed.data;
+  }
+}
