@@ -128,3 +128,52 @@ export async function uploadJsonl(app: Requester, token: string, filename: strin
   const response = await app.request('/api/v1/files', { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
+
+export interface StreamedEvent {
+  id: string;
+  event_type: string;
+  message: string;
+  level: string;
+  data: Record<string, any>;
+}
+
+/**
+ * Reads a job's live event stream (SSE) until its `end` frame, calling `onEvent` as events arrive.
+ * Resolves with every event and the final status: the test waits on the job's own events, not on time.
+ */
+export async function followEvents(app: Requester, token: string, jobId: string, onEvent: (event: StreamedEvent) => void | Promise<void> = () => undefined): Promise<{ events: StreamedEvent[]; status: string }> {
+  const response = await app.request(`/api/v1/fine_tuning/jobs/${jobId}/events/stream`, { headers: { Authorization: `Bearer ${token}` } });
+  if (!response.body) throw new Error(`no stream: ${response.status}`);
+  const decoder = new TextDecoder();
+  const events: StreamedEvent[] = [];
+  let buffered = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let end = buffered.indexOf('\n\n');
+    while (end >= 0) {
+      const frame = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      end = buffered.indexOf('\n\n');
+      const kind = /^event: (.*)$/m.exec(frame)?.[1];
+      const data = /^data: (.*)$/m.exec(frame)?.[1] ?? '{}';
+      if (kind === 'end') return { events, status: String((JSON.parse(data) as { status: string }).status) };
+      const event = JSON.parse(data) as StreamedEvent;
+      events.push(event);
+      await onEvent(event);
+    }
+  }
+  throw new Error('the event stream closed without an end frame');
+}
+
+/** True when some LoRA B matrix of a saved adapter is non-zero (PEFT starts them at zero). */
+export function adapterMoved(safetensorsPath: string): boolean {
+  const bytes = readFileSync(safetensorsPath);
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { data_offsets?: [number, number] }>;
+  const start = 8 + headerLength;
+  return Object.entries(header).some(([name, tensor]) => {
+    if (!name.includes('lora_B') || !tensor.data_offsets) return false;
+    const [from, to] = tensor.data_offsets;
+    return bytes.subarray(start + from, start + to).some((byte) => byte !== 0);
+  });
+}
