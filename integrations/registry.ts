@@ -3,12 +3,14 @@
  * through this registry and integrations/types.ts, never through an SDK.
  */
 import { salesforceConnector } from './salesforce/index.ts';
+import { slackConnector } from './slack/index.ts';
 import type { ConnectorFactory, Source } from './types.ts';
 import { zendeskConnector } from './zendesk/index.ts';
 
 export const CONNECTORS: Partial<Record<Source, ConnectorFactory>> = {
   zendesk: zendeskConnector,
   salesforce: salesforceConnector,
+  slack: slackConnector,
 };
 
 export function connectorFactory(source: string): ConnectorFactory | null {
