@@ -4,10 +4,10 @@
  * store with lineage rows, and freezes the version with its content hash and manifest.
  * Safe to run again after a crash or a retry: it starts the version over from nothing.
  */
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { ArtifactStore } from '../artifacts/index.ts';
 import type { Database } from '../db/client.ts';
-import { connections, datasetLineage, datasetVersions } from '../db/schema/index.ts';
+import { connections, datasetVersions } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
 import { parseDatasetConfig, type Task } from './config.ts';
 import { Curator } from './curate.ts';
@@ -124,12 +124,9 @@ export async function buildVersion(deps: BuildDeps, versionId: string, options: 
     };
     await db.transaction(async (tx) => {
       await lockAgainstErasure(tx);
-      // An erasure that ran while we read must not leave its subject in this version.
-      const [erased] = await tx
-        .select({ n: sql<number>`count(*)::int` })
-        .from(datasetLineage)
-        .where(and(eq(datasetLineage.versionId, versionId), sql`${datasetLineage.conversationId} IS NOT NULL`, sql`NOT EXISTS (SELECT 1 FROM conversations c WHERE c.id = ${datasetLineage.conversationId})`));
-      if ((erased?.n ?? 0) > 0) throw new PermanentBuildError('conversations were erased (GDPR) while this version was built; build a new version');
+      // An erasure that ran while we read failed this build (its snapshot may hold the subject).
+      const [current] = await tx.select({ status: datasetVersions.status, error: datasetVersions.error }).from(datasetVersions).where(eq(datasetVersions.id, versionId));
+      if (current?.status !== 'building') throw new PermanentBuildError(current?.error ?? `version is ${current?.status ?? 'gone'}, no longer building`);
       await tx
         .update(datasetVersions)
         .set({ status: 'ready', contentHash, manifest: manifest as unknown as Record<string, unknown>, builtAt: new Date(), progress: { ...progress } })

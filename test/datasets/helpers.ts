@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandbox } from '../../integrations/zendesk/sandbox.ts';
+import { INTENT_FIELD_ID } from '../../integrations/zendesk/sandbox-store.ts';
 import { openArtifactStore, type ArtifactStore } from '../../src/artifacts/index.ts';
 import type { Database } from '../../src/db/client.ts';
 import { buildVersion } from '../../src/datasets/build.ts';
@@ -62,4 +63,32 @@ export async function readAllSplits(store: ArtifactStore, manifest: { splits: Re
   const out = {} as Record<Split, string[]>;
   for (const split of SPLITS) out[split] = await readSplit(store, manifest.splits[split].key);
   return out;
+}
+
+/** Adds a solved ticket with a customer message and an agent's public reply to a running sandbox. */
+export function addSolvedTicket(
+  sandbox: ZendeskSandbox,
+  input: { requester: { name: string; email: string }; subject: string; customer: string; reply: string; intent?: string },
+): number {
+  const { store } = sandbox;
+  const agent = [...store.users.values()].find((u) => u.role === 'agent' && u.id !== store.botUserId && u.id !== store.apiUserId);
+  if (!agent) throw new Error('sandbox has no agent');
+  const ticket = store.addTicket({
+    subject: input.subject,
+    body: input.customer,
+    requester: input.requester,
+    status: 'solved',
+    priority: 'normal',
+    ...(input.intent ? { customFields: [{ id: INTENT_FIELD_ID, value: input.intent }] } : {}),
+  });
+  ticket.assigneeId = agent.id;
+  store.addComment(ticket, { authorId: agent.id, body: input.reply, public: true, channel: 'web' });
+  return ticket.id;
+}
+
+/** Every file in the artifact store, as text. */
+export async function allArtifactText(store: ArtifactStore): Promise<string> {
+  const parts: string[] = [];
+  for (const key of await store.list('')) parts.push(await readSplit(store, key).then((lines) => lines.join('\n')));
+  return parts.join('\n');
 }

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { auditEvents, datasetVersions } from '../../src/db/schema/index.ts';
+import { eraseSubject } from '../../src/datasets/erasure.ts';
+import type { Manifest } from '../../src/datasets/manifest.ts';
+import { createVersion, getVersion } from '../../src/datasets/versions.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { harvestNow } from '../support/harvest.ts';
+import { captureLogger } from '../support/logger.ts';
+import { addSolvedTicket, allArtifactText, createAndBuild, harvestSandbox, readAllSplits, tempHome, type HarvestedSandbox } from './helpers.ts';
+
+const SUBJECT = { name: 'Theodora Quennell', email: 'theodora.quennell@example.net' };
+
+/** Rows of every table in the public schema whose text contains `needle`. */
+async function databaseMentions(database: TestDatabase, needle: string): Promise<Record<string, number>> {
+  const tables = await database.db.execute<{ table_name: string }>(sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`);
+  const found: Record<string, number> = {};
+  for (const { table_name } of tables.rows) {
+    const result = await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM ${sql.identifier(table_name)} t WHERE position(${needle.toLowerCase()} in lower(t::text)) > 0`);
+    if ((result.rows[0]?.n ?? 0) > 0) found[table_name] = result.rows[0]?.n ?? 0;
+  }
+  return found;
+}
+
+describe('GDPR erasure', () => {
+  let database: TestDatabase;
+  let harvested: HarvestedSandbox;
+  const home = tempHome();
+  const deps = () => ({ database, store: home.store, log: captureLogger().log });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    harvested = await harvestSandbox(database, { seed: 21, tickets: 400, name: 'zd-gdpr' });
+    const customers = ['Where is my parcel? I ordered a lamp ten days ago and have heard nothing since then.', 'I need an invoice for my last order with the company address on it, please.', 'Please close my account and delete my saved payment card.'];
+    for (const [i, customer] of customers.entries()) {
+      addSolvedTicket(harvested.sandbox, {
+        requester: SUBJECT,
+        subject: `Question ${i + 1} from Theodora Quennell`,
+        customer: `${customer}\n\nBest,\nTheodora Quennell`,
+        reply: `Hi Theodora Quennell, thanks for writing in. I have taken care of it and sent a confirmation to ${SUBJECT.email}. Anything else, just reply here.`,
+        intent: 'edit_account',
+      });
+    }
+    // Someone else mentions her email in their own ticket.
+    addSolvedTicket(harvested.sandbox, {
+      requester: { name: 'Bruno Feltmann', email: 'bruno.feltmann@example.org' },
+      subject: 'Shared account',
+      customer: `Please add my partner ${SUBJECT.email} to our shared household account so she can see the orders too.`,
+      reply: 'Done: your partner now has access to the household account and will get an invitation email shortly.',
+    });
+    const run = await harvestNow(database, harvested.connection.id);
+    expect(run?.status).toBe('succeeded');
+  });
+  afterAll(async () => {
+    await harvested.close();
+    await database.drop();
+    home.remove();
+  });
+
+  it('removes the subject from the database and the artifact store, with successor versions and an audit record', async () => {
+    const connections = [harvested.connection.id];
+    const reply = await createAndBuild(database, home.store, { name: 'gdpr-reply', task: 'reply', config: { connections, filters: { minTargetChars: 10 } } });
+    const triage = await createAndBuild(database, home.store, { name: 'gdpr-triage', task: 'triage', config: { connections } });
+    // Built from January 2025 only: it never held the subject's (new) tickets and must stay as it is.
+    const older = await createAndBuild(database, home.store, { name: 'gdpr-older', task: 'reply', config: { connections, until: '2025-06-01T00:00:00Z' } });
+    const inFlight = await createVersion(database.db, older.dataset.id, 'build');
+    await database.db.update(datasetVersions).set({ status: 'building' }).where(eq(datasetVersions.id, inFlight.id));
+
+    expect(Object.keys(await databaseMentions(database, 'quennell'))).toEqual(expect.arrayContaining(['conversations', 'messages']));
+    const replyBefore = reply.version.manifest as unknown as Manifest;
+
+    const report = await eraseSubject(deps(), { email: 'Theodora.Quennell@example.net' }, 'test');
+    process.stdout.write(`erasure report: ${JSON.stringify(report)}\n`);
+    expect(report).toMatchObject({ conversations: 3, messages: 7, buildsFailed: 1 });
+    expect(report.versions.map((v) => [v.dataset, v.from, v.to]).sort()).toEqual([
+      ['gdpr-reply', 1, 2],
+      ['gdpr-triage', 1, 2],
+    ]);
+    expect(report.versions.find((v) => v.dataset === 'gdpr-reply')?.removedExamples).toBe(4);
+    expect(report.filesDeleted).toBe(6);
+
+    // Nothing of her is left: no row of any table, no file.
+    expect(await databaseMentions(database, 'quennell')).toEqual({});
+    expect(await databaseMentions(database, SUBJECT.email)).toEqual({});
+    const files = (await allArtifactText(home.store)).toLowerCase();
+    expect(files).not.toContain('quennell');
+    expect(files).not.toContain(SUBJECT.email);
+
+    // Old versions are erased and point to their successors; successors are ready and complete.
+    const oldReply = await getVersion(database.db, reply.version.id);
+    expect(oldReply).toMatchObject({ status: 'erased' });
+    for (const split of ['train', 'validation', 'test'] as const) expect(await home.store.exists(replyBefore.splits[split].key)).toBe(false);
+    const successor = await getVersion(database.db, oldReply?.supersededBy ?? '');
+    const after = successor?.manifest as unknown as Manifest;
+    expect(successor).toMatchObject({ status: 'ready', origin: 'erasure', parentVersionId: reply.version.id });
+    const total = (m: Manifest) => m.splits.train.examples + m.splits.validation.examples + m.splits.test.examples;
+    expect(total(after)).toBe(total(replyBefore) - 4);
+    expect(after.erasure?.parentVersion).toBe(1);
+    const lines = await readAllSplits(home.store, after);
+    expect(lines.train.length).toBe(after.splits.train.examples);
+    expect(successor?.contentHash).not.toBe(reply.version.contentHash);
+
+    expect((await getVersion(database.db, older.version.id))?.status).toBe('ready');
+    expect(await getVersion(database.db, inFlight.id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/GDPR erasure/) });
+    expect((await getVersion(database.db, triage.version.id))?.status).toBe('erased');
+
+    const [audit] = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'gdpr.erasure'));
+    expect(audit).toMatchObject({ actor: 'test', subjectType: 'data_subject', subjectId: report.subject.sha256 });
+    expect(JSON.stringify(audit)).not.toMatch(/quennell/i);
+
+    const again = await eraseSubject(deps(), { email: SUBJECT.email }, 'test');
+    expect(again).toMatchObject({ conversations: 0, messages: 0, versions: [], filesDeleted: 0 });
+  });
+
+  it('erases by the vendor person id', async () => {
+    const [row] = (
+      await database.db.execute<{ id: string; n: number }>(sql`SELECT requester->>'id' AS id, count(*)::int AS n FROM conversations GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`)
+    ).rows;
+    const report = await eraseSubject(deps(), { sourceId: row?.id ?? '', connectionId: harvested.connection.id }, 'test');
+    expect(report.conversations).toBe(row?.n);
+    const left = await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM conversations WHERE requester->>'id' = ${row?.id}`);
+    expect(left.rows[0]?.n).toBe(0);
+    await expect(eraseSubject(deps(), { email: 'a@b.example', sourceId: '1' } as never, 'test')).rejects.toThrow(/exactly one/);
+  });
+});
