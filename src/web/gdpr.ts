@@ -1,0 +1,19 @@
+/** /api/v1/gdpr/erasures: erase a data subject everywhere (src/datasets/erasure.ts) and report what was removed. */
+import { Hono } from 'hono';
+import type { AppDeps } from '../app.ts';
+import { openArtifactStore } from '../artifacts/index.ts';
+import { ErasureRequest, eraseSubject } from '../datasets/erasure.ts';
+import type { AuthVariables } from './auth.ts';
+import { validate } from './validate.ts';
+
+export function gdprRoutes(deps: AppDeps) {
+  const store = openArtifactStore(deps.config);
+  const app = new Hono<{ Variables: AuthVariables }>();
+
+  app.post('/erasures', validate('json', ErasureRequest), async (c) => {
+    const report = await eraseSubject({ database: deps.database, store, log: deps.log }, c.req.valid('json'), c.get('actor'));
+    return c.json(report, 200);
+  });
+
+  return app;
+}
