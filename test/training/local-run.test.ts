@@ -61,7 +61,7 @@ describe.skipIf(missing)('local fine-tuning with the gpu-worker', () => {
     const { events, status } = await followEvents(app, token, job.id, async (event) => {
       if (event.event_type === 'progress' && seenWhileRunning.length === 0) seenWhileRunning.push((await getJob(job.id)).status);
     });
-    expect(status, lines().filter((line) => line.level >= 40).map((line) => line.msg).join('\n')).toBe('succeeded');
+    expect(status, lines().filter((line) => Number(line.level) >= 40).map((line) => line.msg).join('\n')).toBe('succeeded');
     expect(seenWhileRunning).toEqual(['running']);
 
     const done = await getJob(job.id);
