@@ -91,9 +91,11 @@ export async function* harvestSlack(api: SlackApi, cursor: Cursor | null, option
 
   // https://docs.slack.dev/reference/methods/users.info
   const lookUpUsers = async (ids: Iterable<string>) => {
-    for (const id of new Set(ids)) {
+    const wanted = new Set(ids);
+    // Cleared between batches only, so every conversation of a batch is mapped with its people known.
+    if (users.size + wanted.size > USER_CACHE_LIMIT) users.clear();
+    for (const id of wanted) {
       if (users.has(id)) continue;
-      if (users.size >= USER_CACHE_LIMIT) users.clear();
       try {
         const { user } = await api.call('users.info', { user: id, include_locale: true }, UserInfo, { what: `look up user ${id} (users.info)` }, signal);
         users.set(id, user);

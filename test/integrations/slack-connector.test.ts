@@ -165,6 +165,15 @@ describe('slack connector: harvest', () => {
     expect(sandbox.store.requestLog.some((entry) => entry.method === 'usergroups.users.list')).toBe(false);
   });
 
+  it('starts at `since` when there is no cursor', async () => {
+    const { apiUrl } = await startSandbox({ threads: 45 });
+    const threads = generateSupportThreads({ seed: SEED, count: 45 });
+    const since = threads[29]?.createdAt ?? new Date(0);
+    const harvested = conversationsOf(await collect(connectorFor(apiUrl, {}, { since })));
+    expect(harvested.size).toBe(threads.filter((thread) => thread.createdAt >= since).length);
+    expect([...harvested.values()].every((c) => c.createdAt >= since)).toBe(true);
+  });
+
   it('stops between requests when the signal aborts', async () => {
     const { apiUrl, sandbox } = await startSandbox({ threads: 60 });
     const controller = new AbortController();
