@@ -1,23 +1,18 @@
 /** `tuneloop start` and `tuneloop worker`: run the hub until SIGTERM/SIGINT, then shut down gracefully. */
 import type { Command } from 'commander';
 import { createLogger } from '../log.ts';
-import { startHub } from '../main.ts';
+import { startHub, type Hub } from '../main.ts';
 import { isJobName, JOB_NAMES, type JobName } from '../queue/jobs.ts';
 import { fail, loadCliConfig } from './context.ts';
 
 async function runUntilSignal(options: { serveHttp: boolean; port?: string; queues?: JobName[] }) {
   const config = loadCliConfig(options.port === undefined ? {} : { PORT: options.port });
   const log = createLogger(config);
-  let hub;
-  try {
-    hub = await startHub({ config, log, serveHttp: options.serveHttp, queues: options.queues });
-  } catch (error) {
-    log.fatal({ err: error }, 'could not start');
-    await new Promise((resolve) => setTimeout(resolve, 100)); // let the log flush
-    process.exit(1);
-  }
-  const onSignal = (signal: string) => {
-    log.info({ signal }, 'signal received');
+  let hub: Hub | null = null;
+  let stopping = false;
+
+  const shutdown = () => {
+    if (!hub) return; // still starting: shut down as soon as it is up
     hub.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -26,8 +21,28 @@ async function runUntilSignal(options: { serveHttp: boolean; port?: string; queu
       },
     );
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  // Installed before anything starts, so a signal during start-up still shuts down cleanly
+  // (an embedded PostgreSQL already started is stopped too). A second signal forces the exit.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without waiting for running jobs');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'signal received');
+    shutdown();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  try {
+    hub = await startHub({ config, log, serveHttp: options.serveHttp, queues: options.queues });
+  } catch (error) {
+    log.fatal({ err: error }, 'could not start');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let the log flush
+    process.exit(1);
+  }
+  if (stopping) shutdown();
 }
 
 function parseQueues(value: string): JobName[] {
