@@ -30,7 +30,9 @@ export class DatasetInputError extends Error {
 }
 
 export async function createDataset(db: Tx, input: NewDataset, actor: string): Promise<DatasetRow> {
-  const parsed = NewDataset.parse(input);
+  const checked = NewDataset.safeParse(input);
+  if (!checked.success) throw new DatasetInputError(checked.error.issues.map((i) => `${i.path.join('.') || 'dataset'}: ${i.message}`).join('; '));
+  const parsed = checked.data;
   let config;
   try {
     config = parseDatasetConfig(parsed.config);
