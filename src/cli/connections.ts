@@ -17,6 +17,19 @@ function collectPairs(value: string, previous: Record<string, string>): Record<s
   return { ...previous, [value.slice(0, index)]: value.slice(index + 1) };
 }
 
+/** Whole numbers become numbers and JSON lists/objects (`channels=["C1","C2"]`) are parsed; the rest stays text. */
+function settingValue(raw: string): unknown {
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (/^[[{]/.test(raw)) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      fail(`setting value ${raw.slice(0, 40)} looks like JSON but does not parse`, 2);
+    }
+  }
+  return raw;
+}
+
 function readCredentialsFile(path: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
@@ -35,13 +48,13 @@ export function registerConnectionCommands(program: Command) {
     .description('add a connection; credentials are encrypted at rest and never shown again')
     .requiredOption('--vendor <vendor>', 'zendesk | salesforce | hubspot | slack')
     .requiredOption('--name <name>', 'a unique name, e.g. zendesk-eu')
-    .option('--setting <key=value>', 'a setting (repeatable), e.g. subdomain=acme or baseUrl=http://127.0.0.1:4010', collectPairs, {})
+    .option('--setting <key=value>', 'a setting (repeatable), e.g. subdomain=acme, baseUrl=http://127.0.0.1:4010, channels=["C123"]', collectPairs, {})
     .option('--credential <key=value>', 'a credential field (repeatable), e.g. type=api_token', collectPairs, {})
     .option('--credentials-file <path>', 'credentials as a JSON object (keeps secrets out of shell history)')
     .option('--schedule <cron>', 'harvest on a schedule, e.g. "*/15 * * * *"')
     .action(async (options: { vendor: string; name: string; setting: Record<string, string>; credential: Record<string, string>; credentialsFile?: string; schedule?: string }) => {
       const credentials = { ...(options.credentialsFile ? readCredentialsFile(options.credentialsFile) : {}), ...options.credential };
-      const settings: Record<string, unknown> = Object.fromEntries(Object.entries(options.setting).map(([k, v]) => [k, /^\d+$/.test(v) ? Number(v) : v]));
+      const settings: Record<string, unknown> = Object.fromEntries(Object.entries(options.setting).map(([k, v]) => [k, settingValue(v)]));
       await withDatabase(async ({ db }, config) => {
         try {
           const row = await db.transaction((tx) =>

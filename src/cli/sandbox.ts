@@ -1,6 +1,7 @@
 /** `tuneloop sandbox zendesk|salesforce`: a vendor sandbox on loopback, for demos and trying things out. */
 import type { Command } from 'commander';
 import { startSalesforceSandbox } from '../../integrations/salesforce/sandbox.ts';
+import { DEFAULT_CHANNELS as SLACK_CHANNELS, SANDBOX_BOT_TOKEN, startSlackSandbox, SUPPORT_GROUP_ID } from '../../integrations/slack/sandbox.ts';
 import { startZendeskSandbox, SANDBOX_DEFAULTS as ZENDESK } from '../../integrations/zendesk/sandbox.ts';
 import { fail } from './context.ts';
 
@@ -86,6 +87,29 @@ export function registerSandboxCommands(program: Command) {
           `Salesforce sandbox on ${started.url} (${options.tickets} cases, seed ${options.seed})`,
           'Add it as a connection:',
           `  npm run tuneloop -- connections add --vendor salesforce --name salesforce-sandbox --setting instanceUrl=${started.url} --credential type=password --credential username=${c.username} --credential password=${c.password} --credential securityToken=${c.securityToken}`,
+        ],
+      };
+    }),
+  );
+
+  faultOptions(sandbox.command('slack').description('Slack Web API sandbox (channel history, threads, chat.postMessage, views)')).action((options: SandboxOptions) =>
+    serveUntilSignal(async () => {
+      const started = await startSlackSandbox({
+        port: int('port', options.port),
+        seed: int('seed', options.seed),
+        threads: int('tickets', options.tickets, 1),
+        rateLimitEvery: int('rate-limit-every', options.rateLimitEvery, 1) ?? null,
+        retryAfterSeconds: int('retry-after', options.retryAfter),
+        errorBurst: int('error-burst', options.errorBurst),
+        latencyMs: int('latency-ms', options.latencyMs),
+      });
+      const channels = JSON.stringify(SLACK_CHANNELS.map((channel) => channel.id));
+      return {
+        ...started,
+        lines: [
+          `Slack sandbox on ${started.apiUrl} (${options.tickets} threads over ${SLACK_CHANNELS.length} channels, seed ${options.seed})`,
+          'Add it as a connection:',
+          `  npm run tuneloop -- connections add --vendor slack --name slack-sandbox --setting apiUrl=${started.apiUrl} --setting 'channels=${channels}' --setting agentUserGroup=${SUPPORT_GROUP_ID} --credential type=bot_token --credential token=${SANDBOX_BOT_TOKEN}`,
         ],
       };
     }),

@@ -1,0 +1,145 @@
+/**
+ * Curation throughput: extract + scrub + filter + dedup + split on 50,000 generated support
+ * conversations (integrations/sandbox-data.ts, built from real Bitext support data), in memory,
+ * vs a baseline that only parses the same rows and writes one naive example per agent reply.
+ * Both read the conversations as JSON rows (as they come out of Postgres) and write JSONL to a
+ * file, in one process on one core, in the same run. `requireResolved: false` so every
+ * conversation goes through every step (the default config drops unresolved ones up front).
+ * A third pass without the PII scrubber shows how much of the time scrubbing takes.
+ * BENCH_CONVERSATIONS=… changes the size.
+ */
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSupportThreads, type SandboxThread } from '../integrations/sandbox-data.ts';
+import { parseDatasetConfig } from '../src/datasets/config.ts';
+import { Curator } from '../src/datasets/curate.ts';
+import type { SourceConversation } from '../src/datasets/types.ts';
+
+const COUNT = Number(process.env.BENCH_CONVERSATIONS ?? 50_000);
+const CONNECTION = '00000000-0000-4000-8000-00000000bench';
+
+/** A sandbox thread as the row build.ts reads: the same fields Postgres gives it. */
+function toRow(thread: SandboxThread, nextId: () => number): SourceConversation {
+  const person = (p: { name: string; email: string }) => ({ id: p.email, name: p.name, email: p.email });
+  return {
+    id: thread.number,
+    connectionId: CONNECTION,
+    sourceId: String(thread.number),
+    subject: thread.subject,
+    status: thread.status,
+    priority: thread.priority,
+    language: thread.language,
+    tags: [thread.category.toLowerCase(), thread.intent],
+    customFields: { intent: thread.intent },
+    requester: person(thread.customer),
+    assignee: person(thread.agent),
+    organizationId: thread.organization,
+    deleted: false,
+    createdAt: thread.createdAt,
+    updatedAt: thread.updatedAt,
+    messages: thread.turns.map((turn) => ({
+      id: nextId(),
+      authorRole: turn.kind === 'internal' ? 'agent' : turn.kind,
+      author: turn.author ? person(turn.author) : null,
+      visibility: turn.kind === 'internal' ? 'internal' : 'public',
+      body: turn.body,
+      createdAt: turn.at,
+    })),
+  };
+}
+
+function parseRow(json: string): SourceConversation {
+  const row = JSON.parse(json) as SourceConversation & { createdAt: string; updatedAt: string };
+  return { ...row, createdAt: new Date(row.createdAt), updatedAt: new Date(row.updatedAt) };
+}
+
+/** Buffered writes to a file, like the artifact writer. */
+function sink(path: string) {
+  const fd = openSync(path, 'w');
+  let buffer: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (size) writeSync(fd, buffer.join(''));
+    buffer = [];
+    size = 0;
+  };
+  return {
+    line(text: string) {
+      buffer.push(text, '\n');
+      size += text.length + 1;
+      if (size > 256 * 1024) flush();
+    },
+    close() {
+      flush();
+      closeSync(fd);
+    },
+  };
+}
+
+function baseline(rows: string[], out: string) {
+  const file = sink(out);
+  let examples = 0;
+  const started = performance.now();
+  for (const json of rows) {
+    const conversation = parseRow(json);
+    const history: Array<{ role: string; content: string }> = [];
+    for (const message of conversation.messages) {
+      if (message.visibility !== 'public') continue;
+      const role = message.authorRole === 'customer' ? 'user' : 'assistant';
+      if (role === 'assistant' && message.authorRole === 'agent' && history.length) {
+        file.line(JSON.stringify({ messages: [...history, { role, content: message.body }] }));
+        examples++;
+      }
+      history.push({ role, content: message.body });
+    }
+  }
+  file.close();
+  return { seconds: (performance.now() - started) / 1000, examples };
+}
+
+function curate(rows: string[], out: string, scrub: boolean) {
+  const file = sink(out);
+  const curator = new Curator('reply', parseDatasetConfig({ connections: [CONNECTION], filters: { requireResolved: false } }), { scrub });
+  let kept = 0;
+  const started = performance.now();
+  for (const json of rows) {
+    for (const example of curator.add(parseRow(json))) {
+      file.line(example.line);
+      kept++;
+    }
+  }
+  file.close();
+  const seconds = (performance.now() - started) / 1000;
+  const steps = curator.summary().steps;
+  return { seconds, kept, extracted: steps.extract.examples, steps };
+}
+
+export async function main() {
+  let id = 0;
+  const nextId = () => ++id;
+  const rows = generateSupportThreads({ seed: 1, count: COUNT }).map((thread) => JSON.stringify(toRow(thread, nextId)));
+  const dir = join(tmpdir(), `tuneloop-bench-curate-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    // A small warm-up of each path, so the JIT and the scrubber's word lists are ready for both.
+    baseline(rows.slice(0, 500), join(dir, 'warm-base.jsonl'));
+    curate(rows.slice(0, 500), join(dir, 'warm-curate.jsonl'), true);
+
+    const base = baseline(rows, join(dir, 'baseline.jsonl'));
+    const full = curate(rows, join(dir, 'curated.jsonl'), true);
+    const noScrub = curate(rows, join(dir, 'curated-noscrub.jsonl'), false);
+
+    const rate = (n: number, s: number) => Math.round(n / s);
+    process.stdout.write(`${COUNT} conversations, reply task, one core\n`);
+    process.stdout.write(`baseline (parse + write one example per agent reply): ${base.seconds.toFixed(2)} s, ${rate(COUNT, base.seconds)} conversations/s, ${rate(base.examples, base.seconds)} examples/s (${base.examples} examples)\n`);
+    process.stdout.write(
+      `curate (extract+scrub+filter+dedup+split): ${full.seconds.toFixed(2)} s, ${rate(COUNT, full.seconds)} conversations/s, ${rate(full.extracted, full.seconds)} examples/s extracted, ${rate(full.kept, full.seconds)} examples/s kept (${full.extracted} extracted → ${full.kept} kept)\n`,
+    );
+    process.stdout.write(`curate without the PII scrubber: ${noScrub.seconds.toFixed(2)} s, ${rate(noScrub.extracted, noScrub.seconds)} examples/s extracted; the scrubber takes ${Math.round((100 * (full.seconds - noScrub.seconds)) / full.seconds)}% of the time\n`);
+    process.stdout.write(`ratio curate/baseline (examples/s, extracted vs written): ${(full.extracted / full.seconds / (base.examples / base.seconds)).toFixed(3)}; goal: ≥ 5,000 examples/s extracted → ${rate(full.extracted, full.seconds) >= 5000 ? 'met' : 'NOT met'}\n`);
+    process.stdout.write(`steps: ${JSON.stringify({ filter: full.steps.filter.dropped, dedup: full.steps.dedup.dropped, split: full.steps.split })}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
