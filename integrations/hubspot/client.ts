@@ -199,6 +199,8 @@ export class HubSpotApi {
   private observe(answer: Answer): void {
     const date = Date.parse(answer.header('date') ?? '');
     if (!Number.isNaN(date)) this.lastAnswerAt = new Date(date);
+    // After a 429, Retry-After (or the policy's window) decides the wait, not the headers.
+    if (answer.status === 429) return;
     const remaining = answer.header('x-hubspot-ratelimit-remaining');
     if (remaining !== null && remaining !== '') {
       this.windowRemaining = Number(remaining);

@@ -6,7 +6,7 @@
  */
 import { textToHtml } from '../html-to-text.ts';
 import type { SandboxPerson, SandboxThread, SandboxTurn } from '../sandbox-data.ts';
-import { CHANNELS, INBOX, SUPPORT_EMAIL, type HubSpotSandboxStore, type StoredObject, type StoredThread } from './sandbox-store.ts';
+import { CHANNELS, INBOX, SUPPORT_EMAIL, type ConversationRef, type HubSpotSandboxStore, type StoredObject, type StoredThread } from './sandbox-store.ts';
 
 export const BOT_ACTOR = { id: 'B-1507', type: 'BOT', name: 'Example Shop Assistant', email: null } as const;
 export const SYSTEM_ACTOR = { id: 'S-hubspot', type: 'SYSTEM', name: null, email: null } as const;
@@ -15,6 +15,13 @@ export const AUTO_REPLY_SENDER = { email: 'no-reply@example-shop.com', firstname
 
 const THREAD_ID_BASE = 7_400_000_000;
 const TICKET_ID_BASE = 2_100_000_000;
+/** File ids of the screenshots attached to every 7th conversation's first message. */
+export const FILE_ID_BASE = 190_000_000_000;
+
+/** The connector's id for generated thread `number`: odd numbers are inbox threads, even ones tickets. */
+export function conversationRefFor(number: number): ConversationRef {
+  return number % 2 === 1 ? `thread:${THREAD_ID_BASE + number}` : `ticket:${TICKET_ID_BASE + number}`;
+}
 
 /** Default ticket pipeline stages: 1 New, 2 Waiting on contact, 3 Waiting on us, 4 Closed. */
 const STAGE: Record<SandboxThread['status'], string> = { new: '1', pending: '2', open: '3', solved: '4', closed: '4' };
@@ -104,7 +111,7 @@ class Seeder {
     this.store.threads.set(stored.id, stored);
     thread.turns.forEach((turn, index) => {
       const subject = isEmail && turn.kind !== 'internal' ? (index === 0 ? thread.subject : `Re: ${thread.subject}`) : null;
-      const attachments = index === 0 && thread.number % 7 === 0 ? [{ fileId: String(190_000_000_000 + thread.number), name: `screenshot-${thread.number}.png`, fileUsageType: 'IMAGE' as const }] : [];
+      const attachments = index === 0 && thread.number % 7 === 0 ? [{ fileId: String(FILE_ID_BASE + thread.number), name: `screenshot-${thread.number}.png`, fileUsageType: 'IMAGE' as const }] : [];
       const common = { createdAt: turn.at, text: turn.body, richText: textToHtml(turn.body), subject, attachments };
       if (turn.kind === 'internal') {
         this.store.addMessage(stored, { ...common, type: 'COMMENT', createdBy: agent.actorId, direction: null, recipientActorId: null });
@@ -161,7 +168,7 @@ class Seeder {
   private engagement(thread: SandboxThread, turn: SandboxTurn, index: number, agent: { ownerId: string; userId: number }): StoredObject {
     const at = turn.at;
     const base = { id: this.store.allocateEngagementId(), createdAt: at, updatedAt: at, archived: false, associations: {} };
-    const attachmentIds = index === 0 && thread.number % 7 === 0 ? String(190_000_000_000 + thread.number) : null;
+    const attachmentIds = index === 0 && thread.number % 7 === 0 ? String(FILE_ID_BASE + thread.number) : null;
     if (turn.kind === 'internal') {
       const properties = { hs_note_body: textToHtml(turn.body), hs_timestamp: iso(at), hubspot_owner_id: agent.ownerId, hs_created_by_user_id: String(agent.userId), hs_attachment_ids: null, createdate: iso(at), hs_lastmodifieddate: iso(at) };
       return this.store.putObject({ ...base, type: 'notes', properties });

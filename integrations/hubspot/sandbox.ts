@@ -27,6 +27,8 @@ import { HubSpotSandboxStore } from './sandbox-store.ts';
 export type { HubSpotSandboxFaults } from './sandbox-faults.ts';
 export type { HubSpotSandboxLimits } from './sandbox-limits.ts';
 export type { ConversationRef, HubSpotSandboxStore, RequestLogEntry } from './sandbox-store.ts';
+export { FOLLOW_UP_BODY } from './sandbox-store.ts';
+export { conversationRefFor, FILE_ID_BASE } from './sandbox-seed.ts';
 
 /** What the sandbox accepts unless told otherwise. Not secrets: loopback test fixtures. */
 export const SANDBOX_DEFAULTS = {
