@@ -5,12 +5,11 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './cli/admin.ts';
 import { registerConnectionCommands } from './cli/connections.ts';
-import { registerDatasetCommands } from './cli/dataset.ts';
-import { registerGdprCommands } from './cli/gdpr.ts';
 import { registerHarvestCommands } from './cli/harvest.ts';
 import { registerSandboxCommands } from './cli/sandbox.ts';
 import { registerServeCommands } from './cli/serve.ts';
 import { registerTokenCommands } from './cli/token.ts';
+import { registerTrainCommands } from './cli/train.ts';
 import { registerWorkerSetup } from './cli/worker-setup.ts';
 
 const program = new Command('tuneloop')
@@ -24,8 +23,7 @@ registerTokenCommands(program);
 registerAdminCommands(program);
 registerConnectionCommands(program);
 registerHarvestCommands(program);
-registerDatasetCommands(program);
-registerGdprCommands(program);
 registerSandboxCommands(program);
+registerTrainCommands(program);
 
 await program.parseAsync(process.argv);

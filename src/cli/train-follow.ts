@@ -37,10 +37,10 @@ const tick = (ms: number, signal: AbortSignal) =>
 /** Draws the bar until the job ends (or `signal` aborts); returns the job's last state. */
 export async function followWithBar(database: Database, jobId: string, signal: AbortSignal): Promise<FineTuningJob | null> {
   const bar = new cliProgress.SingleBar(
-    { format: '{status} |{bar}| {value}/{total} steps | loss {loss} | val {val} | eta {eta}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5_000, stream: process.stderr },
+    { format: '{status} |{bar}| {value}/{total} steps | loss {loss} | val {val} | eta {remaining}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5_000, stream: process.stderr },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(1, 0, { status: 'starting', loss: '-', val: '-', eta: '-' });
+  bar.start(1, 0, { status: 'starting', loss: '-', val: '-', remaining: '-' });
   let job: FineTuningJob | null = null;
   try {
     while (!signal.aborted) {
@@ -48,7 +48,7 @@ export async function followWithBar(database: Database, jobId: string, signal: A
       if (!job) break;
       const progress = job.progress;
       if (progress.totalSteps) bar.setTotal(progress.totalSteps);
-      bar.update(progress.step ?? 0, { status: job.status, loss: formatLoss(progress.loss), val: formatLoss(progress.evalLoss), eta: job.status === 'running' ? formatEta(progress.etaSeconds) : '-' });
+      bar.update(progress.step ?? 0, { status: job.status, loss: formatLoss(progress.loss), val: formatLoss(progress.evalLoss), remaining: job.status === 'running' ? formatEta(progress.etaSeconds) : '-' });
       if (isTerminal(job.status)) break;
       await tick(POLL_MS, signal);
     }

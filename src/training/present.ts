@@ -27,7 +27,8 @@ export function publicJob(job: FineTuningJob, extra: { modelId?: string | null }
     status: job.status,
     training_file: job.trainingFileId,
     validation_file: job.validationFileId,
-    hyperparameters: job.method === 'dpo' ? undefined : openai.type === 'supervised' ? openai.supervised.hyperparameters : undefined,
+    // OpenAI's summary of the three knobs it exposes, `auto` where not given; method.hyperparameters has everything.
+    hyperparameters: { n_epochs: 'auto', batch_size: 'auto', learning_rate_multiplier: 'auto', ...(openai.type === 'supervised' ? openai.supervised.hyperparameters : openai.dpo.hyperparameters) },
     trained_tokens: job.trainedTokens,
     integrations: [] as unknown[],
     seed: job.seed,
