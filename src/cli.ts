@@ -5,6 +5,8 @@
 import { Command } from 'commander';
 import { registerAdminCommands } from './cli/admin.ts';
 import { registerConnectionCommands } from './cli/connections.ts';
+import { registerDatasetCommands } from './cli/dataset.ts';
+import { registerGdprCommands } from './cli/gdpr.ts';
 import { registerHarvestCommands } from './cli/harvest.ts';
 import { registerSandboxCommands } from './cli/sandbox.ts';
 import { registerServeCommands } from './cli/serve.ts';
@@ -23,6 +25,8 @@ registerTokenCommands(program);
 registerAdminCommands(program);
 registerConnectionCommands(program);
 registerHarvestCommands(program);
+registerDatasetCommands(program);
+registerGdprCommands(program);
 registerSandboxCommands(program);
 registerTrainCommands(program);
 
