@@ -2,6 +2,7 @@
  * The connectors tuneloop can build from a stored connection, by vendor. src/ reaches vendors only
  * through this registry and integrations/types.ts, never through an SDK.
  */
+import { hubspotConnector } from './hubspot/index.ts';
 import { salesforceConnector } from './salesforce/index.ts';
 import { slackConnector } from './slack/index.ts';
 import type { ConnectorFactory, Source } from './types.ts';
@@ -11,6 +12,7 @@ export const CONNECTORS: Partial<Record<Source, ConnectorFactory>> = {
   zendesk: zendeskConnector,
   salesforce: salesforceConnector,
   slack: slackConnector,
+  hubspot: hubspotConnector,
 };
 
 export function connectorFactory(source: string): ConnectorFactory | null {
