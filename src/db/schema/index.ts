@@ -5,3 +5,4 @@ export * from './datasets.ts';
 export * from './harvests.ts';
 export * from './tokens.ts';
 export * from './training.ts';
+export * from './webhooks.ts';
