@@ -50,4 +50,7 @@ def common_args(cfg: RunConfig, out: str, rt: Runtime) -> dict[str, Any]:
         "report_to": "none",
         "disable_tqdm": True,
         "use_cpu": rt.device == "cpu",
+        # Every trainable parameter (LoRA or full) gets a gradient each step, so DDP need not search
+        # the graph for unused ones (Trainer would, whenever gradient checkpointing is off).
+        "ddp_find_unused_parameters": False,
     }

@@ -14,7 +14,7 @@
 
     # several GPUs: accelerate starts one process per GPU (DDP, or FSDP via `accelerate config`);
     # only global rank 0 writes events
-    accelerate launch --num_processes 4 -m tuneloop_worker train --config run.json --out runs/42
+    accelerate launch --multi_gpu --num_processes 4 -m tuneloop_worker train --config run.json --out runs/42
 
 Exit codes: 0 done; 2 the config, data, model or machine must change first (see the `error`
 event's `kind`); 1 training failed (a retry may help); 130 cancelled (SIGINT/SIGTERM).
