@@ -1,4 +1,5 @@
 export * from './audit.ts';
+export * from './compliance.ts';
 export * from './connections.ts';
 export * from './conversations.ts';
 export * from './datasets.ts';

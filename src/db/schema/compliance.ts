@@ -1,0 +1,72 @@
+import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { conversations, messages } from './conversations.ts';
+
+export type AlertStatus = 'open' | 'acknowledged' | 'escalated' | 'resolved' | 'false_positive';
+export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
+
+/** A piece of a message that broke a policy: `body.slice(start, end)`, with its text (may hold PII: never log it). */
+export interface EvidenceSpan {
+  start: number;
+  end: number;
+  excerpt: string;
+  /** What kind of finding, e.g. the PII type or the matched phrase's policy detector. */
+  kind: string;
+}
+
+/** One decision on an alert: who moved it where, when, and why. */
+export interface AlertTransition {
+  from: AlertStatus;
+  to: AlertStatus;
+  actor: string;
+  at: string;
+  note: string | null;
+}
+
+/**
+ * A message that broke a compliance policy. Exactly one per (message, policy), so a retried job
+ * or a rescan never raises it twice. Evidence is personal data (the phrase or PII that triggered
+ * it); it is deleted with the message (cascade).
+ */
+export const complianceAlerts = pgTable(
+  'compliance_alerts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    messageId: bigint('message_id', { mode: 'number' })
+      .notNull()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    conversationId: bigint('conversation_id', { mode: 'number' })
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    policyId: text('policy_id').notNull(),
+    policyVersion: integer('policy_version').notNull(),
+    severity: text('severity').$type<AlertSeverity>().notNull(),
+    evidence: jsonb('evidence').$type<EvidenceSpan[]>().notNull(),
+    status: text('status').$type<AlertStatus>().notNull().default('open'),
+    transitions: jsonb('transitions').$type<AlertTransition[]>().notNull().default([]),
+    /** Where the Slack alert was posted: a retried delivery updates it instead of posting again. */
+    slackChannel: text('slack_channel'),
+    slackTs: text('slack_ts'),
+    /** The Task created on the Salesforce Case, for alerts on Salesforce conversations. */
+    salesforceTaskId: text('salesforce_task_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex('compliance_alerts_message_policy_idx').on(table.messageId, table.policyId),
+    index('compliance_alerts_status_idx').on(table.status, table.createdAt),
+    index('compliance_alerts_conversation_idx').on(table.conversationId),
+  ],
+);
+
+/**
+ * The last scan of each message: which body (hash) against which policy set (hash). Harvests
+ * enqueue scans only for messages whose body or the policies changed since.
+ */
+export const complianceScans = pgTable('compliance_scans', {
+  messageId: bigint('message_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => messages.id, { onDelete: 'cascade' }),
+  bodyHash: text('body_hash').notNull(),
+  policiesHash: text('policies_hash').notNull(),
+  scannedAt: timestamp('scanned_at', { withTimezone: true }).notNull().defaultNow(),
+});
