@@ -51,6 +51,10 @@ export const SETTINGS = {
     schema: z.string().min(1).optional(),
     doc: 'Python that runs the gpu-worker (`python -m tuneloop_worker`). Unset: gpu-worker/.venv/bin/python (`tuneloop worker setup` creates it).',
   },
+  TRAINING_ACCELERATE_ARGS: {
+    schema: z.string().trim().min(1).optional(),
+    doc: 'Set to run local training under `accelerate launch` with these arguments, e.g. `--multi_gpu --num_processes 4` or `--config_file fsdp.yaml` (see gpu-worker/README.md). Unset: one process.',
+  },
   TRAINING_UPLOAD_MAX_BYTES: { schema: positiveInt.default(512 * 1024 * 1024), doc: 'Largest fine-tuning file `POST /api/v1/files` accepts, in bytes.' },
   OPENAI_API_KEY: { schema: z.string().min(1).optional(), doc: 'API key for the `openai` fine-tuning backend. Unset: only the local backend is offered.', secret: true },
   OPENAI_BASE_URL: {

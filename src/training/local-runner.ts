@@ -65,6 +65,8 @@ async function runWorker(deps: RunnerDeps, job: FineTuningJob, args: string[], d
   const worker = startWorker({
     python: workerPython(deps.config),
     args,
+    // Validation is one cheap process; training may fan out over GPUs.
+    accelerateArgs: args[0] === 'train' ? deps.config.TRAINING_ACCELERATE_ARGS : undefined,
     log,
     pidDir: dir,
     onLine(line) {

@@ -44,14 +44,24 @@ export interface RunningWorker {
   stop(graceMs: number): Promise<WorkerExit>;
 }
 
+/**
+ * The worker's argv: `python -m tuneloop_worker ARGS`, or under `accelerate launch LAUNCH_ARGS` for
+ * several processes (one per GPU; only rank 0 writes events).
+ */
+export function workerArgv(args: string[], accelerateArgs: string | undefined): string[] {
+  const launch = accelerateArgs ? ['-m', 'accelerate.commands.launch', ...accelerateArgs.split(/\s+/).filter(Boolean)] : [];
+  return [...launch, '-m', 'tuneloop_worker', ...args];
+}
+
 export function startWorker(options: {
   python: string;
   args: string[];
+  accelerateArgs?: string;
   log: Logger;
   onLine: (line: string) => void;
   pidDir?: string;
 }): RunningWorker {
-  const child = spawn(options.python, ['-m', 'tuneloop_worker', ...options.args], {
+  const child = spawn(options.python, workerArgv(options.args, options.accelerateArgs), {
     cwd: WORKER_DIR,
     env: workerEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
