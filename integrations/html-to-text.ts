@@ -56,9 +56,11 @@ export function htmlToText(html: string): string {
     // Source line breaks are spaces in HTML; only the tags below make lines.
     .replace(/\s+/g, ' ')
     .replace(/<br\s*\/?>/gi, '\n')
+    // Each item starts its own line; its end adds none, so items are not spaced apart.
     .replace(/<li\b[^>]*>/gi, '\n- ')
+    .replace(/<\/li\s*>/gi, '')
     .replace(/<\/(p|h[1-6]|blockquote|pre|table|ul|ol)\s*>/gi, '\n\n')
-    .replace(/<\/(div|li|tr)\s*>/gi, '\n')
+    .replace(/<\/(div|tr)\s*>/gi, '\n')
     .replace(/<\/t[dh]\s*>/gi, '\t')
     .replace(/<[^>]*>/g, '');
   return decodeEntities(text)

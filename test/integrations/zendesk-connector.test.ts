@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSupportThreads, type SandboxTurnKind } from '../../integrations/sandbox-data.ts';
-import { htmlToText } from '../../integrations/zendesk/html.ts';
+import { htmlToText } from '../../integrations/html-to-text.ts';
 import { createZendeskConnector, endpointUriFor, zendeskConnector, type ZendeskConnectorOptions } from '../../integrations/zendesk/index.ts';
 import { authorRole } from '../../integrations/zendesk/map.ts';
 import { ZendeskComment, ZendeskTicket } from '../../integrations/zendesk/schemas.ts';
