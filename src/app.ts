@@ -20,6 +20,7 @@ import { requireToken, type AuthVariables } from './web/auth.ts';
 import { handleError, notFound } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
 import { tokenRoutes } from './web/tokens.ts';
+import { webhookRoutes } from './web/webhooks.ts';
 
 export interface AppDeps {
   database: Database;
@@ -41,6 +42,8 @@ export function createApp(deps: AppDeps) {
   });
 
   app.route('/', healthRoutes(deps));
+  // Vendor webhooks authenticate by signature, not by our bearer tokens (src/web/webhooks.ts).
+  app.route('/webhooks', webhookRoutes(deps));
 
   const api = new Hono<{ Variables: AuthVariables }>();
   api.use(requireToken(deps.database.db));

@@ -1,0 +1,144 @@
+/**
+ * /webhooks/{zendesk,hubspot,salesforce}/:connectionId — inbound vendor webhooks. NOT behind the
+ * API's bearer tokens: each vendor signs its requests, and that signature is checked over the raw
+ * body before anything is parsed (STYLE.md "Verify, then parse"). Then zod, then one transaction
+ * that records the delivery and enqueues its jobs only if it is new (src/webhooks/ingest.ts). The
+ * answer is a quick 200; the work happens in jobs.
+ *
+ * An unknown connection, a connection of another vendor, one without a webhook secret and a bad
+ * signature all get the same 401, so the endpoint does not reveal which connection ids exist.
+ */
+import { Hono, type Context } from 'hono';
+import type { z } from 'zod';
+import type { AppDeps } from '../app.ts';
+import { BodyTooLarge, readBoundedBody } from '../webhooks/body.ts';
+import { ingestDeliveries } from '../webhooks/ingest.ts';
+import { webhookDeliveries, type WebhookOutcome } from '../webhooks/metrics.ts';
+import {
+  HubSpotPayload,
+  hubspotEvents,
+  SalesforcePayload,
+  salesforceEvents,
+  ZendeskInvocationId,
+  ZendeskPayload,
+  zendeskEvents,
+  type WebhookEvent,
+} from '../webhooks/payloads.ts';
+import { EndpointCache, type WebhookVendor } from '../webhooks/secrets.ts';
+import { verifyHubSpotV3, verifySalesforce, verifyZendesk, type Verdict } from '../webhooks/verify.ts';
+import { errorBody } from './errors.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface Received {
+  connectionId: string;
+  body: Uint8Array;
+  secret: string;
+}
+
+interface VendorRoute {
+  verify(c: Context, received: Received, now: number): Verdict;
+  /** Parses the body (already verified); null: malformed. */
+  events(c: Context, json: unknown): WebhookEvent[] | null;
+}
+
+function parsed<S extends z.ZodType>(schema: S, json: unknown): z.infer<S> | null {
+  const result = schema.safeParse(json);
+  return result.success ? result.data : null;
+}
+
+/** The URL HubSpot called: behind a TLS proxy, the forwarded scheme and host. */
+function publicUrl(c: Context): string {
+  const url = new URL(c.req.url);
+  const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
+  const host = c.req.header('x-forwarded-host')?.split(',')[0]?.trim();
+  if (proto === 'http' || proto === 'https') url.protocol = `${proto}:`;
+  if (host) url.host = host;
+  return url.toString();
+}
+
+const ROUTES: Record<WebhookVendor, VendorRoute> = {
+  zendesk: {
+    verify: (c, { secret, body }, now) =>
+      verifyZendesk(secret, c.req.header('x-zendesk-webhook-signature'), c.req.header('x-zendesk-webhook-signature-timestamp'), body, now),
+    events(c, json) {
+      const invocation = parsed(ZendeskInvocationId, c.req.header('x-zendesk-webhook-invocation-id'));
+      const payload = parsed(ZendeskPayload, json);
+      return invocation && payload ? zendeskEvents(payload, invocation) : null;
+    },
+  },
+  hubspot: {
+    verify: (c, { secret, body }, now) =>
+      verifyHubSpotV3(
+        secret,
+        { method: c.req.method, uri: publicUrl(c), signature: c.req.header('x-hubspot-signature-v3'), timestamp: c.req.header('x-hubspot-request-timestamp') },
+        body,
+        now,
+      ),
+    events: (_c, json) => {
+      const payload = parsed(HubSpotPayload, json);
+      return payload ? hubspotEvents(payload) : null;
+    },
+  },
+  salesforce: {
+    verify: (c, { secret, body }, now) =>
+      verifySalesforce(
+        secret,
+        { signature: c.req.header('x-tuneloop-signature'), timestamp: c.req.header('x-tuneloop-timestamp'), authorization: c.req.header('authorization') },
+        body,
+        now,
+      ),
+    events: (_c, json) => {
+      const payload = parsed(SalesforcePayload, json);
+      return payload ? salesforceEvents(payload) : null;
+    },
+  },
+};
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function parseJson(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(decoder.decode(body));
+  } catch {
+    return undefined;
+  }
+}
+
+export function webhookRoutes(deps: AppDeps, options: { now?: () => number } = {}) {
+  const now = options.now ?? Date.now;
+  const endpoints = new EndpointCache(deps.database.db, deps.keyring);
+  const app = new Hono();
+
+  for (const vendor of Object.keys(ROUTES) as WebhookVendor[]) {
+    const route = ROUTES[vendor];
+    const answer = (c: Context, outcome: WebhookOutcome, status: 200 | 400 | 401 | 413 | 503, code: string, message: string) => {
+      webhookDeliveries.inc({ vendor, outcome });
+      return c.json(status === 200 ? { ok: true } : errorBody(code, message), status);
+    };
+
+    app.post(`/${vendor}/:connectionId`, async (c) => {
+      const connectionId = c.req.param('connectionId');
+      let body: Uint8Array;
+      try {
+        body = await readBoundedBody(c.req.raw);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return answer(c, 'too_large', 413, 'payload_too_large', error.message);
+        throw error;
+      }
+      const endpoint = UUID.test(connectionId) ? await endpoints.get(connectionId) : null;
+      const unauthorized = () => answer(c, 'unauthorized', 401, 'unauthorized', 'signature verification failed');
+      if (!endpoint || endpoint.vendor !== vendor) return unauthorized();
+      const verdict = route.verify(c, { connectionId, body, secret: endpoint.secret }, now());
+      if (!verdict.ok) return verdict.reason === 'stale' ? answer(c, 'stale', 401, 'unauthorized', 'signature timestamp outside the 5-minute window') : unauthorized();
+
+      const events = route.events(c, parseJson(body));
+      if (!events) return answer(c, 'malformed', 400, 'invalid_request', `not a ${vendor} webhook payload this endpoint understands`);
+      if (!deps.queue) return answer(c, 'unavailable', 503, 'unavailable', 'the job queue is not running; retry later');
+      const result = await ingestDeliveries(deps.database.db, deps.queue, connectionId, vendor, events);
+      webhookDeliveries.inc({ vendor, outcome: result.accepted > 0 ? 'accepted' : 'duplicate' });
+      return c.json({ ok: true, accepted: result.accepted, duplicates: result.duplicates });
+    });
+  }
+  return app;
+}
