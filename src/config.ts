@@ -62,6 +62,19 @@ export const SETTINGS = {
     doc: 'Base URL of the OpenAI API (e.g. `http://127.0.0.1:4020/v1` for `tuneloop sandbox openai`). Unset: the official endpoint.',
   },
   OPENAI_POLL_INTERVAL_MS: { schema: positiveInt.default(10_000), doc: 'How often a running OpenAI fine-tuning job is polled for status, events and checkpoints.' },
+  COMPLIANCE_POLICY_FILE: {
+    schema: z.string().min(1).default('policies/compliance.yaml'),
+    doc: 'Compliance policies (YAML, validated at start-up; a bad file stops the hub with the policy and field named).',
+  },
+  COMPLIANCE_SLACK_CHANNEL: {
+    schema: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD').optional(),
+    doc: 'Slack channel id that receives compliance alerts (the bot must be a member). Unset: alerts are not posted to Slack.',
+  },
+  SLACK_BOT_TOKEN: { schema: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(), doc: 'Bot token of the tuneloop Slack app (scope chat:write) for alerts and notifications.', secret: true },
+  SLACK_API_URL: {
+    schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://slack.com/api/'),
+    doc: 'Slack Web API base URL (e.g. `http://127.0.0.1:4030/api/` for `tuneloop sandbox slack`).',
+  },
 } satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
