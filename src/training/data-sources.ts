@@ -2,10 +2,10 @@
  * Where a job's examples come from: uploaded files (training_file / validation_file), or a frozen
  * dataset version's train and validation splits. Both end as artifact-store keys the runner reads.
  */
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '../db/client.ts';
-import { datasets, datasetVersions, type TrainingFileFormat } from '../db/schema/index.ts';
+import type { TrainingFileFormat } from '../db/schema/index.ts';
+import { resolveVersionRef } from '../datasets/versions.ts';
 import { getTrainingFile, type TrainingFile } from './files.ts';
 
 export interface DataFile {
@@ -52,24 +52,25 @@ export async function filesData(db: Tx, trainingFileId: string, validationFileId
 }
 
 /**
- * What a built dataset version's manifest says about its split files. Only the fields training
- * needs are read; the rest of the manifest belongs to the dataset builder.
+ * The split files a ready dataset version lists in its manifest (src/datasets/manifest.ts:
+ * `splits.<split>` = {key, examples, bytes, sha256}). Only what training needs is read.
  */
-const SplitFile = z.looseObject({ key: z.string().min(1), examples: z.number().int().min(0).optional(), sha256: z.string().optional() });
-const Manifest = z.looseObject({ files: z.looseObject({ train: SplitFile, validation: SplitFile.optional() }) });
+const SplitFile = z.looseObject({ key: z.string().min(1), examples: z.number().int().min(0), sha256: z.string().optional() });
+const Manifest = z.looseObject({ splits: z.looseObject({ train: SplitFile, validation: SplitFile.optional() }) });
 
-export async function datasetVersionData(db: Tx, versionId: string): Promise<TrainingData> {
-  const [row] = isUuid(versionId)
-    ? await db.select({ version: datasetVersions, task: datasets.task }).from(datasetVersions).innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId)).where(eq(datasetVersions.id, versionId))
-    : [];
-  if (!row) throw new DataSourceError(`no dataset version "${versionId}"`, 'dataset_version');
-  if (row.version.status !== 'ready') throw new DataSourceError(`dataset version ${versionId} is ${row.version.status}, not ready`, 'dataset_version');
-  const manifest = Manifest.safeParse(row.version.manifest);
-  if (!manifest.success) throw new DataSourceError(`dataset version ${versionId} lists no train split file in its manifest`, 'dataset_version');
-  const format: TrainingFileFormat = row.task === 'preference' ? 'preference' : 'chat';
-  const split = (file: z.infer<typeof SplitFile>): DataFile => ({ key: file.key, format, examples: file.examples ?? null, sha256: file.sha256 ?? null });
-  const { train, validation } = manifest.data.files;
-  return { train: split(train), validation: validation && validation.examples !== 0 ? split(validation) : null, task: row.task };
+/** A dataset version by id, "name@3" or "name@latest" (the newest ready one). */
+export async function datasetVersionData(db: Tx, ref: string): Promise<TrainingData & { versionId: string }> {
+  const found = await resolveVersionRef(db, ref);
+  if (!found) throw new DataSourceError(`no dataset version "${ref}" (give its id, name@N or name@latest)`, 'dataset_version');
+  const { dataset, version } = found;
+  if (version.status !== 'ready') throw new DataSourceError(`dataset version ${dataset.name}@${version.version} is ${version.status}, not ready`, 'dataset_version');
+  const manifest = Manifest.safeParse(version.manifest);
+  if (!manifest.success) throw new DataSourceError(`dataset version ${dataset.name}@${version.version} lists no train split file in its manifest`, 'dataset_version');
+  const { train, validation } = manifest.data.splits;
+  if (train.examples === 0) throw new DataSourceError(`dataset version ${dataset.name}@${version.version} has no training examples`, 'dataset_version');
+  const format: TrainingFileFormat = dataset.task === 'preference' ? 'preference' : 'chat';
+  const split = (file: z.infer<typeof SplitFile>): DataFile => ({ key: file.key, format, examples: file.examples, sha256: file.sha256 ?? null });
+  return { train: split(train), validation: validation && validation.examples > 0 ? split(validation) : null, task: dataset.task, versionId: version.id };
 }
 
 /** The data of a stored job, resolved again when it runs (files may live in another store by then). */

@@ -26,7 +26,7 @@ export const NewFineTuningJob = z
     model: z.string().trim().min(1).max(500),
     training_file: z.string().min(1).max(200).optional(),
     validation_file: z.string().min(1).max(200).nullable().optional(),
-    /** tuneloop: train on a frozen dataset version instead of uploaded files. */
+    /** tuneloop: train on a frozen dataset version (id, name@N or name@latest) instead of uploaded files. */
     dataset_version: z.string().min(1).max(200).optional(),
     method: MethodInput.optional(),
     /** Deprecated by OpenAI in favour of method; still accepted. */
@@ -69,7 +69,7 @@ export interface CreateOptions {
   backends: TrainingBackend[];
 }
 
-async function resolveData(db: Tx, input: NewFineTuningJob): Promise<TrainingData> {
+async function resolveData(db: Tx, input: NewFineTuningJob): Promise<TrainingData & { versionId?: string }> {
   const sources = [input.training_file, input.dataset_version].filter(Boolean).length;
   if (sources !== 1) throw new JobInputError('give exactly one of training_file or dataset_version', input.training_file ? 'dataset_version' : 'training_file');
   if (input.dataset_version && input.validation_file) throw new JobInputError('validation_file goes with training_file; a dataset version brings its own validation split', 'validation_file');
@@ -81,7 +81,7 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
   const backend = input.backend ?? 'local';
   if (!options.backends.includes(backend)) throw new JobInputError(`the ${backend} backend is not configured here${backend === 'openai' ? ' (set OPENAI_API_KEY)' : ''}`, 'backend');
   let resolved: ReturnType<typeof resolveMethod>;
-  let data: TrainingData;
+  let data: TrainingData & { versionId?: string };
   try {
     resolved = resolveMethod(backend, input.method, input.hyperparameters);
     data = await resolveData(db, input);
@@ -109,7 +109,7 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
         seed: input.seed ?? randomInt(0, 2_147_483_647),
         metadata: input.metadata ?? null,
         task: input.task ?? data.task ?? 'reply',
-        datasetVersionId: input.dataset_version ?? null,
+        datasetVersionId: data.versionId ?? null,
         trainingFileId: input.training_file ?? null,
         validationFileId: input.validation_file ?? null,
         createdBy: options.actor,

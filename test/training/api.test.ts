@@ -1,12 +1,19 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
+import { openArtifactStore } from '../../src/artifacts/index.ts';
+import { uploadVersion } from '../../src/datasets/upload.ts';
+import { createDataset } from '../../src/datasets/versions.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
+import { jobData } from '../../src/training/data-sources.ts';
+import { getJob } from '../../src/training/jobs.ts';
+import { prepareRun } from '../../src/training/run-config.ts';
 import { testDeps } from '../support/app.ts';
+import { addConnection } from '../support/harvest.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { captureLogger } from '../support/logger.ts';
 import { chatRows, jsonl, uploadJsonl } from './support.ts';
@@ -172,6 +179,30 @@ describe('fine-tuning API', () => {
     expect(text).toMatch(/event: end\ndata: \{"status":"cancelled"\}/);
     const resumed = await app.request(`/api/v1/fine_tuning/jobs/${ids[0]}/events/stream`, { headers: { ...headers, 'Last-Event-ID': events.body.data[1].id } });
     expect((await resumed.text()).match(/event: fine_tuning\.job\.event/g)).toHaveLength(1);
+  });
+
+  it('trains on a ready dataset version by name@latest, copying its train and validation splits into the run folder', async () => {
+    const store = openArtifactStore({ TUNELOOP_HOME: home });
+    const connection = await addConnection(database, { vendor: 'zendesk', name: 'zd-ft', settings: { baseUrl: 'http://127.0.0.1:1' }, credentials: { type: 'api_token', email: 'a@example.com', token: 't' } });
+    const dataset = await createDataset(database.db, { name: 'replies', task: 'reply', config: { connections: [connection.id] } }, 'test');
+    const rows = chatRows(12, 100).map((row, i) => ({ ...row, split: i < 9 ? 'train' : 'validation' }));
+    const version = await uploadVersion({ database, store, log: captureLogger().log }, dataset, 'jsonl', jsonl(rows), 'test');
+    expect(version.status).toBe('ready');
+
+    const missing = (await (await post('/api/v1/fine_tuning/jobs', { model: 'tiny', dataset_version: 'replies@7' })).json()) as { error: { message: string } };
+    expect(missing.error.message).toMatch(/^dataset_version: no dataset version "replies@7"/);
+    const response = await post('/api/v1/fine_tuning/jobs', { model: 'tiny', dataset_version: 'replies@latest', method: { type: 'lora', hyperparameters: { max_steps: 3 } } });
+    const body = (await response.json()) as Record<string, any>;
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ dataset_version: version.id, task: 'reply', training_file: null });
+
+    const job = await getJob(database.db, body.id);
+    if (!job) throw new Error('job not stored');
+    const prepared = await prepareRun(store, home, job, await jobData(database.db, job));
+    const manifest = version.manifest as { splits: Record<string, { key: string; examples: number }> };
+    expect(readFileSync(join(prepared.dir, 'data', 'train.jsonl'), 'utf8').trim().split('\n')).toHaveLength(manifest.splits.train?.examples ?? -1);
+    expect(readFileSync(join(prepared.dir, 'data', 'validation.jsonl'), 'utf8').trim().split('\n')).toHaveLength(manifest.splits.validation?.examples ?? -1);
+    expect(JSON.parse(readFileSync(prepared.configPath, 'utf8'))).toMatchObject({ base_model: 'tiny', max_steps: 3, method: 'lora', seed: job.seed });
   });
 
   it('refuses to delete a file an unfinished job uses', async () => {
