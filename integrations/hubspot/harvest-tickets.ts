@@ -12,7 +12,8 @@ import { FilterOperatorEnum, type Filter, type PublicObjectSearchRequest } from 
 import type { z } from 'zod';
 import { VendorError, type Conversation } from '../types.ts';
 import type { HubSpotApi } from './client.ts';
-import { BATCH_LIMIT, PeopleCache, type PhaseOptions, type PhaseStep } from './harvest-threads.ts';
+import type { PhaseOptions, PhaseStep } from './harvest-threads.ts';
+import { BATCH_LIMIT, PeopleCache } from './people.ts';
 import { EMAIL_PROPERTIES, NOTE_PROPERTIES, TICKET_PROPERTIES, ticketToConversation } from './map-ticket.ts';
 import { advance, chunks, ScanFront, type TicketPosition } from './scan.ts';
 import { BatchRead, CrmObject, OwnersPage, SearchPage, type Owner } from './schemas.ts';

@@ -77,8 +77,11 @@ function actorPerson(actorId: string | null | undefined, actors: ReadonlyMap<str
  * their original content; `contact` is the associated contact, when it is one.
  */
 export function threadToConversation(thread: HubSpotThread, messages: HubSpotMessage[], actors: ReadonlyMap<string, HubSpotActor>, contact: CrmObject | undefined): Conversation {
-  const requester = contactPerson(contact, thread.associatedContactId);
   const kept = messages.filter((message) => KEPT_TYPES.has(message.type) && !message.archived);
+  // A visitor who never became a contact: the thread's associatedContactId is a visitor id, so the
+  // customer's own actor is the best name and address there is.
+  const visitor = contact ? undefined : kept.find((message) => authorRole(message, actors.get(message.createdBy)) === 'customer');
+  const requester = visitor ? author(visitor, actors, 'customer', null) : contactPerson(contact, thread.associatedContactId);
   const normalized = kept.map((message) => toMessage(message, actors, requester));
   normalized.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   const times = [thread.createdAt, thread.latestMessageTimestamp, thread.closedAt, ...messages.map((m) => m.createdAt)].flatMap((t) => (t ? [Date.parse(t)] : []));

@@ -200,6 +200,23 @@ describe('hubspot connector: harvest', () => {
     expect(sandbox.store.requestLog.filter((entry) => entry.path.endsWith('/original-content')).length).toBeGreaterThan(5);
   });
 
+  it('maps a visitor who is no contact, welcome messages, and skips item types it does not know', async () => {
+    const { url, sandbox } = await startSandbox({ conversations: 2 });
+    const [thread] = sandbox.store.threads.values();
+    if (!thread) throw new Error('the sandbox has no thread');
+    thread.associatedContactId = '999000999';
+    const welcomeAt = new Date(thread.createdAt.getTime() - 1000);
+    const base = { createdAt: welcomeAt, createdBy: 'S-hubspot', text: 'Hi! How can we help?', richText: null, subject: null, direction: null, recipientActorId: null, attachments: [] };
+    sandbox.store.addMessage(thread, { ...base, type: 'WELCOME_MESSAGE' });
+    sandbox.store.addMessage(thread, { ...base, type: 'THREAD_STATUS_CHANGE', newStatus: 'OPEN' });
+    const conversation = conversationsOf(await collect(hubspotConnector.create({ baseUrl: url }, TOKEN))).get(`thread:${thread.id}`);
+    const customer = sandbox.store.actors.get(sandbox.store.customerActorOf(thread));
+    expect(conversation?.requester).toEqual({ id: customer?.id, name: customer?.name, email: customer?.email });
+    expect(conversation?.organizationId).toBeNull();
+    expect(conversation?.messages[0]).toMatchObject({ authorRole: 'system', author: null, visibility: 'public', body: 'Hi! How can we help?' });
+    expect(conversation?.messages.filter((m) => m.authorRole === 'system')).toHaveLength(1);
+  });
+
   it('starts at `since` when there is no cursor', async () => {
     const { url } = await startSandbox({ conversations: 40 });
     const threads = generateSupportThreads({ seed: SEED, count: 40 });
