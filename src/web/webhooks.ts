@@ -52,9 +52,9 @@ function publicUrl(c: Context): string {
   const url = new URL(c.req.url);
   const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
   const host = c.req.header('x-forwarded-host')?.split(',')[0]?.trim();
-  if (proto === 'http' || proto === 'https') url.protocol = `${proto}:`;
-  if (host) url.host = host;
-  return url.toString();
+  // Rebuilt as text: URL's host setter keeps the old port when the new host has none.
+  const scheme = proto === 'http' || proto === 'https' ? proto : url.protocol.slice(0, -1);
+  return `${scheme}://${host || url.host}${url.pathname}${url.search}`;
 }
 
 const ROUTES: Record<WebhookVendor, VendorRoute> = {
