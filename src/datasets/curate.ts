@@ -9,7 +9,7 @@ import type { DatasetConfig, Task } from './config.ts';
 import { Deduplicator } from './dedup.ts';
 import { extract } from './extract.ts';
 import { conversationDropReason, ExampleFilter } from './filter.ts';
-import { CurationScrubber, type ScrubStats } from './scrub.ts';
+import { CurationScrubber, rawTexts, type ScrubStats } from './scrub.ts';
 import { groupKeyOf, Splitter } from './split.ts';
 import { approxTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
 import { increment, SPLITS, type Counts, type SourceConversation, type Split } from './types.ts';
@@ -53,9 +53,11 @@ export class Curator {
   private first: Date | null = null;
   private last: Date | null = null;
 
+  /** `scrub: false` only for bench/curate.ts's breakdown of where the time goes; datasets are always scrubbed. */
   constructor(
     readonly task: Task,
     readonly config: DatasetConfig,
+    private readonly options: { scrub?: boolean } = {},
   ) {
     this.scrubber = new CurationScrubber(config.scrub);
     this.filter = new ExampleFilter(config);
@@ -84,7 +86,7 @@ export class Curator {
 
     steps.extract.conversations++;
     const groupKey = groupKeyOf(conversation, this.config.split.groupBy);
-    const texts = this.scrubber.forConversation(conversation);
+    const texts = this.options.scrub === false ? rawTexts(conversation) : this.scrubber.forConversation(conversation);
     const extracted = extract(this.task, conversation, this.config, texts, groupKey);
     for (const [reason, n] of Object.entries(extracted.skipped)) increment(steps.extract.skipped, reason, n);
     steps.extract.examples += extracted.examples.length;
