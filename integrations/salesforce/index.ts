@@ -78,3 +78,4 @@ export const salesforceConnector: ConnectorFactory<typeof salesforceSettingsSche
   credentialsSchema: salesforceCredentialsSchema,
   create: (settings, credentials, options) => createSalesforceConnector(settings, credentials, options),
 };
+export { createCaseTask, type CaseTaskInput } from './actions-task.ts';

@@ -79,3 +79,4 @@ export const slackConnector: ConnectorFactory<typeof SlackSettings, typeof Slack
   credentialsSchema: SlackCredentials,
   create: (settings, credentials, options) => createSlackConnector(settings, credentials, options),
 };
+export { createSlackChat, type ChatMessage, type SlackChat, type SlackChatOptions } from './actions-chat.ts';

@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { datasetBuildHandler } from '../datasets/handler.ts';
 import { harvestRunHandler } from '../harvest/handler.ts';
+import { alertNotifyHandler, complianceScanHandler } from '../serving/compliance/index.ts';
 import type { Logger } from '../log.ts';
 import type { Keyring } from '../security/encryption.ts';
 import type { JobName } from '../queue/jobs.ts';
@@ -26,6 +27,8 @@ export const HANDLERS: HandlerFactories = {
   'harvest.run': (deps) => harvestRunHandler({ ...deps, batchSize: deps.config.HARVEST_BATCH_SIZE }),
   'dataset.build': datasetBuildHandler,
   'finetune.train': fineTuneHandler,
+  'compliance.scan': complianceScanHandler,
+  'slack.notify': alertNotifyHandler,
 };
 
 export function handledJobNames(): JobName[] {

@@ -1,0 +1,103 @@
+/**
+ * Scanning messages against the policies: one message (the `compliance.scan` job), the backlog of
+ * a connection (the CLI), and the hook a harvest calls to enqueue scans for what it stored.
+ * A scan records the message's body hash and the policy set's hash, so only new or changed
+ * messages (or all of them after a policy change) are scanned again.
+ */
+import { createHash } from 'node:crypto';
+import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { fromDrizzle } from 'pg-boss';
+import type { Database, Tx } from '../../db/client.ts';
+import { complianceScans, conversations, messages } from '../../db/schema/index.ts';
+import type { Logger } from '../../log.ts';
+import { parseJobPayload } from '../../queue/jobs.ts';
+import type { Queue } from '../../queue/queue.ts';
+import { raiseAlerts, type Alert } from './alerts.ts';
+import type { PolicySet } from './policies.ts';
+
+/** Postgres's md5(body) gives the same hex, so the enqueue query can compare in SQL. */
+export const bodyHash = (body: string) => createHash('md5').update(body, 'utf8').digest('hex');
+
+export interface ScanResult {
+  /** Alerts this scan created (a rescan of the same message creates none). */
+  raised: Alert[];
+  /** Policies that failed on this message (e.g. a regex over its time budget). */
+  errors: Array<{ policyId: string; error: string }>;
+  scanned: boolean;
+}
+
+export async function scanMessage(database: Database, queue: Queue | null, policies: PolicySet, messageId: number, log: Logger): Promise<ScanResult> {
+  const [message] = await database.db
+    .select({ id: messages.id, conversationId: messages.conversationId, authorRole: messages.authorRole, visibility: messages.visibility, body: messages.body })
+    .from(messages)
+    .where(eq(messages.id, messageId));
+  if (!message) return { raised: [], errors: [], scanned: false }; // deleted since it was enqueued
+  const { findings, errors } = policies.scan(message);
+  for (const error of errors) log.warn({ messageId, policyId: error.policyId, reason: error.error }, 'compliance policy failed on a message; its other policies still ran');
+  const raised = await database.db.transaction(async (tx) => {
+    const alerts = await raiseAlerts(tx, queue, message, findings);
+    await tx
+      .insert(complianceScans)
+      .values({ messageId, bodyHash: bodyHash(message.body), policiesHash: policies.hash })
+      .onConflictDoUpdate({ target: complianceScans.messageId, set: { bodyHash: sql`excluded.body_hash`, policiesHash: sql`excluded.policies_hash`, scannedAt: sql`now()` } });
+    return alerts;
+  });
+  return { raised, errors, scanned: true };
+}
+
+/** Messages of these conversations never scanned, or changed since their last scan. */
+function needsScan(policiesHash?: string) {
+  return or(isNull(complianceScans.messageId), ne(complianceScans.bodyHash, sql`md5(${messages.body})`), ...(policiesHash ? [ne(complianceScans.policiesHash, policiesHash)] : []));
+}
+
+/**
+ * The harvest hook: enqueues a `compliance.scan` job for every new or changed message of the given
+ * conversations, in the caller's transaction (a rolled-back batch enqueues nothing). Call it right
+ * after the batch's messages are upserted. Returns how many jobs were sent.
+ */
+export async function enqueueScansForConversations(tx: Tx, queue: Queue, conversationIds: readonly number[]): Promise<number> {
+  if (!conversationIds.length) return 0;
+  const rows = await tx
+    .select({ id: messages.id })
+    .from(messages)
+    .leftJoin(complianceScans, eq(complianceScans.messageId, messages.id))
+    .where(and(inArray(messages.conversationId, [...conversationIds]), needsScan()));
+  if (!rows.length) return 0;
+  const jobs = rows.map((row) => ({ data: parseJobPayload('compliance.scan', { messageId: row.id }) }));
+  // One INSERT for the whole batch instead of a send() per message.
+  await queue.boss.insert('compliance.scan', jobs, { db: fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql) });
+  return rows.length;
+}
+
+export interface BacklogOptions {
+  connectionId?: string | undefined;
+  /** Messages per page; each page's messages are scanned one by one. */
+  pageSize?: number;
+  onProgress?: (progress: { scanned: number; total: number; raised: number }) => void;
+  signal?: AbortSignal;
+}
+
+/** Scans every message that needs it (unscanned, changed, or scanned under other policies), in id order. */
+export async function scanBacklog(database: Database, queue: Queue | null, policies: PolicySet, log: Logger, options: BacklogOptions = {}): Promise<{ scanned: number; raised: Alert[] }> {
+  const scope = and(options.connectionId ? eq(conversations.connectionId, options.connectionId) : undefined, needsScan(policies.hash));
+  const base = () => database.db.select({ id: messages.id }).from(messages).innerJoin(conversations, eq(conversations.id, messages.conversationId)).leftJoin(complianceScans, eq(complianceScans.messageId, messages.id));
+  const [count] = await database.db.select({ total: sql<number>`count(*)::int` }).from(messages).innerJoin(conversations, eq(conversations.id, messages.conversationId)).leftJoin(complianceScans, eq(complianceScans.messageId, messages.id)).where(scope);
+  const total = count?.total ?? 0;
+  const raised: Alert[] = [];
+  let scanned = 0;
+  let after = 0;
+  options.onProgress?.({ scanned, total, raised: 0 });
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const page = await base().where(and(scope, gt(messages.id, after))).orderBy(asc(messages.id)).limit(options.pageSize ?? 500);
+    if (!page.length) break;
+    for (const row of page) {
+      const result = await scanMessage(database, queue, policies, row.id, log);
+      raised.push(...result.raised);
+      scanned++;
+      after = row.id;
+    }
+    options.onProgress?.({ scanned, total: Math.max(total, scanned), raised: raised.length });
+  }
+  return { scanned, raised };
+}
