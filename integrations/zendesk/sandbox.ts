@@ -18,6 +18,7 @@ import { incrementalRoutes } from './sandbox-routes-incremental.ts';
 import { searchRoutes } from './sandbox-routes-search.ts';
 import { ticketRoutes } from './sandbox-routes-tickets.ts';
 import { userRoutes } from './sandbox-routes-users.ts';
+import { webhookRoutes } from './sandbox-routes-webhooks.ts';
 import { ZendeskSandboxStore } from './sandbox-store.ts';
 
 export type { ZendeskSandboxFaults } from './sandbox-faults.ts';
@@ -73,7 +74,7 @@ export function createZendeskSandbox(options: ZendeskSandboxOptions = {}): Zende
   // Zendesk accepts every path with or without ".json"; route on the bare path.
   const app = new Hono<SandboxEnv>({ getPath: (request) => new URL(request.url).pathname.replace(/\.json$/, '') });
   app.use('*', sandboxMiddleware(state));
-  for (const routes of [userRoutes, incrementalRoutes, commentRoutes, ticketRoutes, searchRoutes]) app.route('/api/v2', routes(state));
+  for (const routes of [userRoutes, incrementalRoutes, commentRoutes, ticketRoutes, searchRoutes, webhookRoutes]) app.route('/api/v2', routes(state));
   app.notFound((c) => c.json({ error: 'InvalidEndpoint', description: 'Not found' }, 404));
   app.onError((_error, c) => c.json({ error: 'InternalError', description: 'Something went wrong in the sandbox' }, 500));
 
