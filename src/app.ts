@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { routePath } from 'hono/route';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import { alertRoutes } from './web/alerts.ts';
 import { connectionRoutes } from './web/connections.ts';
 import { datasetRoutes } from './web/datasets.ts';
 import { fileRoutes } from './web/files.ts';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps) {
   api.route('/tokens', tokenRoutes(deps.database.db));
   api.route('/connections', connectionRoutes(deps));
   api.route('/harvests', harvestRoutes(deps));
+  api.route('/alerts', alertRoutes(deps));
   api.route('/datasets', datasetRoutes(deps));
   api.route('/gdpr', gdprRoutes(deps));
   api.route('/files', fileRoutes(deps));

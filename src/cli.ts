@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerAdminCommands } from './cli/admin.ts';
+import { registerAlertCommands } from './cli/alerts.ts';
 import { registerConnectionCommands } from './cli/connections.ts';
 import { registerDatasetCommands } from './cli/dataset.ts';
 import { registerGdprCommands } from './cli/gdpr.ts';
@@ -25,6 +26,7 @@ registerTokenCommands(program);
 registerAdminCommands(program);
 registerConnectionCommands(program);
 registerHarvestCommands(program);
+registerAlertCommands(program);
 registerDatasetCommands(program);
 registerGdprCommands(program);
 registerSandboxCommands(program);
