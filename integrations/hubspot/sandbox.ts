@@ -142,7 +142,7 @@ export function createHubSpotSandbox(options: HubSpotSandboxOptions = {}): HubSp
   };
 }
 
-/** For `tuneloop sandbox hubspot --port --seed --tickets`: starts a sandbox and prints nothing. */
+/** For a `tuneloop sandbox hubspot` command (port, seed, conversations, faults): starts a sandbox and prints nothing. */
 export async function startHubSpotSandbox(options: HubSpotSandboxOptions & { port?: number } = {}) {
   const sandbox = createHubSpotSandbox(options);
   const { url, close } = await sandbox.listen(options.port ?? 0);
