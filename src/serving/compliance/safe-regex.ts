@@ -107,7 +107,8 @@ export class SafeRegex {
       flat = RUN.runInContext(this.context, { timeout: this.budgetMs });
     } catch (error) {
       this.context.input = '';
-      if (error instanceof Error && 'code' in error && error.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new RegexBudgetExceeded(`took longer than ${this.budgetMs} ms`);
+      // The timeout error comes from another realm: `instanceof Error` is false, its code is not.
+      if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new RegexBudgetExceeded(`took longer than ${this.budgetMs} ms`);
       throw error;
     }
     const numbers = Array.isArray(flat) ? flat.filter((n): n is number => typeof n === 'number') : [];
