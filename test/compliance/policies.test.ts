@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { policiesFor } from '../../src/serving/compliance/handler.ts';
 import { compilePolicies, loadPolicies, PolicyFileError } from '../../src/serving/compliance/policies.ts';
 import { assertSafePattern, UnsafePatternError } from '../../src/serving/compliance/safe-regex.ts';
 
@@ -52,6 +53,9 @@ describe('compliance policies', () => {
     writeFileSync(join(dir, 'bad.yaml'), 'format: 1\npolicies: [ {id: x\n');
     expect(() => loadPolicies(join(dir, 'bad.yaml'))).toThrow(PolicyFileError);
     expect(() => loadPolicies(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: cannot be read \(ENOENT\)/);
+    // The worker builds its handlers from the configured file: a bad one stops it at start.
+    writeFileSync(join(dir, 'severity.yaml'), 'format: 1\npolicies:\n  - {id: refunds, version: 1, description: d, severity: huge, scope: outbound, owner: o, detector: {type: keyword, terms: [refund]}}\n');
+    expect(() => policiesFor({ COMPLIANCE_POLICY_FILE: join(dir, 'severity.yaml') })).toThrow(/severity\.yaml: policy "refunds": severity: Invalid option: expected one of "low"\|"medium"\|"high"\|"critical"/);
   });
 
   it('rejects catastrophic patterns it can see and budgets the ones it cannot', () => {
