@@ -91,7 +91,9 @@ export async function buildVersion(deps: BuildDeps, versionId: string, options: 
     const files = await writers.commit(db, versionId);
     const contentHash = contentHashOf(files);
     const summary = curator.summary();
-    const sources = await db.select({ id: connections.id, name: connections.name, vendor: connections.vendor }).from(connections).where(inArray(connections.id, config.connections.length ? config.connections : ['00000000-0000-0000-0000-000000000000']));
+    const sources = config.connections.length
+      ? await db.select({ id: connections.id, name: connections.name, vendor: connections.vendor }).from(connections).where(inArray(connections.id, config.connections))
+      : [];
     const [identical] = await db
       .select({ version: datasetVersions.version })
       .from(datasetVersions)

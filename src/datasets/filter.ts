@@ -4,6 +4,7 @@
  * deleted, unresolved, not a target language. Example level (after scrubbing): empty, too short,
  * too long, auto-replies and bounces, macros, low quality.
  */
+import { createHash } from 'node:crypto';
 import type { DatasetConfig } from './config.ts';
 import { guessLanguage } from './language.ts';
 import type { Example, SourceConversation } from './types.ts';
@@ -68,8 +69,10 @@ export class ExampleFilter {
       const normalised = normaliseText(target);
       if (this.macros.has(normalised)) return 'macro';
       if (filters.macroMaxRepeats !== null) {
-        const count = (this.seen.get(normalised) ?? 0) + 1;
-        this.seen.set(normalised, count);
+        // A hash, not the text, per distinct reply: memory stays small for 100k examples.
+        const key = createHash('sha1').update(normalised).digest('base64');
+        const count = (this.seen.get(key) ?? 0) + 1;
+        this.seen.set(key, count);
         if (count > filters.macroMaxRepeats) return 'macro';
       }
     }
