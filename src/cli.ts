@@ -14,6 +14,7 @@ import { registerServeCommands } from './cli/serve.ts';
 import { registerTokenCommands } from './cli/token.ts';
 import { registerTrainCommands } from './cli/train.ts';
 import { registerWorkerSetup } from './cli/worker-setup.ts';
+import { registerZendeskCommands } from './cli/zendesk.ts';
 
 const program = new Command('tuneloop')
   .description('self-hosted fine-tuning hub for support and compliance teams')
@@ -31,5 +32,6 @@ registerDatasetCommands(program);
 registerGdprCommands(program);
 registerSandboxCommands(program);
 registerTrainCommands(program);
+registerZendeskCommands(program);
 
 await program.parseAsync(process.argv);

@@ -43,7 +43,7 @@ export interface SandboxWebhooks {
   webhooks: Map<string, StoredWebhook>;
   triggers: Map<number, StoredTrigger>;
   /** Runs every active trigger that notifies a webhook, for `ticketId`; resolves to the HTTP statuses. */
-  deliver(ticketId: number, event: 'ticket.created' | 'comment.added'): Promise<number[]>;
+  deliver(ticketId: number): Promise<number[]>;
 }
 
 const ConditionInput = z.object({ field: z.string().min(1), operator: z.string().min(1), value: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional() });
@@ -79,7 +79,7 @@ export function sandboxWebhooks(store: ZendeskSandboxStore): SandboxWebhooks {
     registry = {
       webhooks,
       triggers,
-      async deliver(ticketId, event) {
+      async deliver(ticketId) {
         const statuses: number[] = [];
         for (const trigger of triggers.values()) {
           if (!trigger.active) continue;
@@ -88,8 +88,8 @@ export function sandboxWebhooks(store: ZendeskSandboxStore): SandboxWebhooks {
             const [webhookId, template] = action.value as [string, string];
             const webhook = webhooks.get(webhookId);
             if (!webhook || webhook.status !== 'active') continue;
-            // Placeholders as Zendesk renders them; `event` stands in for which condition matched.
-            const body = template.replaceAll('{{ticket.id}}', String(ticketId)).replace(/"event":"[^"]*"/, `"event":"${event}"`);
+            // The one placeholder tuneloop's body uses, rendered as Zendesk would.
+            const body = template.replaceAll('{{ticket.id}}', String(ticketId));
             const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
             const signature = createHmac('sha256', webhook.secret).update(timestamp + body).digest('base64');
             const response = await fetch(webhook.endpoint, {

@@ -20,14 +20,14 @@ const vendorId = z.union([z.string().regex(/^[\w.:-]{1,200}$/), z.number().int()
 /**
  * Zendesk. Two shapes reach us:
  * - a trigger's "Notify webhook" action, whose JSON body we write ourselves in `tuneloop zendesk
- *   install` (integrations/zendesk/actions-webhooks.ts): {"tuneloop":1,"event":"ticket.created"|"comment.added","ticket_id":"{{ticket.id}}"}
+ *   install` (integrations/zendesk/actions-webhooks.ts TRIGGER_BODY): {"tuneloop":1,"event":"ticket.end_user_update","ticket_id":"{{ticket.id}}"}
  * - an event subscription (https://developer.zendesk.com/api-reference/webhooks/event-types/ticket-events/):
  *   {"type":"zen:event-type:ticket.created"|"zen:event-type:ticket.comment_added", "detail":{"id":"123"}, ...}
  * The delivery id is the X-Zendesk-Webhook-Invocation-Id header, the same across Zendesk's retries.
  */
 const ZendeskTrigger = z.object({
   tuneloop: z.literal(1),
-  event: z.enum(['ticket.created', 'comment.added']),
+  event: z.enum(['ticket.end_user_update', 'ticket.created', 'comment.added']),
   ticket_id: vendorId,
 });
 const ZendeskEventSubscription = z.object({
