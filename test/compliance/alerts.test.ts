@@ -194,7 +194,7 @@ describe('compliance alerts', () => {
     expect((await transition('resolved', 'agent coached')).status).toBe(200);
     const final = await transition('false_positive');
     expect(final.status).toBe(409);
-    const shown = await (await app.request(`/api/v1/alerts/${alertId}`, { headers })).json();
+    const shown = (await (await app.request(`/api/v1/alerts/${alertId}`, { headers })).json()) as { transitions: unknown[] };
     expect(shown).toMatchObject({ status: 'resolved', policy: { id: 'forbidden-refund-promise', version: 1 } });
     expect(shown.transitions).toHaveLength(2);
     const audit = await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectType, 'compliance_alert'), eq(auditEvents.subjectId, alertId))).orderBy(auditEvents.id);
