@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { SANDBOX_DEFAULTS as HUBSPOT } from '../integrations/hubspot/sandbox.ts';
 import { DEFAULT_SANDBOX_CREDENTIALS as SALESFORCE } from '../integrations/salesforce/sandbox-auth.ts';
 import { DEFAULT_CHANNELS as SLACK_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID } from '../integrations/slack/sandbox.ts';
 import { SANDBOX_DEFAULTS } from '../integrations/zendesk/sandbox.ts';
@@ -56,6 +57,7 @@ async function benchDatabase(): Promise<{ url: string; done: () => Promise<void>
 /** Per vendor: how to reach its sandbox once `tuneloop sandbox <vendor>` runs at `url`. */
 const VENDORS: Record<string, { settings: (url: string) => Record<string, unknown>; credentials: Record<string, unknown> }> = {
   zendesk: { settings: (url) => ({ baseUrl: url }), credentials: { type: 'api_token', email: SANDBOX_DEFAULTS.email, token: SANDBOX_DEFAULTS.apiToken } },
+  hubspot: { settings: (url) => ({ baseUrl: url }), credentials: { type: 'private_app', accessToken: HUBSPOT.privateAppToken } },
   slack: {
     settings: (url) => ({ apiUrl: `${url}/api/`, channels: SLACK_CHANNELS.map((channel) => channel.id), agentUserGroup: SUPPORT_GROUP_ID }),
     credentials: { type: 'bot_token', token: SANDBOX_BOT_TOKEN },

@@ -1,5 +1,6 @@
 /** `tuneloop sandbox zendesk|salesforce`: a vendor sandbox on loopback, for demos and trying things out. */
 import type { Command } from 'commander';
+import { SANDBOX_DEFAULTS as HUBSPOT, startHubSpotSandbox } from '../../integrations/hubspot/sandbox.ts';
 import { startSalesforceSandbox } from '../../integrations/salesforce/sandbox.ts';
 import { DEFAULT_CHANNELS as SLACK_CHANNELS, SANDBOX_BOT_TOKEN, startSlackSandbox, SUPPORT_GROUP_ID } from '../../integrations/slack/sandbox.ts';
 import { startZendeskSandbox, SANDBOX_DEFAULTS as ZENDESK } from '../../integrations/zendesk/sandbox.ts';
@@ -34,7 +35,14 @@ function faultOptions(command: Command): Command {
 }
 
 async function serveUntilSignal(describe: () => Promise<{ url: string; close: () => Promise<void>; lines: string[] }>) {
-  const { close, lines } = await describe();
+  let started: Awaited<ReturnType<typeof describe>>;
+  try {
+    started = await describe();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    fail(code === 'EADDRINUSE' ? 'that port is already in use; pick another with --port (0 picks a free one)' : `sandbox failed to start: ${(error as Error).message}`);
+  }
+  const { close, lines } = started;
   process.stdout.write(`${lines.join('\n')}\nCtrl-C stops it.\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -110,6 +118,28 @@ export function registerSandboxCommands(program: Command) {
           `Slack sandbox on ${started.apiUrl} (${options.tickets} threads over ${SLACK_CHANNELS.length} channels, seed ${options.seed})`,
           'Add it as a connection:',
           `  npm run tuneloop -- connections add --vendor slack --name slack-sandbox --setting apiUrl=${started.apiUrl} --setting 'channels=${channels}' --setting agentUserGroup=${SUPPORT_GROUP_ID} --credential type=bot_token --credential token=${SANDBOX_BOT_TOKEN}`,
+        ],
+      };
+    }),
+  );
+
+  faultOptions(sandbox.command('hubspot').description('HubSpot sandbox (Conversations inbox threads, CRM tickets with emails and notes)')).action((options: SandboxOptions) =>
+    serveUntilSignal(async () => {
+      const started = await startHubSpotSandbox({
+        port: int('port', options.port),
+        seed: int('seed', options.seed),
+        conversations: int('tickets', options.tickets, 1),
+        rateLimitEvery: int('rate-limit-every', options.rateLimitEvery, 1) ?? null,
+        retryAfterSeconds: int('retry-after', options.retryAfter),
+        errorBurst: int('error-burst', options.errorBurst),
+        latencyMs: int('latency-ms', options.latencyMs),
+      });
+      return {
+        ...started,
+        lines: [
+          `HubSpot sandbox on ${started.url} (${options.tickets} conversations: inbox threads and tickets, seed ${options.seed})`,
+          'Add it as a connection:',
+          `  npm run tuneloop -- connections add --vendor hubspot --name hubspot-sandbox --setting baseUrl=${started.url} --credential type=private_app --credential accessToken=${HUBSPOT.privateAppToken}`,
         ],
       };
     }),

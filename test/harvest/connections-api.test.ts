@@ -36,7 +36,7 @@ describe('connections API', () => {
 
   const post = (path: string, body: unknown) => app.request(path, { method: 'POST', headers, body: JSON.stringify(body) });
   const connectionCount = async () => Number((await database.db.execute<{ n: string }>(sql`SELECT count(*)::text AS n FROM connections`)).rows[0]?.n);
-  const zendeskBody = (name: string, token = SANDBOX_DEFAULTS.apiToken) => ({
+  const zendeskBody = (name: string, token: string = SANDBOX_DEFAULTS.apiToken) => ({
     vendor: 'zendesk',
     name,
     settings: { baseUrl: zendeskServer.url },

@@ -57,7 +57,7 @@ describe('harvest runs: cancel, resume, schedules', () => {
     const connection = await addConnection(database, { vendor: 'zendesk', name: 'zd-tick', settings: { baseUrl: server.url }, credentials });
     const queue: Queue = await startQueue({ url: database.url, schema: 'pgboss', log: captureLogger().log });
     try {
-      const deps = { ...testDeps(database, queue), keyring: testKeyring() };
+      const deps = { ...testDeps(database, queue), queue, keyring: testKeyring() };
       await registerHandlers(deps, ['harvest.run'], 1);
       await queue.send('harvest.run', { connectionId: connection.id, trigger: 'schedule' });
       const [run] = await until(
