@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { datasets } from '../../src/db/schema/index.ts';
 import { createApp } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { datasetBuildHandler } from '../../src/datasets/handler.ts';
@@ -118,6 +119,18 @@ describe('/api/v1/datasets and /api/v1/gdpr', () => {
     expect((await json('GET', '/api/v1/datasets/api/versions/3/files/train')).status).toBe(200);
     expect((await json('POST', '/api/v1/gdpr/erasures', { email: 'x@example.com', sourceId: '1' })).status).toBe(400);
     expect((await app.request('/api/v1/gdpr/erasures', { method: 'POST', body: '{}' })).status).toBe(401);
+  });
+
+  it('fails a version whose build cannot succeed, with the reason, and leaves no files', async () => {
+    const created = (await (await json('POST', '/api/v1/datasets', { name: 'broken', task: 'reply', config: { connections: [harvested.connection.id] } })).json()) as { id: string };
+    // A config that no longer parses (as after a bad manual edit): retrying cannot help.
+    await database.db.update(datasets).set({ config: { connections: [harvested.connection.id], dedup: { threshold: 7 } } }).where(eq(datasets.id, created.id));
+    const done = new Promise<string>((resolve) => built.push(resolve));
+    const accepted = (await (await json('POST', `/api/v1/datasets/${created.id}/versions`)).json()) as { id: string };
+    expect(await done).toBe(accepted.id);
+    const version = (await (await json('GET', `/api/v1/datasets/broken/versions/1`)).json()) as { status: string; error: string };
+    expect(version).toMatchObject({ status: 'failed', error: expect.stringMatching(/dedup\.threshold/) });
+    expect(await home.store.list(`datasets/${created.id}/`)).toEqual([]);
   });
 
   it('answers 503 for a build when no queue runs', async () => {
