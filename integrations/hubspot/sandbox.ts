@@ -10,8 +10,7 @@
  * always and enforced with `limits: { enforce: true }`. The store is exposed so tests can change
  * data (touchThreads, touchTickets) and read requestLog and violations.
  */
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { listenOnLoopback } from '../sandbox-server.ts';
 import { Hono } from 'hono';
 import { generateSupportThreads } from '../sandbox-data.ts';
 import { RetryAfterPolice } from '../sandbox-retry-after.ts';
@@ -124,21 +123,7 @@ export function createHubSpotSandbox(options: HubSpotSandboxOptions = {}): HubSp
     setOAuthToken(token, tokenState) {
       auth.oauthTokens.set(token, tokenState);
     },
-    listen(port = 0) {
-      return new Promise((resolve, reject) => {
-        const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, (info) => {
-          resolve({
-            url: `http://127.0.0.1:${info.port}`,
-            close: () =>
-              new Promise<void>((done) => {
-                (server as Server).closeAllConnections?.();
-                server.close(() => done());
-              }),
-          });
-        });
-        server.once('error', reject);
-      });
-    },
+    listen: (port = 0) => listenOnLoopback(app.fetch, port),
   };
 }
 

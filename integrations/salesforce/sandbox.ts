@@ -7,8 +7,7 @@
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
  * https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm
  */
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { listenOnLoopback } from '../sandbox-server.ts';
 import { Hono, type Context } from 'hono';
 import { DEFAULT_SANDBOX_CREDENTIALS, SandboxAuth, type SandboxCredentials } from './sandbox-auth.ts';
 import { queryRoutes, salesforceError } from './sandbox-query.ts';
@@ -165,20 +164,7 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}) 
   app.notFound((c) => salesforceError(c, 404, 'NOT_FOUND', 'The requested resource does not exist'));
   app.onError((_error, c) => salesforceError(c, 500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred.'));
 
-  async function listen(port = 0, hostname = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
-    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const started = serve({ fetch: app.fetch, port, hostname }, () => resolve(started));
-    });
-    const address = server.address() as AddressInfo;
-    return {
-      url: `http://${hostname}:${address.port}`,
-      close: () =>
-        new Promise<void>((resolve, reject) => {
-          server.close((error) => (error ? reject(error) : resolve()));
-          if ('closeAllConnections' in server) server.closeAllConnections();
-        }),
-    };
-  }
+  const listen = (port = 0, hostname = '127.0.0.1') => listenOnLoopback(app.fetch, port, hostname);
 
   return { app, listen, store, auth, credentials, limits, faults: faults as Readonly<SalesforceFaults>, setFaults };
 }

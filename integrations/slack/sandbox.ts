@@ -10,8 +10,7 @@
  * The store is exposed so tests can change data (`addMessage`, `addReply`, `editMessage`,
  * `followUpThreads`) and read `requestLog`, `violations`, `posted` and `viewLog`.
  */
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { listenOnLoopback } from '../sandbox-server.ts';
 import { Hono } from 'hono';
 import { generateSupportThreads } from '../sandbox-data.ts';
 import { handleCall, RateLimiter } from './sandbox-gate.ts';
@@ -123,22 +122,9 @@ export function createSlackSandbox(options: SlackSandboxOptions = {}): SlackSand
     revokeToken() {
       grant.revoked = true;
     },
-    listen(port = 0) {
-      return new Promise((resolve, reject) => {
-        const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, (info) => {
-          const url = `http://127.0.0.1:${info.port}`;
-          resolve({
-            url,
-            apiUrl: `${url}/api/`,
-            close: () =>
-              new Promise<void>((done) => {
-                (server as Server).closeAllConnections?.();
-                server.close(() => done());
-              }),
-          });
-        });
-        server.once('error', reject);
-      });
+    async listen(port = 0) {
+      const server = await listenOnLoopback(app.fetch, port);
+      return { ...server, apiUrl: `${server.url}/api/` };
     },
   };
 }

@@ -8,8 +8,7 @@
  * front or changed while running with `setFaults`. The store is exposed so tests can change data
  * (`touchTickets`, `deleteTicket`, `addTicket`) and read `requestLog` and `violations`.
  */
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { listenOnLoopback } from '../sandbox-server.ts';
 import { Hono } from 'hono';
 import type { OAuthTokenState, SandboxCredentials } from './sandbox-auth.ts';
 import { DEFAULT_FAULTS, sandboxMiddleware, type SandboxEnv, type SandboxState, type ZendeskSandboxFaults } from './sandbox-faults.ts';
@@ -90,21 +89,7 @@ export function createZendeskSandbox(options: ZendeskSandboxOptions = {}): Zende
     setOAuthToken(token, tokenState) {
       credentials.oauthTokens.set(token, tokenState);
     },
-    listen(port = 0) {
-      return new Promise((resolve, reject) => {
-        const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, (info) => {
-          resolve({
-            url: `http://127.0.0.1:${info.port}`,
-            close: () =>
-              new Promise<void>((done) => {
-                (server as Server).closeAllConnections?.();
-                server.close(() => done());
-              }),
-          });
-        });
-        server.once('error', reject);
-      });
-    },
+    listen: (port = 0) => listenOnLoopback(app.fetch, port),
   };
 }
 
