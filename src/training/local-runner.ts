@@ -52,11 +52,20 @@ export class RetryableRunError extends Error {
 
 interface Attempt {
   events: WorkerEvent[];
-  exit: WorkerExit;
+  /** Null when the run reported `done` and is still tearing down (Python's exit takes seconds). */
+  exit: WorkerExit | null;
   stoppedFor: 'cancel' | 'shutdown' | null;
+  /** Waits for the process to end, stopping it if it lingers after `done`. */
+  reap(): Promise<WorkerExit>;
 }
 
-/** Runs the worker once, storing its events in order; resolves when it has exited and all are stored. */
+/** After `done`, how long the worker may take to exit before it is stopped. */
+const EXIT_GRACE_MS = 30_000;
+
+/**
+ * Runs the worker once, storing its events in order. Resolves when it has exited, or as soon as its
+ * final `done` event is stored (the result is complete then), with every event before it stored.
+ */
 async function runWorker(deps: RunnerDeps, job: FineTuningJob, args: string[], dir: string, options: RunOptions, skipWarnings: Set<string>): Promise<Attempt> {
   const log = deps.log.child({ fineTuningJobId: job.id, attempt: job.attempts });
   const events: WorkerEvent[] = [];
@@ -84,7 +93,13 @@ async function runWorker(deps: RunnerDeps, job: FineTuningJob, args: string[], d
         .catch((error: unknown) => {
           writeError ??= error;
         });
+      // A sweep's trials each end with a `done` of their own (with `trial`); only the last one counts.
+      if (event.type === 'done' && event.trial === undefined) void chain.then(() => reportedDone());
     },
+  });
+  let reportedDone: () => void = () => undefined;
+  const done = new Promise<null>((resolve) => {
+    reportedDone = () => resolve(null);
   });
   let stoppedFor: Attempt['stoppedFor'] = null;
   const stop = (why: 'cancel' | 'shutdown') => {
@@ -97,22 +112,28 @@ async function runWorker(deps: RunnerDeps, job: FineTuningJob, args: string[], d
   options.signal?.addEventListener('abort', onShutdown, { once: true });
   if (options.signal?.aborted) onShutdown();
   const unwatch = watchForCancel(deps.database, job.id, options.pollMs ?? 1_000, () => stop('cancel'));
-  try {
+  const reap = async () => {
+    const timer = setTimeout(() => void worker.stop(options.graceMs ?? 5_000), EXIT_GRACE_MS);
     const exit = await worker.exited;
+    clearTimeout(timer);
+    return exit;
+  };
+  try {
+    const exit = await Promise.race([worker.exited, done]);
     await chain;
     if (writeError) throw writeError;
-    return { events, exit, stoppedFor };
+    return { events, exit, stoppedFor, reap };
   } finally {
     unwatch();
     options.signal?.removeEventListener('abort', onShutdown);
   }
 }
 
-function errorOf(attempt: Attempt): { kind: string; message: string } {
+function errorOf(attempt: Attempt, exit: WorkerExit): { kind: string; message: string } {
   const error = attempt.events.findLast((event) => event.type === 'error');
   if (error?.type === 'error') return { kind: error.kind, message: error.message };
-  const how = attempt.exit.signal ? `was killed by ${attempt.exit.signal}` : `exited with code ${attempt.exit.code}`;
-  return { kind: attempt.exit.code === 127 ? 'environment' : 'runtime', message: `the gpu-worker ${how} without reporting an error; see the hub log` };
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  return { kind: exit.code === 127 ? 'environment' : 'runtime', message: `the gpu-worker ${how} without reporting an error; see the hub log` };
 }
 
 /**
@@ -125,8 +146,8 @@ async function settle(deps: RunnerDeps, job: FineTuningJob, attempt: Attempt, op
     await db.transaction((tx) => cancel(tx, deps, job, job.attempts));
     return;
   }
-  const done = attempt.events.findLast((event): event is DoneEvent => event.type === 'done');
-  if (done && attempt.exit.code === 0) {
+  const done = attempt.events.findLast((event): event is DoneEvent => event.type === 'done' && event.trial === undefined);
+  if (done && (attempt.exit === null || attempt.exit.code === 0)) {
     await db.transaction((tx) =>
       succeed(tx, deps, job, {
         fineTunedModel: localModelName(job),
@@ -146,9 +167,10 @@ async function settle(deps: RunnerDeps, job: FineTuningJob, attempt: Attempt, op
     await db.transaction((tx) => transition(tx, deps, job.id, { from: ['running', 'validating_files', 'queued'], to: 'queued', message: 'Interrupted by a shutdown; queued to resume from the last checkpoint', attempt: job.attempts }));
     throw new RetryableRunError('interrupted by shutdown');
   }
-  const { kind, message } = errorOf(attempt);
+  const exit = attempt.exit ?? (await attempt.reap());
+  const { kind, message } = errorOf(attempt, exit);
   const code = PERMANENT[kind];
-  if (code || attempt.exit.code === 2 || options.lastAttempt) {
+  if (code || exit.code === 2 || options.lastAttempt) {
     const error: JobError = { code: code ?? 'training_failed', message, param: kind === 'data' ? 'training_file' : null };
     await db.transaction((tx) => fail(tx, deps, job, error, job.attempts));
     return;
@@ -203,8 +225,13 @@ export async function runLocalJob(deps: RunnerDeps, jobId: string, options: RunO
 
     log.info({ dir: prepared.dir }, 'starting the gpu-worker');
     const attempt = await runWorker(deps, current, ['train', '--config', prepared.configPath, '--out', prepared.dir], prepared.dir, options, warnings);
-    await settle(deps, current, attempt, options);
-    log.info({ exit: attempt.exit, stoppedFor: attempt.stoppedFor }, 'gpu-worker finished');
+    try {
+      await settle(deps, current, attempt, options);
+    } finally {
+      // Never leave a worker behind: the job is settled, the process still has to end.
+      const exit = await attempt.reap();
+      log.info({ exit, stoppedFor: attempt.stoppedFor }, 'gpu-worker finished');
+    }
     return current;
   });
 }
