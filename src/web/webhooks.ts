@@ -12,7 +12,7 @@ import { Hono, type Context } from 'hono';
 import type { z } from 'zod';
 import type { AppDeps } from '../app.ts';
 import { BodyTooLarge, readBoundedBody } from '../webhooks/body.ts';
-import { ingestDeliveries } from '../webhooks/ingest.ts';
+import { createIngester, type Ingester } from '../webhooks/ingest.ts';
 import { webhookDeliveries, type WebhookOutcome } from '../webhooks/metrics.ts';
 import {
   HubSpotPayload,
@@ -108,6 +108,7 @@ function parseJson(body: Uint8Array): unknown {
 export function webhookRoutes(deps: AppDeps, options: { now?: () => number } = {}) {
   const now = options.now ?? Date.now;
   const endpoints = new EndpointCache(deps.database.db, deps.keyring);
+  const ingester: Ingester | null = deps.queue ? createIngester(deps.database.db, deps.queue) : null;
   const app = new Hono();
 
   for (const vendor of Object.keys(ROUTES) as WebhookVendor[]) {
@@ -134,8 +135,8 @@ export function webhookRoutes(deps: AppDeps, options: { now?: () => number } = {
 
       const events = route.events(c, parseJson(body));
       if (!events) return answer(c, 'malformed', 400, 'invalid_request', `not a ${vendor} webhook payload this endpoint understands`);
-      if (!deps.queue) return answer(c, 'unavailable', 503, 'unavailable', 'the job queue is not running; retry later');
-      const result = await ingestDeliveries(deps.database.db, deps.queue, connectionId, vendor, events);
+      if (!ingester) return answer(c, 'unavailable', 503, 'unavailable', 'the job queue is not running; retry later');
+      const result = await ingester.ingest(connectionId, vendor, events);
       webhookDeliveries.inc({ vendor, outcome: result.accepted > 0 ? 'accepted' : 'duplicate' });
       return c.json({ ok: true, accepted: result.accepted, duplicates: result.duplicates });
     });

@@ -1,20 +1,30 @@
 /**
- * Records verified, parsed deliveries and enqueues their work, all in ONE transaction:
+ * Records verified, parsed deliveries and enqueues their work, in ONE transaction:
  * `INSERT … ON CONFLICT DO NOTHING RETURNING` tells us which deliveries are new, and only those
- * enqueue draft.generate and triage.apply (pg-boss `send` with `{ tx }`). A replay, even one racing
- * the original on another connection, loses on the primary key and enqueues nothing; a rollback
- * drops the delivery and its jobs together, so the vendor's retry will do the work.
+ * enqueue draft.generate and triage.apply (pg-boss, inside the same transaction). A replay, even one
+ * racing the original in another transaction, waits on the primary key and then inserts nothing and
+ * enqueues nothing; a rollback drops the deliveries and their jobs together, so the vendor's retry
+ * does the work.
+ *
+ * Group commit: deliveries arriving while a transaction is in flight are gathered into the next
+ * one (up to MAX_BATCH), so a burst costs one commit per batch instead of one per request. Each
+ * request still answers only after its own delivery is committed. Rows are inserted in key order so
+ * two concurrent batches always lock in the same order (no deadlocks).
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import { fromDrizzle } from 'pg-boss';
+import type { Db, Tx } from '../db/client.ts';
 import { webhookDeliveries } from '../db/schema/index.ts';
-import type { JobName } from '../queue/jobs.ts';
+import { parseJobPayload, type JobName } from '../queue/jobs.ts';
 import type { Queue } from '../queue/queue.ts';
 import { webhookJobs } from './metrics.ts';
 import type { WebhookEvent } from './payloads.ts';
 import type { WebhookVendor } from './secrets.ts';
 
 const WORK: readonly JobName[] = ['draft.generate', 'triage.apply'];
+const MAX_BATCH = 256;
+/** Transactions in flight at once; the rest of the pool stays free for the API. */
+const MAX_IN_FLIGHT = 4;
 
 export interface IngestResult {
   accepted: number;
@@ -22,27 +32,106 @@ export interface IngestResult {
   jobs: number;
 }
 
-export async function ingestDeliveries(db: Db, queue: Queue, connectionId: string, vendor: WebhookVendor, events: WebhookEvent[]): Promise<IngestResult> {
-  // The same delivery id twice in one body (HubSpot batches) counts once.
-  const unique = [...new Map(events.map((event) => [event.deliveryId, event])).values()];
-  return db.transaction(async (tx) => {
+interface Pending {
+  connectionId: string;
+  vendor: WebhookVendor;
+  events: WebhookEvent[];
+  resolve(result: IngestResult): void;
+  reject(error: unknown): void;
+}
+
+export interface Ingester {
+  ingest(connectionId: string, vendor: WebhookVendor, events: WebhookEvent[]): Promise<IngestResult>;
+}
+
+const keyOf = (connectionId: string, deliveryId: string) => `${connectionId}\u0000${deliveryId}`;
+
+/** Writes one batch; returns, per pending request, what it got. */
+async function writeBatch(db: Db, queue: Queue, batch: Pending[]): Promise<IngestResult[]> {
+  // The first request in the batch to carry a key owns it; later ones (replays) are duplicates.
+  const owner = new Map<string, { index: number; event: WebhookEvent; vendor: WebhookVendor; connectionId: string }>();
+  batch.forEach((pending, index) => {
+    for (const event of pending.events) {
+      const key = keyOf(pending.connectionId, event.deliveryId);
+      if (!owner.has(key)) owner.set(key, { index, event, vendor: pending.vendor, connectionId: pending.connectionId });
+    }
+  });
+  const rows = [...owner.values()]
+    .map(({ connectionId, vendor, event }) => ({ connectionId, deliveryId: event.deliveryId, vendor, event: event.event, sourceId: event.sourceId }))
+    .sort((a, b) => (a.connectionId === b.connectionId ? (a.deliveryId < b.deliveryId ? -1 : 1) : a.connectionId < b.connectionId ? -1 : 1));
+
+  const results = batch.map(() => ({ accepted: 0, duplicates: 0, jobs: 0 }));
+  await db.transaction(async (tx: Tx) => {
     const inserted = await tx
       .insert(webhookDeliveries)
-      .values(unique.map((event) => ({ connectionId, deliveryId: event.deliveryId, vendor, event: event.event, sourceId: event.sourceId })))
+      .values(rows)
       .onConflictDoNothing({ target: [webhookDeliveries.connectionId, webhookDeliveries.deliveryId] })
-      .returning({ deliveryId: webhookDeliveries.deliveryId });
-    const fresh = new Set(inserted.map((row) => row.deliveryId));
-    let jobs = 0;
-    for (const event of unique) {
-      if (!fresh.has(event.deliveryId) || !event.actionable || event.sourceId === null) continue;
+      .returning({ connectionId: webhookDeliveries.connectionId, deliveryId: webhookDeliveries.deliveryId });
+    const fresh = new Set(inserted.map((row) => keyOf(row.connectionId, row.deliveryId)));
+    const jobs = new Map<JobName, Array<{ data: object; singletonKey: string }>>(WORK.map((name) => [name, []]));
+    for (const [key, { index, event, vendor, connectionId }] of owner) {
+      if (!fresh.has(key) || !event.actionable || event.sourceId === null) continue;
       for (const name of WORK) {
-        await queue.send(name, { connectionId, sourceId: event.sourceId, deliveryId: event.deliveryId.slice(0, 200) }, { tx, singletonKey: `${connectionId}:${event.deliveryId}`.slice(0, 500) });
+        // Validated here as queue.send would: insert() is pg-boss's raw batch path.
+        const data = parseJobPayload(name, { connectionId, sourceId: event.sourceId, deliveryId: event.deliveryId.slice(0, 200) });
+        jobs.get(name)?.push({ data, singletonKey: `${connectionId}:${event.deliveryId}`.slice(0, 500) });
         webhookJobs.inc({ vendor, job: name });
-        jobs++;
+        const result = results[index];
+        if (result) result.jobs++;
       }
     }
-    return { accepted: fresh.size, duplicates: unique.length - fresh.size, jobs };
+    // https://github.com/timgit/pg-boss docs/api/jobs.md insert(name, jobs, { db }): one statement per queue.
+    const adapter = fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql);
+    for (const [name, list] of jobs) if (list.length) await queue.boss.insert(name, list, { db: adapter });
+    batch.forEach((pending, index) => {
+      const result = results[index];
+      if (!result) return;
+      for (const event of pending.events) {
+        const key = keyOf(pending.connectionId, event.deliveryId);
+        if (fresh.has(key) && owner.get(key)?.index === index) {
+          result.accepted++;
+          fresh.delete(key);
+        } else result.duplicates++;
+      }
+    });
   });
+  return results;
+}
+
+export function createIngester(db: Db, queue: Queue): Ingester {
+  const pending: Pending[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  const flush = async () => {
+    scheduled = false;
+    while (pending.length && inFlight < MAX_IN_FLIGHT) {
+      const batch = pending.splice(0, MAX_BATCH);
+      inFlight++;
+      void writeBatch(db, queue, batch)
+        .then(
+          (results) => batch.forEach((item, index) => item.resolve(results[index] ?? { accepted: 0, duplicates: 0, jobs: 0 })),
+          (error: unknown) => batch.forEach((item) => item.reject(error)),
+        )
+        .finally(() => {
+          inFlight--;
+          if (pending.length) void flush();
+        });
+    }
+  };
+
+  return {
+    ingest(connectionId, vendor, events) {
+      return new Promise<IngestResult>((resolve, reject) => {
+        pending.push({ connectionId, vendor, events, resolve, reject });
+        // setImmediate: requests parsed in the same turn of the event loop share a transaction.
+        if (!scheduled && inFlight < MAX_IN_FLIGHT) {
+          scheduled = true;
+          setImmediate(() => void flush());
+        }
+      });
+    },
+  };
 }
 
 /** Deletes delivery records older than `days` (the dedup window); returns how many. */

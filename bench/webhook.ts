@@ -1,0 +1,163 @@
+/**
+ * Inbound webhooks/s: signed Zendesk deliveries through tuneloop's full stack (raw body, HMAC
+ * check, zod, dedup insert + draft.generate + triage.apply in one transaction) vs a bare Hono
+ * handler answering 200 to the same requests, on loopback, same process, same run. Every request
+ * carries a new X-Zendesk-Webhook-Invocation-Id, so each one is new work (no dedup shortcut).
+ * Goal: ≥ 0.5 of the bare handler.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import autocannon from 'autocannon';
+import { sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import pg from 'pg';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { connectDatabase } from '../src/db/client.ts';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { applyMigrations } from '../src/db/migrate.ts';
+import { connections } from '../src/db/schema/index.ts';
+import { createLogger } from '../src/log.ts';
+import { startQueue } from '../src/queue/queue.ts';
+import { createKeyring, encryptJson } from '../src/security/encryption.ts';
+import { saveEndpoint } from '../src/webhooks/secrets.ts';
+
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = 32;
+
+/** autocannon's per-request hook, which the shared typings leave out. */
+type Loader = (options: {
+  url: string;
+  connections: number;
+  pipelining: number;
+  duration: number;
+  requests: Array<{ method: 'POST'; setupRequest: (request: Record<string, unknown>) => { method: 'POST'; headers: Record<string, string>; body: string } }>;
+}) => Promise<{ requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number }>;
+
+async function scratchDatabase(): Promise<{ url: string; done: () => Promise<void> }> {
+  let adminUrl = process.env.DATABASE_URL;
+  let stop = async () => undefined as unknown;
+  let home: string | null = null;
+  if (!adminUrl) {
+    home = mkdtempSync(join(tmpdir(), 'tuneloop-bench-'));
+    const embedded = await startEmbeddedPostgres({ dataDir: join(home, 'pg') });
+    adminUrl = embedded.url;
+    stop = () => embedded.stop();
+  }
+  const name = `tl_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async done() {
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await admin.end();
+      await stop();
+      if (home) rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<{ port: number; close: () => void }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve({ port: info.port, close: () => server.close() }));
+  });
+}
+
+/** Signed Zendesk deliveries with a fresh invocation id each; the signature is reused within a second. */
+function signedRequests(secret: string) {
+  const body = JSON.stringify({ tuneloop: 1, event: 'ticket.end_user_update', ticket_id: '4242' });
+  const run = randomBytes(4).toString('hex');
+  let counter = 0;
+  let cached = { timestamp: '', signature: '' };
+  return [
+    {
+      method: 'POST' as const,
+      setupRequest: (request: Record<string, unknown>) => {
+        const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        if (timestamp !== cached.timestamp) cached = { timestamp, signature: createHmac('sha256', secret).update(timestamp + body).digest('base64') };
+        return {
+          ...request,
+          method: 'POST' as const,
+          headers: {
+            'content-type': 'application/json',
+            'x-zendesk-webhook-invocation-id': `${run}-${counter++}`,
+            'x-zendesk-webhook-signature-timestamp': cached.timestamp,
+            'x-zendesk-webhook-signature': cached.signature,
+          },
+          body,
+        };
+      },
+    },
+  ];
+}
+
+export async function main() {
+  const scratch = await scratchDatabase();
+  const log = createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' });
+  const database = connectDatabase(scratch.url, { max: 20 });
+  await applyMigrations(database);
+  const queue = await startQueue({ url: scratch.url, schema: 'pgboss', log });
+  const keyring = createKeyring(randomBytes(32));
+  const [row] = await database.db
+    .insert(connections)
+    .values({ vendor: 'zendesk', name: 'bench', settings: {}, credentialsEncrypted: encryptJson(keyring, {}) })
+    .returning();
+  if (!row) throw new Error('no connection');
+  const secret = randomBytes(32).toString('base64url');
+  await saveEndpoint(database.db, keyring, { connectionId: row.id, secret }, 'bench');
+
+  const full = createApp({ database, queue, log, config: loadConfig({ DATABASE_URL: scratch.url }), keyring });
+  const bare = new Hono().post('/webhooks/zendesk/:connectionId', (c) => c.json({ ok: true }));
+  const fullServer = await listen(full.fetch);
+  const bareServer = await listen(bare.fetch);
+  const path = `/webhooks/zendesk/${row.id}`;
+  const load = async (port: number) => {
+    const result = await (autocannon as unknown as Loader)({
+      url: `http://127.0.0.1:${port}${path}`,
+      connections: CONNECTIONS,
+      pipelining: 1,
+      duration: DURATION_S,
+      requests: signedRequests(secret),
+    });
+    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  };
+
+  const runs = { bare: [] as Awaited<ReturnType<typeof load>>[], full: [] as Awaited<ReturnType<typeof load>>[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.bare.push(await load(bareServer.port));
+    runs.full.push(await load(fullServer.port));
+  }
+  const counts = await database.db.execute<{ deliveries: number; jobs: number }>(
+    sql`SELECT (SELECT count(*)::int FROM webhook_deliveries) AS deliveries, (SELECT count(*)::int FROM pgboss.job WHERE name IN ('draft.generate', 'triage.apply')) AS jobs`,
+  );
+  bareServer.close();
+  fullServer.close();
+  await queue.stop({ timeoutMs: 2_000 });
+  await database.close();
+  await scratch.done();
+
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const summary = (list: typeof runs.bare) => ({
+    rps: mean(list.map((r) => r.rps)),
+    p50: mean(list.map((r) => r.p50)),
+    p99: mean(list.map((r) => r.p99)),
+    errors: list.reduce((a, r) => a + r.errors, 0),
+  });
+  const b = summary(runs.bare);
+  const f = summary(runs.full);
+  const line = (name: string, s: typeof b) =>
+    `${name.padEnd(34)} ${s.rps.toFixed(0).padStart(8)} req/s   p50 ${s.p50.toFixed(2)} ms   p99 ${s.p99.toFixed(2)} ms   errors ${s.errors}`;
+  const stored = counts.rows[0];
+  process.stdout.write(`${line('bare Hono 200 (baseline)', b)}\n${line('verified+deduped+enqueued webhooks', f)}\n`);
+  process.stdout.write(`stored: ${stored?.deliveries ?? '?'} deliveries, ${stored?.jobs ?? '?'} jobs (2 per delivery)\n`);
+  process.stdout.write(`ratio (webhooks / bare req/s): ${(f.rps / b.rps).toFixed(2)}   goal >= 0.50   (${ROUNDS}x${DURATION_S}s rounds, ${CONNECTIONS} connections)\n`);
+}
+
