@@ -21,6 +21,9 @@ describe('compliance policies', () => {
     expect(found(agent('Honestly, you should buy some Tesla shares now.'))).toEqual({ 'regulated-advice': ['you should buy some Tesla shares'] });
     expect(found(agent('Nehmen Sie einfach 800 mg Ibuprofen.'))).toEqual({ 'regulated-advice': ['Nehmen Sie einfach 800 mg'] });
     expect(found({ authorRole: 'customer', visibility: 'public', body: 'Sonst schalte ich meinen Anwalt ein.' })).toEqual({ 'legal-threat': ['Anwalt'] });
+    expect(found({ authorRole: 'customer', visibility: 'public', body: 'Mein Passwort: Sommer2025!' })).toEqual({ 'credentials-in-message': ['Passwort: Sommer2025!'] });
+    // The company's own contact data is on the allow list; describing a guarantee policy is no promise.
+    expect(found(agent('Call us on +1 800 555 0199 or write to help@example.com. Our money-back guarantee covers 30 days.'))).toEqual({});
   });
 
   it('does not count refusals, partial words or the wrong side of the conversation', () => {

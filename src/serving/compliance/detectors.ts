@@ -60,9 +60,10 @@ export function compileDetector(spec: DetectorSpec, options: { regexBudgetMs: nu
     }
     case 'pii_outbound': {
       const wanted = new Set<string>(spec.types);
+      const allowed = allowList(spec.allow);
       return (text) =>
         detectPiiChunked(cap(text))
-          .filter((found) => wanted.has(found.type) && found.end - found.start >= spec.minLength)
+          .filter((found) => wanted.has(found.type) && found.end - found.start >= spec.minLength && !allowed(found.value))
           .slice(0, MAX_EVIDENCE)
           .map((found) => span(text, found.start, found.end, found.type));
     }
@@ -92,6 +93,14 @@ function detectPiiChunked(text: string) {
     if (from + PII_WINDOW >= text.length) break;
   }
   return spans.sort((a, b) => a.start - b.start);
+}
+
+const normalize = (value: string) => value.toLowerCase().replace(/[\s\-().]/g, '');
+
+function allowList(entries: readonly string[]): (value: string) => boolean {
+  const exact = new Set(entries.filter((entry) => !entry.startsWith('@')).map(normalize));
+  const domains = entries.filter((entry) => entry.startsWith('@')).map((entry) => entry.toLowerCase());
+  return (value) => exact.has(normalize(value)) || domains.some((domain) => value.toLowerCase().endsWith(domain));
 }
 
 function cap(text: string): string {

@@ -2,6 +2,8 @@
  * Built-in phrases for the `forbidden_promise` and `regulated_advice` detectors, English and
  * German. Syntax: words separated by spaces, matched case-insensitively on word boundaries; `*`
  * stands for up to three other words ("guarantee * refund" matches "guarantee you a full refund").
+ * Names of guarantee policies ("our money-back guarantee") are deliberately absent: describing
+ * the policy is fine, promising an outcome is not.
  * A phrase preceded by a negation ("we cannot guarantee a refund") does not count (negation.ts).
  */
 
@@ -14,8 +16,6 @@ export const PROMISE_PHRASES: Record<Language, string[]> = {
     'guaranteed refund',
     'refund * guaranteed',
     '100% refund',
-    'money back guarantee',
-    'money-back guarantee',
     'promise * refund',
     'will definitely get * refund',
     'guarantee * compensation',
@@ -34,7 +34,6 @@ export const PROMISE_PHRASES: Record<Language, string[]> = {
     'garantierte Rückerstattung',
     'garantiere * Erstattung',
     'garantiere * Rückerstattung',
-    'Geld-zurück-Garantie',
     '100% Erstattung',
     '100 % Erstattung',
     'verspreche * Erstattung',

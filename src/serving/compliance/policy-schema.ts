@@ -28,6 +28,11 @@ const piiOutbound = z
     types: z.array(z.enum(PII_TYPES)).min(1).default(['EMAIL', 'PHONE', 'IBAN', 'CARD']),
     /** A span shorter than this is ignored (e.g. a 3-digit ID). */
     minLength: z.number().int().min(1).max(100).default(5),
+    /**
+     * The company's own contact data, which agents share on purpose: exact values (compared without
+     * case, spaces, dashes, dots and parentheses) or `@domain` for every address at that domain.
+     */
+    allow: z.array(z.string().trim().min(3).max(200)).max(500).default([]),
   })
   .strict();
 
