@@ -77,11 +77,19 @@ export interface BacklogOptions {
   signal?: AbortSignal;
 }
 
-/** Scans every message that needs it (unscanned, changed, or scanned under other policies), in id order. */
+/**
+ * Scans every message that needs it (unscanned, changed, or scanned under other policies), in id
+ * order, a page at a time: the page is scanned in memory and its alerts and scan records are
+ * written in one transaction (one round trip per message would bound it to ~160 messages/s).
+ */
 export async function scanBacklog(database: Database, queue: Queue | null, policies: PolicySet, log: Logger, options: BacklogOptions = {}): Promise<{ scanned: number; raised: Alert[] }> {
   const scope = and(options.connectionId ? eq(conversations.connectionId, options.connectionId) : undefined, needsScan(policies.hash));
-  const base = () => database.db.select({ id: messages.id }).from(messages).innerJoin(conversations, eq(conversations.id, messages.conversationId)).leftJoin(complianceScans, eq(complianceScans.messageId, messages.id));
-  const [count] = await database.db.select({ total: sql<number>`count(*)::int` }).from(messages).innerJoin(conversations, eq(conversations.id, messages.conversationId)).leftJoin(complianceScans, eq(complianceScans.messageId, messages.id)).where(scope);
+  const [count] = await database.db
+    .select({ total: sql<number>`count(*)::int` })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .leftJoin(complianceScans, eq(complianceScans.messageId, messages.id))
+    .where(scope);
   const total = count?.total ?? 0;
   const raised: Alert[] = [];
   let scanned = 0;
@@ -89,14 +97,26 @@ export async function scanBacklog(database: Database, queue: Queue | null, polic
   options.onProgress?.({ scanned, total, raised: 0 });
   for (;;) {
     options.signal?.throwIfAborted();
-    const page = await base().where(and(scope, gt(messages.id, after))).orderBy(asc(messages.id)).limit(options.pageSize ?? 500);
+    const page = await database.db
+      .select({ id: messages.id, conversationId: messages.conversationId, authorRole: messages.authorRole, visibility: messages.visibility, body: messages.body })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .leftJoin(complianceScans, eq(complianceScans.messageId, messages.id))
+      .where(and(scope, gt(messages.id, after)))
+      .orderBy(asc(messages.id))
+      .limit(options.pageSize ?? 500);
     if (!page.length) break;
-    for (const row of page) {
-      const result = await scanMessage(database, queue, policies, row.id, log);
-      raised.push(...result.raised);
-      scanned++;
-      after = row.id;
-    }
+    const results = page.map((message) => ({ message, ...policies.scan(message) }));
+    for (const { message, errors } of results) for (const error of errors) log.warn({ messageId: message.id, policyId: error.policyId, reason: error.error }, 'compliance policy failed on a message; its other policies still ran');
+    await database.db.transaction(async (tx) => {
+      for (const { message, findings } of results) if (findings.length) raised.push(...(await raiseAlerts(tx, queue, message, findings)));
+      await tx
+        .insert(complianceScans)
+        .values(page.map((message) => ({ messageId: message.id, bodyHash: bodyHash(message.body), policiesHash: policies.hash })))
+        .onConflictDoUpdate({ target: complianceScans.messageId, set: { bodyHash: sql`excluded.body_hash`, policiesHash: sql`excluded.policies_hash`, scannedAt: sql`now()` } });
+    });
+    scanned += page.length;
+    after = page[page.length - 1]?.id ?? after;
     options.onProgress?.({ scanned, total: Math.max(total, scanned), raised: raised.length });
   }
   return { scanned, raised };
