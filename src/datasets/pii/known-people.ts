@@ -3,22 +3,49 @@
  * replaced, in every spelling we can predict: full name, first or last name alone, "Last, First",
  * email and its local part, any case, and German umlaut/transliteration variants
  * (Müller / Mueller / Muller). All spellings of one person share one key, hence one placeholder.
+ *
+ * Every conversation has other people, so nothing here compiles a regex per conversation: the
+ * spellings go into a Map keyed by their first word, the text is lowercased once and each first
+ * word is found with indexOf. A match obeys the same rules a regex would: it starts after no
+ * letter, digit, "_", "@" or ".", ends before no letter, digit, "_" or "@", and at one position the
+ * longest spelling wins. Case-insensitive, except for names that are also common words ("Will",
+ * "Koch"): those match only capitalised.
  */
 import { nameLexicon } from './name-lexicon.ts';
+import { knownPeopleRegexScan } from './known-people-regex.ts';
 import type { KnownPerson, RawSpan } from './types.ts';
 
 const HONORIFICS = /^(?:herr|herrn|frau|dr|prof|mr|mrs|ms|mx|miss)\.?$/i;
 const GENERIC_MAILBOXES = new Set(['info', 'support', 'service', 'kontakt', 'contact', 'hello', 'office', 'mail', 'admin', 'noreply', 'no-reply', 'team', 'sales', 'billing']);
+const FIRST_WORD = /^[\p{L}\p{N}_]+/u;
+const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
 
-interface Matcher {
-  /** Case-insensitive alternatives. */
-  loose: RegExp | null;
-  /** Alternatives that are also common words ("Will", "Koch"): matched only capitalised. */
-  strict: RegExp | null;
-  keys: Map<string, string>;
+/** One spelling of one person. */
+export interface Spelling {
+  /** Lowercased text for loose spellings; the exact capitalised form for strict ones. */
+  text: string;
+  /** The spelling as written (the regex fallback matches it case-insensitively, as Unicode folds case). */
+  source: string;
+  /** The spelling split on whitespace; any run of whitespace in the text matches between pieces. */
+  pieces: string[];
+  /** Only this exact capitalisation counts (the name is also a common word). */
+  strict: boolean;
+  key: string;
+  email: boolean;
+  /** Length of the equivalent regex alternative: at one position, the longest is tried first. */
+  order: number;
+}
+
+export interface Matcher {
+  /** Lowercased first word → spellings starting with it, longest first. */
+  byFirstWord: Map<string, Spelling[]>;
+  /** Some spelling does not start with a word character: only the regex scan handles those. */
+  odd: boolean;
+  all: Spelling[];
 }
 
 const cache = new Map<string, Matcher>();
+const byList = new WeakMap<readonly KnownPerson[], Matcher>();
 const CACHE_MAX = 256;
 
 function escape(s: string): string {
@@ -58,51 +85,143 @@ function personVariants(p: KnownPerson): { key: string; variants: string[] } | n
 
 function build(people: readonly KnownPerson[]): Matcher {
   const lex = nameLexicon();
-  const keys = new Map<string, string>();
-  const loose: string[] = [];
-  const strict: string[] = [];
+  const seen = new Set<string>();
+  const all: Spelling[] = [];
   for (const p of people) {
     const pv = personVariants(p);
     if (!pv) continue;
     for (const v of pv.variants) {
       const lower = v.toLowerCase();
-      if (keys.has(lower)) continue;
-      keys.set(lower, pv.key);
-      const pattern = escape(v).replace(/\s+/g, '\\s+');
-      if (lex.common.has(lower) || lex.stop.has(lower)) strict.push(escape(v.charAt(0).toUpperCase() + v.slice(1)));
-      else loose.push(pattern);
+      if (seen.has(lower)) continue;
+      seen.add(lower);
+      const strict = lex.common.has(lower) || lex.stop.has(lower);
+      const text = strict ? v.charAt(0).toUpperCase() + v.slice(1) : lower;
+      const order = strict ? escape(text).length : escape(v).replace(/\s+/g, '\\s+').length;
+      // A strict pattern had no whitespace flexibility; keep it one piece.
+      const pieces = strict ? [text] : lower.split(/\s+/).filter(Boolean);
+      all.push({ text, source: v, pieces, strict, key: pv.key, email: v.includes('@'), order });
     }
   }
-  const byLength = (a: string, b: string) => b.length - a.length;
-  const wrap = (alts: string[], flags: string) =>
-    alts.length ? new RegExp(`(?<![\\p{L}\\p{N}_@.])(?:${alts.sort(byLength).join('|')})(?![\\p{L}\\p{N}_]|@)`, flags) : null;
-  return { loose: wrap(loose, 'giu'), strict: wrap(strict, 'gu'), keys };
+  const byFirstWord = new Map<string, Spelling[]>();
+  let odd = false;
+  for (const s of all) {
+    const first = FIRST_WORD.exec(s.text.toLowerCase())?.[0];
+    if (!first || s.pieces.length === 0) {
+      odd = true;
+      continue;
+    }
+    let list = byFirstWord.get(first);
+    if (!list) byFirstWord.set(first, (list = []));
+    list.push(s);
+  }
+  // Stable, like the regex alternatives sorted by length.
+  for (const list of byFirstWord.values()) list.sort((a, b) => b.order - a.order);
+  return { byFirstWord, odd, all };
 }
 
-function matcherFor(people: readonly KnownPerson[]): Matcher {
+/** The matcher for a list of people: by identity (one list per conversation), then by content. */
+export function matcherFor(people: readonly KnownPerson[]): Matcher {
+  let m = byList.get(people);
+  if (m) return m;
   const cacheKey = JSON.stringify(people.map((p) => [p.name ?? '', p.email ?? '']));
-  let m = cache.get(cacheKey);
+  m = cache.get(cacheKey);
   if (!m) {
     m = build(people);
     if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
     cache.set(cacheKey, m);
   }
+  byList.set(people, m);
   return m;
+}
+
+function codePointBefore(text: string, i: number): number {
+  const c = text.charCodeAt(i - 1);
+  if (c >= 0xdc00 && c <= 0xdfff && i >= 2) {
+    const hi = text.charCodeAt(i - 2);
+    if (hi >= 0xd800 && hi <= 0xdbff) return text.codePointAt(i - 2) as number;
+  }
+  return c;
+}
+
+function isWordCode(c: number): boolean {
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  return WORD_CHAR.test(String.fromCodePoint(c));
+}
+
+function isSpace(c: number): boolean {
+  // What \s matches.
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** End of `s` matched at `at`, or -1. `hay` is the lowercased text for loose spellings, the text for strict ones. */
+function matchAt(hay: string, s: Spelling, at: number): number {
+  let pos = at;
+  for (let k = 0; k < s.pieces.length; k++) {
+    if (k > 0) {
+      const from = pos;
+      while (pos < hay.length && isSpace(hay.charCodeAt(pos))) pos++;
+      if (pos === from) return -1;
+    }
+    const piece = s.pieces[k] as string;
+    if (!hay.startsWith(piece, pos)) return -1;
+    pos += piece.length;
+  }
+  if (pos < hay.length) {
+    const c = hay.codePointAt(pos) as number;
+    if (c === 64 || isWordCode(c)) return -1;
+  }
+  return pos;
+}
+
+interface Hit {
+  at: number;
+  spellings: Spelling[];
 }
 
 export function detectKnownPeople(text: string, out: RawSpan[], people: readonly KnownPerson[]): void {
   if (people.length === 0) return;
   const m = matcherFor(people);
-  for (const re of [m.loose, m.strict]) {
-    if (!re) continue;
-    re.lastIndex = 0;
-    let hit: RegExpExecArray | null;
-    while ((hit = re.exec(text)) !== null) {
-      const value = hit[0];
-      const key = m.keys.get(value.toLowerCase().replace(/\s+/g, ' ')) ?? `person:${value.toLowerCase()}`;
-      out.push({ start: hit.index, end: hit.index + value.length, type: value.includes('@') ? 'EMAIL' : 'NAME', value, key });
+  const lower = text.toLowerCase();
+  // Lowercasing that changes lengths ("İ") or spellings that start oddly: the exact regex scan.
+  if (m.odd || lower.length !== text.length) return knownPeopleRegexScan(text, out, m.all);
+  const hits: Hit[] = [];
+  for (const [first, spellings] of m.byFirstWord) {
+    let at = lower.indexOf(first);
+    while (at >= 0) {
+      const end = at + first.length;
+      const before = at > 0 ? codePointBefore(lower, at) : -1;
+      const whole = end >= lower.length || !isWordCode(lower.codePointAt(end) as number);
+      if (whole && (before < 0 || (before !== 64 && before !== 46 && !isWordCode(before)))) hits.push({ at, spellings });
+      at = lower.indexOf(first, at + 1);
     }
   }
+  if (hits.length === 0) return;
+  hits.sort((a, b) => a.at - b.at);
+  // Two independent scans, as with one regex for loose and one for strict spellings.
+  const strictOut: RawSpan[] = [];
+  let looseEnd = 0;
+  let strictEnd = 0;
+  for (const hit of hits) {
+    let looseDone = hit.at < looseEnd;
+    let strictDone = hit.at < strictEnd;
+    for (const s of hit.spellings) {
+      if (s.strict ? strictDone : looseDone) continue;
+      const end = matchAt(s.strict ? text : lower, s, hit.at);
+      if (end < 0) continue;
+      const span: RawSpan = { start: hit.at, end, type: s.email ? 'EMAIL' : 'NAME', value: text.slice(hit.at, end), key: s.key };
+      if (s.strict) {
+        strictOut.push(span);
+        strictEnd = end;
+        strictDone = true;
+      } else {
+        out.push(span);
+        looseEnd = end;
+        looseDone = true;
+      }
+      if (looseDone && strictDone) break;
+    }
+  }
+  for (const span of strictOut) out.push(span);
 }
 
 /** Lowercased name words of the known people, so the name detector also finds them in new forms. */
