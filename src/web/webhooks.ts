@@ -113,9 +113,9 @@ export function webhookRoutes(deps: AppDeps, options: { now?: () => number } = {
 
   for (const vendor of Object.keys(ROUTES) as WebhookVendor[]) {
     const route = ROUTES[vendor];
-    const answer = (c: Context, outcome: WebhookOutcome, status: 200 | 400 | 401 | 413 | 503, code: string, message: string) => {
+    const answer = (c: Context, outcome: WebhookOutcome, status: 400 | 401 | 413 | 503, code: string, message: string) => {
       webhookDeliveries.inc({ vendor, outcome });
-      return c.json(status === 200 ? { ok: true } : errorBody(code, message), status);
+      return c.json(errorBody(code, message), status);
     };
 
     app.post(`/${vendor}/:connectionId`, async (c) => {

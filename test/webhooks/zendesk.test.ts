@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
 import { registry } from '../../src/metrics.ts';
 import { deliveryCount, jobCounts, startHub, webhookConnection, zendeskRequest, type Hub } from './helpers.ts';
 
@@ -43,6 +44,19 @@ describe('POST /webhooks/zendesk/:connectionId', () => {
     const bodies = (await Promise.all(answers.map((r) => r.json()))) as Array<{ accepted: number }>;
     expect(bodies.filter((body) => body.accepted === 1)).toHaveLength(1);
     expect(await jobCounts(hub, id)).toEqual(ONE_OF_EACH);
+  });
+
+  it('two hub replicas (separate apps, separate transactions) racing the same delivery enqueue once', async () => {
+    const { id, secret } = await webhookConnection(hub, 'zendesk');
+    const replica = createApp(hub.deps);
+    const invocationId = randomUUID();
+    const init = () => zendeskRequest(secret, ticketCreated(9), { invocationId });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? replica : hub.app).request(`/webhooks/zendesk/${id}`, init())),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(await jobCounts(hub, id)).toEqual(ONE_OF_EACH);
+    expect(await deliveryCount(hub, id)).toBe(1);
   });
 
   it('answers 401 to a bad or missing signature and stores nothing', async () => {
