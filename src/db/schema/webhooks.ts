@@ -1,4 +1,4 @@
-import { index, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { connections } from './connections.ts';
 
 /**
@@ -19,9 +19,19 @@ export const webhookDeliveries = pgTable(
     event: text('event').notNull(),
     /** The vendor's ticket/case/thread id, when the event names one. */
     sourceId: text('source_id'),
+    /**
+     * Zendesk only: the request's signature. Its invocation id is a header outside what Zendesk
+     * signs, so a captured delivery re-sent within the 5-minute window under a new invocation id
+     * would otherwise count as new; unique per connection, it is a second dedup key.
+     */
+    signature: text('signature'),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [primaryKey({ columns: [table.connectionId, table.deliveryId] }), index('webhook_deliveries_received_idx').on(table.receivedAt)],
+  (table) => [
+    primaryKey({ columns: [table.connectionId, table.deliveryId] }),
+    index('webhook_deliveries_received_idx').on(table.receivedAt),
+    uniqueIndex('webhook_deliveries_signature_idx').on(table.connectionId, table.signature),
+  ],
 );
 
 /**

@@ -1,0 +1,2 @@
+ALTER TABLE "webhook_deliveries" ADD COLUMN "signature" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "webhook_deliveries_signature_idx" ON "webhook_deliveries" USING btree ("connection_id","signature");
