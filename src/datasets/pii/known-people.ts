@@ -18,6 +18,8 @@ import type { KnownPerson, RawSpan } from './types.ts';
 const HONORIFICS = /^(?:herr|herrn|frau|dr|prof|mr|mrs|ms|mx|miss)\.?$/i;
 const GENERIC_MAILBOXES = new Set(['info', 'support', 'service', 'kontakt', 'contact', 'hello', 'office', 'mail', 'admin', 'noreply', 'no-reply', 'team', 'sales', 'billing']);
 const FIRST_WORD = /^[\p{L}\p{N}_]+/u;
+const ASCII = /^[\x00-\x7f]*$/;
+const UMLAUT_DIGRAPH = /[aou]e/;
 const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
 
 /** One spelling of one person. */
@@ -54,8 +56,10 @@ function escape(s: string): string {
 
 /** Müller → Mueller, Muller; Mueller → Müller; é → e. */
 export function spellingVariants(word: string): string[] {
-  const out = new Set([word]);
   const lower = word.toLowerCase();
+  // Plain ASCII without ae/oe/ue has no other spelling (most names): skip the replaces.
+  if (ASCII.test(lower) && !UMLAUT_DIGRAPH.test(lower)) return lower === word ? [word] : [word, lower];
+  const out = new Set([word]);
   out.add(lower.replace(/ä/g, 'ae').replace(/ö/g, 'oe').replace(/ü/g, 'ue').replace(/ß/g, 'ss'));
   out.add(lower.replace(/ae/g, 'ä').replace(/oe/g, 'ö').replace(/ue/g, 'ü'));
   out.add(lower.normalize('NFD').replace(/\p{M}/gu, '').replace(/ß/g, 'ss'));
@@ -83,39 +87,62 @@ function personVariants(p: KnownPerson): { key: string; variants: string[] } | n
   return { key, variants: [...variants] };
 }
 
-function build(people: readonly KnownPerson[]): Matcher {
+/** One person's spellings, before de-duplication across people. Cached: agents recur in every ticket. */
+interface PersonSpellings {
+  /** Each with its lowercased first word, or null when it starts with no word character. */
+  spellings: { lower: string; first: string | null; spelling: Spelling }[];
+}
+
+const byPerson = new Map<string, PersonSpellings | null>();
+const PERSON_CACHE_MAX = 4096;
+
+function spellingsOf(p: KnownPerson): PersonSpellings | null {
+  const id = `${p.name ?? ''}\u0000${p.email ?? ''}`;
+  let ps = byPerson.get(id);
+  if (ps !== undefined) return ps;
   const lex = nameLexicon();
-  const seen = new Set<string>();
-  const all: Spelling[] = [];
-  for (const p of people) {
-    const pv = personVariants(p);
-    if (!pv) continue;
-    for (const v of pv.variants) {
+  const pv = personVariants(p);
+  ps = pv && {
+    spellings: pv.variants.map((v) => {
       const lower = v.toLowerCase();
-      if (seen.has(lower)) continue;
-      seen.add(lower);
       const strict = lex.common.has(lower) || lex.stop.has(lower);
       const text = strict ? v.charAt(0).toUpperCase() + v.slice(1) : lower;
       const order = strict ? escape(text).length : escape(v).replace(/\s+/g, '\\s+').length;
       // A strict pattern had no whitespace flexibility; keep it one piece.
       const pieces = strict ? [text] : lower.split(/\s+/).filter(Boolean);
-      all.push({ text, source: v, pieces, strict, key: pv.key, email: v.includes('@'), order });
-    }
-  }
+      const first = pieces.length ? (FIRST_WORD.exec(text.toLowerCase())?.[0] ?? null) : null;
+      return { lower, first, spelling: { text, source: v, pieces, strict, key: pv.key, email: v.includes('@'), order } };
+    }),
+  };
+  if (byPerson.size >= PERSON_CACHE_MAX) byPerson.delete(byPerson.keys().next().value as string);
+  byPerson.set(id, ps);
+  return ps;
+}
+
+function build(people: readonly KnownPerson[]): Matcher {
+  const seen = new Set<string>();
+  const all: Spelling[] = [];
   const byFirstWord = new Map<string, Spelling[]>();
   let odd = false;
-  for (const s of all) {
-    const first = FIRST_WORD.exec(s.text.toLowerCase())?.[0];
-    if (!first || s.pieces.length === 0) {
-      odd = true;
-      continue;
+  for (const p of people) {
+    const ps = spellingsOf(p);
+    if (!ps) continue;
+    for (const { lower, first, spelling } of ps.spellings) {
+      // The first person with a spelling owns it (two "Anna"s: the first one's placeholder).
+      if (seen.has(lower)) continue;
+      seen.add(lower);
+      all.push(spelling);
+      if (first === null) {
+        odd = true;
+        continue;
+      }
+      let list = byFirstWord.get(first);
+      if (!list) byFirstWord.set(first, (list = []));
+      list.push(spelling);
     }
-    let list = byFirstWord.get(first);
-    if (!list) byFirstWord.set(first, (list = []));
-    list.push(s);
   }
   // Stable, like the regex alternatives sorted by length.
-  for (const list of byFirstWord.values()) list.sort((a, b) => b.order - a.order);
+  for (const list of byFirstWord.values()) if (list.length > 1) list.sort((a, b) => b.order - a.order);
   return { byFirstWord, odd, all };
 }
 

@@ -24,14 +24,22 @@ export class ScrubSession {
   private readonly totals = emptyCounts();
   private readonly nameMemory = new Set<string>();
   private readonly extraPeople: KnownPerson[];
+  /** The last knownPeople list seen and it plus extraPeople: one list per conversation, so its matcher is cached by identity. */
+  private lastPeople: readonly KnownPerson[] | undefined;
+  private people: readonly KnownPerson[] = [];
 
   constructor(private readonly cc: CompiledConfig) {
     this.extraPeople = cc.config.extraNames.map((name) => ({ name }));
   }
 
   scrub(text: string, ctx: ScrubContext = {}): ScrubResult {
-    for (const w of knownNameWords(ctx.knownPeople ?? [])) this.nameMemory.add(w);
-    const spans = detectRaw(text, ctx, this.cc, { nameMemory: this.nameMemory, extraPeople: this.extraPeople });
+    const known = ctx.knownPeople ?? [];
+    if (known !== this.lastPeople || this.lastPeople === undefined) {
+      for (const w of knownNameWords(known)) this.nameMemory.add(w);
+      this.lastPeople = known;
+      this.people = this.extraPeople.length ? [...known, ...this.extraPeople] : known;
+    }
+    const spans = detectRaw(text, { knownPeople: this.people }, this.cc, { nameMemory: this.nameMemory });
     const replacements = emptyCounts();
     if (spans.length === 0) return { text, replacements, spans: [] };
     const parts: string[] = [];
