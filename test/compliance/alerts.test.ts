@@ -18,7 +18,7 @@ import type { HandlerDeps } from '../../src/jobs/handlers.ts';
 import { HANDLERS } from '../../src/jobs/handlers.ts';
 import { parseJobPayload, type JobName } from '../../src/queue/jobs.ts';
 import { startQueue, type JobHandler, type Queue } from '../../src/queue/queue.ts';
-import { complianceExamples, enqueueScansForConversations } from '../../src/serving/compliance/index.ts';
+import { complianceExamples, decideFromSlack, enqueueScansForConversations } from '../../src/serving/compliance/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addConnection, harvestNow, testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
@@ -118,9 +118,9 @@ describe('compliance alerts', () => {
     expect(promise.evidence).toEqual([{ start, end: start + '100% refund'.length, excerpt: '100% refund', kind: 'promise' }]);
     expect(alerts[1]?.evidence).toEqual([{ start: BREAKING.indexOf('jane'), end: BREAKING.indexOf('jane') + 20, excerpt: 'jane.doe@example.org', kind: 'EMAIL' }]);
 
-    // pg-boss retries and a second scan of the same message: still the same two alerts.
+    // pg-boss retries and scans of the same message running at once: still the same two alerts.
     await scanJob(messageId);
-    await scanJob(messageId);
+    await Promise.all([scanJob(messageId), scanJob(messageId), scanJob(messageId)]);
     expect((await alertsOf(messageId)).map((a) => a.id)).toEqual(alerts.map((a) => a.id));
     // Everything is scanned now: the hook enqueues nothing until a message changes.
     expect(await database.db.transaction((tx) => enqueueScansForConversations(tx, queue, [sfConversation.id]))).toBe(0);
@@ -231,9 +231,17 @@ describe('compliance alerts', () => {
     expect(slackAlert?.policyId).toBe('forbidden-refund-promise');
     expect(slackAlert?.salesforceTaskId).toBeNull();
     expect(tasksFor(slackAlert?.id ?? 'none')).toEqual([]);
-    const app = createApp({ ...deps });
-    const headers = { Authorization: `Bearer ${(await createToken(database.db, 'officer2', 'test')).token}`, 'Content-Type': 'application/json' };
-    expect((await app.request(`/api/v1/alerts/${slackAlert?.id}/transitions`, { method: 'POST', headers, body: JSON.stringify({ to: 'false_positive' }) })).status).toBe(200);
+    // Decided from the Slack message's buttons: the actor is the Slack user, a stale press changes nothing.
+    const press = (actionId: string) => decideFromSlack(database.db, queue, { actionId, value: slackAlert?.id, userId: 'U0ALICE01' });
+    expect(await press('compliance_alert_escalate')).toMatchObject({ ok: true, alert: { status: 'escalated' } });
+    expect(await press('compliance_alert_false_positive')).toMatchObject({ ok: true, alert: { status: 'false_positive' } });
+    expect(await press('compliance_alert_resolve')).toEqual({ ok: false, message: 'Nothing changed: a false positive alert cannot become resolved (it is final).' });
+    expect(await press('some_other_button')).toMatchObject({ ok: false });
+    await drain('slack.notify', handlers.notify);
+    const [decided] = await alertsOf(onSlack);
+    const messages = postsFor(decided?.slackTs ?? null);
+    expect(messages.map((m) => m.method)).toEqual(['chat.postMessage', 'chat.update', 'chat.update']);
+    expect(JSON.stringify(messages.at(-1)?.blocks)).toContain('marked as false positive by <@U0ALICE01>');
 
     const examples = await complianceExamples(database.db);
     expect(examples).toContainEqual({ text: `${BREAKING} (edited)`, policy: 'forbidden-refund-promise', label: 'violation' });

@@ -19,7 +19,8 @@ export class TransitionError extends Error {
     readonly from: AlertStatus,
     readonly to: AlertStatus,
   ) {
-    super(`an ${from.replace('_', ' ')} alert cannot become ${to.replace('_', ' ')}${TRANSITIONS[from].length ? ` (allowed: ${TRANSITIONS[from].join(', ')})` : ' (it is final)'}`);
+    const state = from.replace('_', ' ');
+    super(`${/^[aeiou]/.test(state) ? 'an' : 'a'} ${state} alert cannot become ${to.replace('_', ' ')}${TRANSITIONS[from].length ? ` (allowed: ${TRANSITIONS[from].join(', ')})` : ' (it is final)'}`);
   }
 }
 

@@ -4,5 +4,6 @@ export { complianceExamples, type ComplianceExample } from './examples.ts';
 export { alertNotifyHandler, complianceScanHandler, policiesFor } from './handler.ts';
 export { compilePolicies, loadPolicies, PolicyFileError, type PolicySet } from './policies.ts';
 export { enqueueScansForConversations, scanBacklog, scanMessage } from './scan.ts';
+export { decideFromSlack, type SlackDecision } from './slack-actions.ts';
 export { alertActionFor, alertBlocks, ALERT_ACTIONS } from './slack-view.ts';
 export { ALERT_STATUSES, canTransition, TRANSITIONS } from './transitions.ts';
