@@ -99,6 +99,14 @@ describe('compliance alerts', () => {
 
   it('a reply breaking two policies raises exactly one alert per policy, with exact evidence; retries and rescans add nothing', async () => {
     const messageId = await addMessage(sfConversation.id, BREAKING);
+    // In the harvest's batch transaction: a rolled-back batch enqueues nothing.
+    await expect(
+      database.db.transaction(async (tx) => {
+        expect(await enqueueScansForConversations(tx, queue, [sfConversation.id])).toBeGreaterThan(0);
+        throw new Error('batch failed');
+      }),
+    ).rejects.toThrow('batch failed');
+    expect(await queue.boss.fetch('compliance.scan')).toEqual([]);
     // The harvest hook: enqueues the new message (and the harvested ones, never scanned yet).
     const enqueued = await database.db.transaction((tx) => enqueueScansForConversations(tx, queue, [sfConversation.id, slackConversation.id]));
     const [stored] = await database.db.select({ n: sql<number>`count(*)::int` }).from(messages).where(sql`${messages.conversationId} IN (${sfConversation.id}, ${slackConversation.id})`);
