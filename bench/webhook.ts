@@ -71,26 +71,28 @@ function listen(fetch: (request: Request) => Response | Promise<Response>): Prom
   });
 }
 
-/** Signed Zendesk deliveries with a fresh invocation id each; the signature is reused within a second. */
+/**
+ * Signed Zendesk deliveries, each one new: a fresh invocation id and a body (and so a signature)
+ * of its own, since a signature seen before is a replay too.
+ */
 function signedRequests(secret: string) {
-  const body = JSON.stringify({ tuneloop: 1, event: 'ticket.end_user_update', ticket_id: '4242' });
   const run = randomBytes(4).toString('hex');
   let counter = 0;
-  let cached = { timestamp: '', signature: '' };
   return [
     {
       method: 'POST' as const,
       setupRequest: (request: Record<string, unknown>) => {
+        const n = counter++;
         const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-        if (timestamp !== cached.timestamp) cached = { timestamp, signature: createHmac('sha256', secret).update(timestamp + body).digest('base64') };
+        const body = JSON.stringify({ tuneloop: 1, event: 'ticket.end_user_update', ticket_id: String(4242 + (n % 1000)), updated_at: `${run}-${n}` });
         return {
           ...request,
           method: 'POST' as const,
           headers: {
             'content-type': 'application/json',
-            'x-zendesk-webhook-invocation-id': `${run}-${counter++}`,
-            'x-zendesk-webhook-signature-timestamp': cached.timestamp,
-            'x-zendesk-webhook-signature': cached.signature,
+            'x-zendesk-webhook-invocation-id': `${run}-${n}`,
+            'x-zendesk-webhook-signature-timestamp': timestamp,
+            'x-zendesk-webhook-signature': createHmac('sha256', secret).update(timestamp + body).digest('base64'),
           },
           body,
         };

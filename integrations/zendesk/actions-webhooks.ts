@@ -35,7 +35,7 @@ export interface InstallResult {
 }
 
 /** The body Zendesk posts; its placeholders are rendered by Zendesk. Parsed by src/webhooks/payloads.ts. */
-export const TRIGGER_BODY = JSON.stringify({ tuneloop: 1, event: 'ticket.end_user_update', ticket_id: '{{ticket.id}}' });
+export const TRIGGER_BODY = JSON.stringify({ tuneloop: 1, event: 'ticket.end_user_update', ticket_id: '{{ticket.id}}', updated_at: '{{ticket.updated_at_with_timestamp}}' });
 
 export function webhookEndpoint(hubUrl: string, connectionId: string): string {
   return `${hubUrl.replace(/\/+$/, '')}/webhooks/zendesk/${connectionId}`;

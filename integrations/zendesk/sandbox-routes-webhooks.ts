@@ -88,8 +88,8 @@ export function sandboxWebhooks(store: ZendeskSandboxStore): SandboxWebhooks {
             const [webhookId, template] = action.value as [string, string];
             const webhook = webhooks.get(webhookId);
             if (!webhook || webhook.status !== 'active') continue;
-            // The one placeholder tuneloop's body uses, rendered as Zendesk would.
-            const body = template.replaceAll('{{ticket.id}}', String(ticketId));
+            // The placeholders tuneloop's body uses, rendered as Zendesk would.
+            const body = template.replaceAll('{{ticket.id}}', String(ticketId)).replaceAll('{{ticket.updated_at_with_timestamp}}', new Date().toISOString());
             const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
             const signature = createHmac('sha256', webhook.secret).update(timestamp + body).digest('base64');
             const response = await fetch(webhook.endpoint, {

@@ -64,7 +64,9 @@ const ROUTES: Record<WebhookVendor, VendorRoute> = {
     events(c, json) {
       const invocation = parsed(ZendeskInvocationId, c.req.header('x-zendesk-webhook-invocation-id'));
       const payload = parsed(ZendeskPayload, json);
-      return invocation && payload ? zendeskEvents(payload, invocation) : null;
+      // Verified already, so present.
+      const signature = c.req.header('x-zendesk-webhook-signature') ?? '';
+      return invocation && payload ? zendeskEvents(payload, invocation, signature) : null;
     },
   },
   hubspot: {

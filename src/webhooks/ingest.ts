@@ -1,6 +1,7 @@
 /**
  * Records verified, parsed deliveries and enqueues their work, in ONE transaction:
- * `INSERT … ON CONFLICT DO NOTHING RETURNING` tells us which deliveries are new, and only those
+ * `INSERT … ON CONFLICT DO NOTHING RETURNING` tells us which deliveries are new (neither their
+ * delivery id nor, for Zendesk, their signature seen before for the connection), and only those
  * enqueue draft.generate and triage.apply (pg-boss, inside the same transaction). A replay, even one
  * racing the original in another transaction, waits on the primary key and then inserts nothing and
  * enqueues nothing; a rollback drops the deliveries and their jobs together, so the vendor's retry
@@ -57,7 +58,7 @@ async function writeBatch(db: Db, queue: Queue, batch: Pending[]): Promise<Inges
     }
   });
   const rows = [...owner.values()]
-    .map(({ connectionId, vendor, event }) => ({ connectionId, deliveryId: event.deliveryId, vendor, event: event.event, sourceId: event.sourceId }))
+    .map(({ connectionId, vendor, event }) => ({ connectionId, deliveryId: event.deliveryId, vendor, event: event.event, sourceId: event.sourceId, signature: event.signature ?? null }))
     .sort((a, b) => (a.connectionId === b.connectionId ? (a.deliveryId < b.deliveryId ? -1 : 1) : a.connectionId < b.connectionId ? -1 : 1));
 
   const results = batch.map(() => ({ accepted: 0, duplicates: 0, jobs: 0 }));
@@ -65,7 +66,8 @@ async function writeBatch(db: Db, queue: Queue, batch: Pending[]): Promise<Inges
     const inserted = await tx
       .insert(webhookDeliveries)
       .values(rows)
-      .onConflictDoNothing({ target: [webhookDeliveries.connectionId, webhookDeliveries.deliveryId] })
+      // No target: a clash on either key (delivery id, or Zendesk's signature) makes it a replay.
+      .onConflictDoNothing()
       .returning({ connectionId: webhookDeliveries.connectionId, deliveryId: webhookDeliveries.deliveryId });
     const fresh = new Set(inserted.map((row) => keyOf(row.connectionId, row.deliveryId)));
     const jobs = new Map<JobName, Array<{ data: object; singletonKey: string }>>(WORK.map((name) => [name, []]));

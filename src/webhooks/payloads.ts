@@ -13,6 +13,8 @@ export interface WebhookEvent {
   sourceId: string | null;
   /** true: enqueue draft.generate and triage.apply for sourceId. */
   actionable: boolean;
+  /** Zendesk: the signature header, a second dedup key (see webhook_deliveries.signature). */
+  signature?: string;
 }
 
 const vendorId = z.union([z.string().regex(/^[\w.:-]{1,200}$/), z.number().int().nonnegative()]).transform(String);
@@ -29,6 +31,8 @@ const ZendeskTrigger = z.object({
   tuneloop: z.literal(1),
   event: z.enum(['ticket.end_user_update', 'ticket.created', 'comment.added']),
   ticket_id: vendorId,
+  /** Makes two events on one ticket in the same second differ (and so their signatures). */
+  updated_at: z.string().max(100).optional(),
 });
 const ZendeskEventSubscription = z.object({
   type: z.string().regex(/^zen:event-type:/),
@@ -38,10 +42,10 @@ export const ZendeskPayload = z.union([ZendeskTrigger, ZendeskEventSubscription]
 
 const ZENDESK_ACTIONABLE = new Set(['ticket.created', 'ticket.comment_added', 'comment.added']);
 
-export function zendeskEvents(payload: z.infer<typeof ZendeskPayload>, invocationId: string): WebhookEvent[] {
-  if ('tuneloop' in payload) return [{ deliveryId: invocationId, event: payload.event, sourceId: payload.ticket_id, actionable: true }];
+export function zendeskEvents(payload: z.infer<typeof ZendeskPayload>, invocationId: string, signature: string): WebhookEvent[] {
+  if ('tuneloop' in payload) return [{ deliveryId: invocationId, event: payload.event, sourceId: payload.ticket_id, actionable: true, signature }];
   const event = payload.type.slice('zen:event-type:'.length);
-  return [{ deliveryId: invocationId, event, sourceId: payload.detail.id, actionable: ZENDESK_ACTIONABLE.has(event) }];
+  return [{ deliveryId: invocationId, event, sourceId: payload.detail.id, actionable: ZENDESK_ACTIONABLE.has(event), signature }];
 }
 
 /** An invocation id as Zendesk sends it (a ULID-like token); anything else is refused with 400. */

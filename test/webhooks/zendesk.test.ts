@@ -59,6 +59,17 @@ describe('POST /webhooks/zendesk/:connectionId', () => {
     expect(await deliveryCount(hub, id)).toBe(1);
   });
 
+  it('a captured delivery re-sent under a new invocation id (not signed by Zendesk) is still a replay', async () => {
+    const { id, secret } = await webhookConnection(hub, 'zendesk');
+    const original = zendeskRequest(secret, ticketCreated(10), { invocationId: 'inv-original' });
+    expect((await post(id, original)).status).toBe(200);
+    const headers = { ...(original.headers as Record<string, string>), 'x-zendesk-webhook-invocation-id': 'inv-forged' };
+    const replay = await post(id, { ...original, headers });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toEqual({ ok: true, accepted: 0, duplicates: 1 });
+    expect(await jobCounts(hub, id)).toEqual(ONE_OF_EACH);
+  });
+
   it('answers 401 to a bad or missing signature and stores nothing', async () => {
     const { id, secret } = await webhookConnection(hub, 'zendesk');
     const forged = zendeskRequest('not-the-secret', ticketCreated());
