@@ -81,6 +81,15 @@ describe('detectors, English and German', () => {
     expect(types('Best regards,\nTom Hardy')).toEqual(['NAME:Tom Hardy']);
   });
 
+  it('finds an unlisted name signing the last line without a closing phrase', () => {
+    const text = 'Kundennummer K-2024-99817, Handy 0171 9876543, Mastercard 5500000000000004.\nJürgen Weißhaupt';
+    expect(scrubText(text).text).toBe('Kundennummer [ID_1], Handy [PHONE_1], Mastercard [CARD_1].\n[NAME_1]');
+    // Sign-offs of a department, and a last line that does not follow a finished sentence, stay.
+    expect(types('Thanks for the help.\nCustomer Support')).toEqual([]);
+    expect(types('Danke.\n\nIhr Kundenservice')).toEqual([]);
+    expect(types('Liefern an\nBahnhof Nord')).toEqual([]);
+  });
+
   it('does not take German nouns or sentence starts for names', () => {
     expect(types('Der Koch hat im Sommer den Fischer am Tor getroffen.')).toEqual([]);
     expect(types('Will you send the package today? May I ask why?')).toEqual([]);
@@ -118,6 +127,23 @@ describe('sessions', () => {
     expect(r.text).toContain('[EMAIL_1]');
     // "will" is a common word, so lower-case "will" stays when it is not the person.
     expect(session.scrub('We will call you.', { knownPeople }).text).toBe('We will call you.');
+  });
+
+  it('matches known people only as whole words, longest spelling first, "Last, First" too', () => {
+    const session = new Scrubber().session();
+    const knownPeople = [{ name: 'Anna Schmidt', email: 'anna.schmidt@example.com' }, { name: 'Will Koch', email: 'wkoch@example.com' }];
+    const r = session.scrub(
+      'Schmidt, Anna und  anna  schmidt; anna.schmidt@example.com, x.schmidt, Will und will, KOCH, Koch.',
+      { knownPeople },
+    );
+    expect(r.text).toBe('[NAME_1] und  [NAME_1]; [EMAIL_1], x.schmidt, [NAME_2] und will, KOCH, [NAME_2].');
+    expect(r.spans.map((s) => s.value).slice(0, 2)).toEqual(['Schmidt, Anna', 'anna  schmidt']);
+  });
+
+  it('matches known people in text whose length changes when lowercased (Turkish İ)', () => {
+    const session = new Scrubber().session();
+    const r = session.scrub('İlker Yılmaz schrieb an İLKER und Ilker.', { knownPeople: [{ name: 'İlker Yılmaz' }] });
+    expect(r.text).toBe('[NAME_1] schrieb an [NAME_1] und [NAME_1].');
   });
 
   it('counts replacements per type', () => {

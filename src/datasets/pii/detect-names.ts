@@ -83,6 +83,8 @@ export function detectNames(text: string, out: RawSpan[], opts: NameOptions = {}
     spans.push([extendLeft(text, tokens, i, last), last]);
     i = last + 1;
   }
+  const signature = signatureLine(text, tokens, spans, allow);
+  if (signature) spans.push(signature);
   for (const [first, last] of withCoordinated(text, tokens, spans, allow)) {
     const from = (tokens[first] as Token).start;
     const end = (tokens[last] as Token).end;
@@ -91,6 +93,43 @@ export function detectNames(text: string, out: RawSpan[], opts: NameOptions = {}
 }
 
 const CONJUNCTIONS = new Set(['and', 'und', 'or', 'oder', 'sowie']);
+// Last lines that sign off as a department, not a person ("Customer Support", "Ihr Kundenservice").
+const SIGNOFF_WORDS = new Set([
+  'team', 'support', 'service', 'customer', 'kundenservice', 'kundendienst', 'kundensupport', 'helpdesk', 'help', 'desk',
+  'care', 'sales', 'billing', 'office', 'department', 'abteilung', 'management', 'administration', 'verwaltung',
+  'buchhaltung', 'vertrieb', 'sent', 'gesendet', 'iphone', 'android', 'mobile',
+]);
+
+/**
+ * A signature without a closing phrase: the text's last line is two or three capitalised words
+ * and nothing else ("…, Mastercard 5500….\nJürgen Weißhaupt"), right after a line that ends a
+ * sentence. Unlisted names count here, so the words must not be function, common or sign-off words.
+ */
+function signatureLine(text: string, tokens: Token[], spans: [number, number][], allow: ReadonlySet<string> | undefined): [number, number] | null {
+  const n = tokens.length;
+  if (n < 3) return null;
+  const lastTok = tokens[n - 1] as Token;
+  if (text.slice(lastTok.end).trim() !== '') return null;
+  const lineStart = text.lastIndexOf('\n', lastTok.start - 1) + 1;
+  if (lineStart === 0) return null;
+  let first = n - 1;
+  while (first > 0 && (tokens[first - 1] as Token).start >= lineStart) first--;
+  const count = n - first;
+  if (count < 2 || count > 3 || text.slice(lineStart, (tokens[first] as Token).start).trim() !== '') return null;
+  // The line before (ignoring blank lines) ends a sentence.
+  const previous = text.slice(0, lineStart).trimEnd();
+  if (!/[.!?]$/.test(previous)) return null;
+  const lex = nameLexicon();
+  for (let k = first; k < n; k++) {
+    const t = tokens[k] as Token;
+    if (!t.cap || t.allCaps || t.end - t.start < 2) return null;
+    const w = t.lower;
+    if (lex.stop.has(w) || lex.common.has(w) || TITLES.has(w) || GREETINGS.has(w) || DETERMINERS.has(w) || ORG_WORDS.has(w) || SIGNOFF_WORDS.has(w) || allow?.has(w)) return null;
+    if (k > first && !singleSpace(text, tokens[k - 1] as Token, t)) return null;
+  }
+  for (const [a, b] of spans) if (b >= first && a <= n - 1) return null;
+  return [first, n - 1];
+}
 
 /**
  * "Kónya, Becker and Vasquez": a capitalised word listed next to a found name (", ", "and",
