@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   harvest: () => import('./harvest.ts').then((m) => m.main()),
   curate: () => import('./curate.ts').then((m) => m.main()),
   webhook: () => import('./webhook.ts').then((m) => m.main()),
+  train: () => import('./train.ts').then((m) => m.main()),
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
