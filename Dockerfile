@@ -8,6 +8,7 @@ COPY src ./src
 COPY integrations ./integrations
 COPY migrations ./migrations
 COPY fixtures ./fixtures
+COPY policies ./policies
 COPY tsconfig.json ./
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 LOG_FORMAT=json TUNELOOP_HOME=/data
 VOLUME /data

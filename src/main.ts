@@ -11,6 +11,7 @@ import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
 import { syncAllSchedules } from './harvest/schedules.ts';
 import type { Logger } from './log.ts';
 import { loadKeyring } from './security/encryption.ts';
+import { policiesFor } from './serving/compliance/handler.ts';
 import type { JobName } from './queue/jobs.ts';
 import { startQueue, type Queue } from './queue/queue.ts';
 
@@ -39,6 +40,8 @@ function listen(app: ReturnType<typeof createApp>, host: string, port: number): 
 }
 
 export async function startHub({ config, log, serveHttp, queues }: HubOptions): Promise<Hub> {
+  // A bad policy file stops start-up before anything is opened, with one line naming the policy.
+  policiesFor(config);
   const database = await openDatabase(config, log);
   let queue: Queue;
   try {

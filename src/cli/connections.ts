@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConnectionInputError, connectorFor, createConnection, deleteConnection, findConnection, listConnections, publicConnection, rekeyConnections } from '../connections/store.ts';
 import { loadKeyring } from '../security/encryption.ts';
+import { rekeyWebhookSecrets } from '../webhooks/secrets.ts';
 import type { Config } from '../config.ts';
 import { fail, withDatabase } from './context.ts';
 
@@ -110,9 +111,11 @@ export function registerConnectionCommands(program: Command) {
 
   connections
     .command('rekey')
-    .description('re-encrypt all credentials with TUNELOOP_ENCRYPTION_KEY (old keys in TUNELOOP_ENCRYPTION_KEYS_PREVIOUS)')
+    .description('re-encrypt all credentials and webhook secrets with TUNELOOP_ENCRYPTION_KEY (old keys in TUNELOOP_ENCRYPTION_KEYS_PREVIOUS)')
     .action(async () => {
-      const changed = await withDatabase(({ db }, config) => db.transaction((tx) => rekeyConnections(tx, keyringFor(config), 'cli')));
-      process.stdout.write(`re-encrypted ${changed} connection${changed === 1 ? '' : 's'}\n`);
+      const [changed, secrets] = await withDatabase(({ db }, config) =>
+        db.transaction(async (tx) => [await rekeyConnections(tx, keyringFor(config), 'cli'), await rekeyWebhookSecrets(tx, keyringFor(config))] as const),
+      );
+      process.stdout.write(`re-encrypted ${changed} connection${changed === 1 ? '' : 's'} and ${secrets} webhook secret${secrets === 1 ? '' : 's'}\n`);
     });
 }

@@ -10,6 +10,7 @@ import { findConnection, connectorFor } from '../connections/store.ts';
 import type { Database } from '../db/client.ts';
 import { harvestRuns } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
+import type { Queue } from '../queue/queue.ts';
 import { DecryptionError, type Keyring } from '../security/encryption.ts';
 import { prefetchOne } from './prefetch.ts';
 import { getRun, isTerminal, type HarvestRun } from './runs.ts';
@@ -20,6 +21,8 @@ export interface HarvestDeps {
   keyring: Keyring;
   log: Logger;
   batchSize: number;
+  /** Where new messages are queued for the compliance scan; the CLI's in-process harvest has none. */
+  queue?: Queue | null;
 }
 
 export interface ExecuteOptions {
@@ -97,7 +100,7 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
     try {
       const connector = connectorFor(database.db, deps.keyring, connection, { batchSize: deps.batchSize, log: runLog });
       for await (const batch of prefetchOne(connector.harvest(connection.cursor, { signal: abort.signal, log: runLog }))) {
-        const stored = await database.db.transaction((tx) => storeBatch(tx, connection.id, runId, batch));
+        const stored = await database.db.transaction((tx) => storeBatch(tx, connection.id, runId, batch, deps.queue ?? null));
         runLog.debug(stored, 'batch stored');
         const [row] = await database.db.select({ cancel: harvestRuns.cancelRequestedAt }).from(harvestRuns).where(eq(harvestRuns.id, runId));
         if (row?.cancel) throw new Cancelled();

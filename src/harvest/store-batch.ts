@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Conversation, HarvestBatch } from '../../integrations/types.ts';
 import type { Tx } from '../db/client.ts';
+import type { Queue } from '../queue/queue.ts';
+import { enqueueScansForConversations } from '../serving/compliance/scan.ts';
 import { connections, harvestRuns, messages } from '../db/schema/index.ts';
 
 /** Messages per INSERT statement: bounds one statement's size however long the conversations are. */
@@ -31,7 +33,8 @@ function lastCopies(batch: Conversation[]): Conversation[] {
   return [...bySourceId.values()];
 }
 
-export async function storeBatch(tx: Tx, connectionId: string, runId: string | null, batch: HarvestBatch): Promise<BatchResult> {
+/** With a queue, new and changed messages are queued for the compliance scan in the same transaction. */
+export async function storeBatch(tx: Tx, connectionId: string, runId: string | null, batch: HarvestBatch, queue: Queue | null = null): Promise<BatchResult> {
   // Batch and cursor commit together, so a commit lost to a server crash is simply fetched again:
   // the harvest need not wait for each WAL flush (it still waits at the run's end, see execute.ts).
   await tx.execute(sql`SET LOCAL synchronous_commit = off`);
@@ -51,6 +54,7 @@ export async function storeBatch(tx: Tx, connectionId: string, runId: string | n
     await upsertMessages(tx, messageRows);
     const updatedIds = written.filter((row) => !row.inserted).map((row) => row.id);
     await removeVanishedMessages(tx, updatedIds, messageRows);
+    if (queue) await enqueueScansForConversations(tx, queue, written.map((row) => row.id));
     result.messages = messageRows.length;
   }
 

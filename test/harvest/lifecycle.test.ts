@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandbox } from '../../integrations/zendesk/sandbox.ts';
 import { executeRun } from '../../src/harvest/execute.ts';
 import { cancelRun, createRun, getRun, listRuns } from '../../src/harvest/runs.ts';
@@ -65,7 +66,11 @@ describe('harvest runs: cancel, resume, schedules', () => {
         (runs) => runs[0]?.status === 'succeeded',
       );
       expect(run?.trigger).toBe('schedule');
-      expect((await counts(database, connection.id)).conversations).toBe(TICKETS);
+      const stored = await counts(database, connection.id);
+      expect(stored.conversations).toBe(TICKETS);
+      // Every harvested message was queued for the compliance scan in its batch's transaction.
+      const scans = await database.db.execute<{ n: string }>(sql`SELECT count(*)::text AS n FROM pgboss.job WHERE name = 'compliance.scan'`);
+      expect(Number(scans.rows[0]?.n)).toBe(stored.messages);
     } finally {
       await queue.stop({ timeoutMs: 2_000 });
     }
