@@ -18,7 +18,7 @@ export function detectIps(text: string, out: RawSpan[]): void {
       out.push({ start: m.index, end: m.index + m[0].length, type: 'IP', value: m[0], key: `ip:${m[0]}` });
     }
   }
-  if (text.includes(':')) {
+  if (hasHexColonPair(text)) {
     IPV6.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = IPV6.exec(text)) !== null) {
@@ -29,4 +29,18 @@ export function detectIps(text: string, out: RawSpan[]): void {
       }
     }
   }
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/** Two colons at most four hex digits apart: what IPV6 needs at least. Most texts with a ":" ("Name: …") have none. */
+function hasHexColonPair(text: string): boolean {
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+    let j = i + 1;
+    while (j < text.length && j <= i + 4 && isHex(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) === 58) return true;
+  }
+  return false;
 }

@@ -241,7 +241,21 @@ function isPlace(text: string, tokens: Token[], first: number, last: number): bo
 
 /** Set lookup that also tries the word without accents ("Vásquez" in the list, "Vasquez" typed). */
 function has(set: ReadonlySet<string>, w: string): boolean {
-  return set.has(w) || (NON_ASCII.test(w) && set.has(stripAccents(w)));
+  return set.has(w) || (NON_ASCII.test(w) && set.has(plainOf(w)));
+}
+
+// Accent-free forms of the non-ASCII words seen lately: normalize() is slow and German text repeats words.
+const plainCache = new Map<string, string>();
+const PLAIN_CACHE_MAX = 20_000;
+
+function plainOf(w: string): string {
+  let plain = plainCache.get(w);
+  if (plain === undefined) {
+    plain = stripAccents(w);
+    if (plainCache.size >= PLAIN_CACHE_MAX) plainCache.clear();
+    plainCache.set(w, plain);
+  }
+  return plain;
 }
 
 export function stripAccents(w: string): string {
@@ -253,8 +267,11 @@ function tokenize(text: string): Token[] {
   let m: RegExpExecArray | null;
   while ((m = TOKEN.exec(text)) !== null) {
     const word = m[0];
-    const allCaps = word.length > 1 && ALL_UPPER.test(word);
-    tokens.push({ start: m.index, end: m.index + word.length, lower: word.toLowerCase(), cap: UPPER_START.test(word), allCaps });
+    const c = word.charCodeAt(0);
+    // ASCII first letters decide by code; only others need the Unicode class.
+    const cap = c < 128 ? c >= 65 && c <= 90 : UPPER_START.test(word);
+    const allCaps = (cap || c >= 128) && word.length > 1 && ALL_UPPER.test(word);
+    tokens.push({ start: m.index, end: m.index + word.length, lower: word.toLowerCase(), cap, allCaps });
   }
   return tokens;
 }

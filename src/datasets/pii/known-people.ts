@@ -46,9 +46,7 @@ export interface Matcher {
   all: Spelling[];
 }
 
-const cache = new Map<string, Matcher>();
 const byList = new WeakMap<readonly KnownPerson[], Matcher>();
-const CACHE_MAX = 256;
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -146,18 +144,10 @@ function build(people: readonly KnownPerson[]): Matcher {
   return { byFirstWord, odd, all };
 }
 
-/** The matcher for a list of people: by identity (one list per conversation), then by content. */
+/** The matcher for a list of people, by identity (one list per conversation; people are cached one by one). */
 export function matcherFor(people: readonly KnownPerson[]): Matcher {
   let m = byList.get(people);
-  if (m) return m;
-  const cacheKey = JSON.stringify(people.map((p) => [p.name ?? '', p.email ?? '']));
-  m = cache.get(cacheKey);
-  if (!m) {
-    m = build(people);
-    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
-    cache.set(cacheKey, m);
-  }
-  byList.set(people, m);
+  if (!m) byList.set(people, (m = build(people)));
   return m;
 }
 
