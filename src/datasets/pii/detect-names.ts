@@ -5,7 +5,7 @@
  * a name and a common word ("Koch", "Rose", "Will") counts only with support: a cue, a first name
  * before it, or a surname after it; a lone surname after an article ("der Fischer") is a noun.
  */
-import { nameLexicon } from './name-lexicon.ts';
+import { COMMON, FIRST, LAST, nameLexicon, STOP } from './name-lexicon.ts';
 import type { RawSpan } from './types.ts';
 
 // Words with inner hyphens and apostrophes ("Hans-Dietrich", "O'Brien"), but not a possessive 's.
@@ -50,6 +50,8 @@ interface Token {
   lower: string;
   cap: boolean;
   allCaps: boolean;
+  /** Which word lists have it (FIRST | LAST | COMMON | STOP), looked up once. */
+  f: number;
 }
 
 export interface NameOptions {
@@ -60,14 +62,13 @@ export interface NameOptions {
 }
 
 export function detectNames(text: string, out: RawSpan[], opts: NameOptions = {}): void {
-  const lex = nameLexicon();
   const tokens = tokenize(text);
   const allow = opts.allowWords;
   const spans: [number, number][] = []; // token ranges, in order
   let i = 0;
   while (i < tokens.length) {
     const tok = tokens[i] as Token;
-    if (lex.stop.has(tok.lower) || TITLES.has(tok.lower) || allow?.has(tok.lower)) {
+    if ((tok.f & STOP) !== 0 || TITLES.has(tok.lower) || allow?.has(tok.lower)) {
       i++;
       continue;
     }
@@ -119,12 +120,11 @@ function signatureLine(text: string, tokens: Token[], spans: [number, number][],
   // The line before (ignoring blank lines) ends a sentence.
   const previous = text.slice(0, lineStart).trimEnd();
   if (!/[.!?]$/.test(previous)) return null;
-  const lex = nameLexicon();
   for (let k = first; k < n; k++) {
     const t = tokens[k] as Token;
     if (!t.cap || t.allCaps || t.end - t.start < 2) return null;
     const w = t.lower;
-    if (lex.stop.has(w) || lex.common.has(w) || TITLES.has(w) || GREETINGS.has(w) || DETERMINERS.has(w) || ORG_WORDS.has(w) || SIGNOFF_WORDS.has(w) || allow?.has(w)) return null;
+    if ((t.f & (STOP | COMMON)) !== 0 || TITLES.has(w) || GREETINGS.has(w) || DETERMINERS.has(w) || ORG_WORDS.has(w) || SIGNOFF_WORDS.has(w) || allow?.has(w)) return null;
     if (k > first && !singleSpace(text, tokens[k - 1] as Token, t)) return null;
   }
   for (const [a, b] of spans) if (b >= first && a <= n - 1) return null;
@@ -137,12 +137,11 @@ function signatureLine(text: string, tokens: Token[], spans: [number, number][],
  */
 function withCoordinated(text: string, tokens: Token[], spans: [number, number][], allow: ReadonlySet<string> | undefined): [number, number][] {
   if (spans.length === 0) return spans;
-  const lex = nameLexicon();
   const taken = new Set<number>();
   for (const [a, b] of spans) for (let k = a; k <= b; k++) taken.add(k);
   const candidate = (k: number) => {
     const t = tokens[k];
-    return t !== undefined && !taken.has(k) && t.cap && !t.allCaps && !lex.stop.has(t.lower) && !lex.common.has(t.lower) && !TITLES.has(t.lower) && !allow?.has(t.lower) && !ORG_WORDS.has(t.lower);
+    return t !== undefined && !taken.has(k) && t.cap && !t.allCaps && (t.f & STOP) === 0 && (t.f & COMMON) === 0 && !TITLES.has(t.lower) && !allow?.has(t.lower) && !ORG_WORDS.has(t.lower);
   };
   // Between two tokens: ", " directly, or " and " as its own token.
   const linked = (left: number, right: number): number => {
@@ -176,18 +175,17 @@ function withCoordinated(text: string, tokens: Token[], spans: [number, number][
 
 /** Index of the last token of a name starting at capitalised token i, or -1. */
 function capitalisedName(text: string, tokens: Token[], i: number, opts: NameOptions): number {
-  const lex = nameLexicon();
   const tok = tokens[i] as Token;
   const prev = tokens[i - 1];
   const before = text.slice(Math.max(0, tok.start - 40), tok.start);
   const w = tok.lower;
-  const listed = has(lex.first, w) || has(lex.last, w);
+  const listed = (tok.f & (FIRST | LAST)) !== 0;
   if (prev !== undefined && hasCue(text, prev, tok, before)) return extend(text, tokens, i, opts.allowWords);
   if (WEAK_INTRO.test(before) && listed) return extend(text, tokens, i, opts.allowWords);
   if (tok.allCaps) {
     // Headings and acronyms ("IBAN", "LONDON"): only "JOHN SMITH" with both words listed.
     const next = tokens[i + 1];
-    return has(lex.first, w) && next?.allCaps && has(lex.last, next.lower) && singleSpace(text, tok, next) ? i + 1 : -1;
+    return (tok.f & FIRST) !== 0 && next?.allCaps && (next.f & LAST) !== 0 && singleSpace(text, tok, next) ? i + 1 : -1;
   }
   if (startsName(text, tokens, i, opts.memory)) return extend(text, tokens, i, opts.allowWords);
   // "…, sagte Petkovic ." / "said Smith,": a capitalised word ending the clause after a speech verb.
@@ -200,26 +198,24 @@ function capitalisedName(text: string, tokens: Token[], i: number, opts: NameOpt
 
 /** "naomi ryan", "my name is vitoria": lowercase names, only with both words listed or a cue. */
 function lowercaseName(text: string, tokens: Token[], i: number): number {
-  const lex = nameLexicon();
   const tok = tokens[i] as Token;
   const w = tok.lower;
-  if (!has(lex.first, w) || lex.common.has(w) || w.length < 3) return -1;
+  if ((tok.f & FIRST) === 0 || (tok.f & COMMON) !== 0 || w.length < 3) return -1;
   const before = text.slice(Math.max(0, tok.start - 40), tok.start);
   const next = tokens[i + 1];
-  const pair = next !== undefined && !next.cap && singleSpace(text, tok, next) && has(lex.last, next.lower) && !lex.common.has(next.lower) && !lex.stop.has(next.lower);
+  const pair = next !== undefined && !next.cap && singleSpace(text, tok, next) && (next.f & LAST) !== 0 && (next.f & COMMON) === 0 && (next.f & STOP) === 0;
   if (pair) return i + 1;
   return INTRO.test(before) ? i : -1;
 }
 
 /** "Dreux Joly" at the start of a line: an unlisted first name before a listed surname. */
 function extendLeft(text: string, tokens: Token[], first: number, last: number): number {
-  const lex = nameLexicon();
   const prev = tokens[first - 1];
   const tok = tokens[first] as Token;
   if (!prev || !prev.cap || prev.allCaps || !singleSpace(text, prev, tok)) return first;
   // Only for a lone surname: "Anna Schmidt" needs no help, and "Nochmal Anna Schmidt" must not grow.
-  if (last !== first || has(lex.first, tok.lower) || !has(lex.last, tok.lower)) return first;
-  if (lex.stop.has(prev.lower) || TITLES.has(prev.lower) || lex.common.has(prev.lower)) return first;
+  if (last !== first || (tok.f & FIRST) !== 0 || (tok.f & LAST) === 0) return first;
+  if ((prev.f & STOP) !== 0 || TITLES.has(prev.lower) || (prev.f & COMMON) !== 0) return first;
   const beforePrev = tokens[first - 2];
   const lineStart = beforePrev === undefined || /[\n:,;(]/.test(text.slice(beforePrev.end, prev.start));
   return lineStart ? first - 1 : first;
@@ -232,10 +228,9 @@ function isOrganisation(tokens: Token[], first: number, last: number): boolean {
 
 /** "nach Kiel": one word, listed only as a surname, after a place preposition. */
 function isPlace(text: string, tokens: Token[], first: number, last: number): boolean {
-  const lex = nameLexicon();
   const tok = tokens[first] as Token;
   const prev = tokens[first - 1];
-  if (first !== last || !prev || !PLACE_PREPOSITIONS.has(prev.lower) || has(lex.first, tok.lower)) return false;
+  if (first !== last || !prev || !PLACE_PREPOSITIONS.has(prev.lower) || (tok.f & FIRST) !== 0) return false;
   return /^\s+$/.test(text.slice(prev.end, tok.start));
 }
 
@@ -262,6 +257,7 @@ export function stripAccents(w: string): string {
   return w.normalize('NFD').replace(/\p{M}/gu, '');
 }
 function tokenize(text: string): Token[] {
+  const flags = nameLexicon().flags;
   const tokens: Token[] = [];
   TOKEN.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -271,7 +267,11 @@ function tokenize(text: string): Token[] {
     // ASCII first letters decide by code; only others need the Unicode class.
     const cap = c < 128 ? c >= 65 && c <= 90 : UPPER_START.test(word);
     const allCaps = (cap || c >= 128) && word.length > 1 && ALL_UPPER.test(word);
-    tokens.push({ start: m.index, end: m.index + word.length, lower: word.toLowerCase(), cap, allCaps });
+    const lower = word.toLowerCase();
+    let f = flags.get(lower) ?? 0;
+    // The first and last name lists also match the word without accents ("Vasquez" for "Vásquez").
+    if (NON_ASCII.test(lower)) f |= (flags.get(plainOf(lower)) ?? 0) & (FIRST | LAST);
+    tokens.push({ start: m.index, end: m.index + word.length, lower, cap, allCaps, f });
   }
   return tokens;
 }
@@ -287,30 +287,29 @@ function hasCue(text: string, prev: Token, tok: Token, before: string): boolean 
 
 /** Gazetteer evidence for a name starting at token i. */
 function startsName(text: string, tokens: Token[], i: number, memory: ReadonlySet<string> | undefined): boolean {
-  const lex = nameLexicon();
   const tok = tokens[i] as Token;
   const w = tok.lower;
   if (memory?.has(w)) return true;
-  const common = lex.common.has(w);
-  if (has(lex.first, w)) return !common || nextIsSurname(text, tokens, i);
-  if (has(lex.last, w)) {
+  const common = (tok.f & COMMON) !== 0;
+  if ((tok.f & FIRST) !== 0) return !common || nextIsSurname(text, tokens, i);
+  if ((tok.f & LAST) !== 0) {
     if (!common) return !afterDeterminer(text, tokens, i);
     return false;
   }
   // German genitive: "Schirachs", "Merkels".
   if (w.length >= 5 && w.endsWith('s')) {
     const stem = w.slice(0, -1);
+    const lex = nameLexicon();
     if ((has(lex.last, stem) || has(lex.first, stem)) && !lex.common.has(stem) && !afterDeterminer(text, tokens, i)) return true;
   }
   return !tok.allCaps && w.length >= 5 && SURNAME_SUFFIX.test(w);
 }
 
 function nextIsSurname(text: string, tokens: Token[], i: number): boolean {
-  const lex = nameLexicon();
   const next = tokens[i + 1];
   if (!next || !next.cap || !singleSpace(text, tokens[i] as Token, next)) return false;
   // "Will Smith", "Grant Leadbitter": any capitalised non-word after a first name that is also a word.
-  return !lex.stop.has(next.lower) && (has(lex.last, next.lower) || !lex.common.has(next.lower));
+  return (next.f & STOP) === 0 && ((next.f & LAST) !== 0 || (next.f & COMMON) === 0);
 }
 
 function afterDeterminer(text: string, tokens: Token[], i: number): boolean {
@@ -327,14 +326,13 @@ function singleSpace(text: string, a: Token, b: Token): boolean {
 
 /** Extends a name over following capitalised words, initials and particles ("van der Vaart"). */
 function extend(text: string, tokens: Token[], i: number, allow: ReadonlySet<string> | undefined): number {
-  const lex = nameLexicon();
   let last = i;
   while (last - i < 4) {
     const cur = tokens[last] as Token;
     const next = tokens[last + 1];
     if (!next || !singleSpace(text, cur, next)) break;
     const initial = next.end - next.start === 1 && next.cap;
-    if (next.cap && (initial || (!lex.stop.has(next.lower) && !TITLES.has(next.lower) && !allow?.has(next.lower)))) {
+    if (next.cap && (initial || ((next.f & STOP) === 0 && !TITLES.has(next.lower) && !allow?.has(next.lower)))) {
       last++;
       continue;
     }

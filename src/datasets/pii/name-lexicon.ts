@@ -11,7 +11,14 @@ export interface NameLexicon {
   common: ReadonlySet<string>;
   /** Never a name, never part of one ("the", "und", "Hallo", "Team", weekdays). */
   stop: ReadonlySet<string>;
+  /** All four lists in one map: word → FIRST | LAST | COMMON | STOP, so a token needs one lookup. */
+  flags: ReadonlyMap<string, number>;
 }
+
+export const FIRST = 1;
+export const LAST = 2;
+export const COMMON = 4;
+export const STOP = 8;
 
 let cached: NameLexicon | undefined;
 
@@ -33,11 +40,15 @@ function withPlain(words: string[]): Set<string> {
 }
 
 export function nameLexicon(): NameLexicon {
-  cached ??= {
-    first: withPlain([...readList('first-names.txt'), ...readList('census-first-names.txt')]),
-    last: withPlain([...readList('last-names.txt'), ...readList('census-last-names.txt')]),
-    common: new Set([...readList('common-words-en.txt'), ...readList('common-words-de.txt')]),
-    stop: new Set(readList('function-words.txt')),
-  };
+  if (cached) return cached;
+  const first = withPlain([...readList('first-names.txt'), ...readList('census-first-names.txt')]);
+  const last = withPlain([...readList('last-names.txt'), ...readList('census-last-names.txt')]);
+  const common = new Set([...readList('common-words-en.txt'), ...readList('common-words-de.txt')]);
+  const stop = new Set(readList('function-words.txt'));
+  const flags = new Map<string, number>();
+  for (const [set, bit] of [[first, FIRST], [last, LAST], [common, COMMON], [stop, STOP]] as const) {
+    for (const w of set) flags.set(w, (flags.get(w) ?? 0) | bit);
+  }
+  cached = { first, last, common, stop, flags };
   return cached;
 }
