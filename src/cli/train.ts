@@ -14,6 +14,7 @@ import type { TrainingBackend } from '../db/schema/index.ts';
 import { startQueue } from '../queue/queue.ts';
 import { FileInputError, uploadTrainingFile } from '../training/files.ts';
 import { cancelJob, createJob, getJob, JobInputError, listJobs, NewFineTuningJob, type FineTuningJob } from '../training/jobs.ts';
+import { modelForJob } from '../training/outcomes.ts';
 import { publicJob } from '../training/present.ts';
 import { fail, quietLogger, withDatabase } from './context.ts';
 import { followWithBar, printEvents } from './train-follow.ts';
@@ -181,7 +182,10 @@ export function registerTrainCommands(program: Command) {
     .description('one fine-tuning job as JSON')
     .argument('<id>')
     .action(async (id: string) => {
-      await withDatabase(async (database) => void process.stdout.write(`${JSON.stringify(publicJob(await loadJob(database, id)), null, 2)}\n`));
+      await withDatabase(async (database) => {
+        const job = await loadJob(database, id);
+        process.stdout.write(`${JSON.stringify(publicJob(job, { modelId: (await modelForJob(database.db, job.id))?.id ?? null }), null, 2)}\n`);
+      });
     });
 
   train
@@ -212,9 +216,16 @@ export function registerTrainCommands(program: Command) {
     .description('stop a job: the worker gets SIGTERM (SIGKILL after 5 s); checkpoints stay on disk')
     .argument('<id>')
     .action(async (id: string) => {
-      await withDatabase(async (database) => {
-        const job = await cancelJob(database.db, null, (await loadJob(database, id)).id, 'cli');
-        process.stdout.write(`cancel requested: ${job?.status}\n`);
+      await withDatabase(async (database, config) => {
+        const target = await loadJob(database, id);
+        // The queue carries the status notification when the job is cancelled right here.
+        const queue = await startQueue({ url: database.url, schema: config.QUEUE_SCHEMA, log: quietLogger(config) });
+        try {
+          const job = await cancelJob(database.db, queue, target.id, 'cli');
+          process.stdout.write(`cancel requested: ${job?.status}\n`);
+        } finally {
+          await queue.stop({ timeoutMs: 1_000 });
+        }
       });
     });
 

@@ -1,7 +1,8 @@
 /**
  * The `finetune.train` job: runs one fine-tuning job on its backend. pg-boss retries a thrown error
  * (a crash, a shutdown, a transient failure); the retry resumes: the local worker from its last
- * checkpoint, the OpenAI backend by following the provider's job it already created.
+ * checkpoint, the OpenAI backend by following the provider's job it already created. A job whose
+ * last attempt died with its process is failed by a periodic sweep (reconcile.ts).
  */
 import { eq } from 'drizzle-orm';
 import { openArtifactStore } from '../artifacts/index.ts';
@@ -10,10 +11,17 @@ import type { HandlerDeps } from '../jobs/handlers.ts';
 import { QUEUE_OPTIONS, type JobHandler } from '../queue/queue.ts';
 import { runLocalJob } from './local-runner.ts';
 import { openaiBackendFor, runOpenAIJob } from './openai-runner.ts';
+import { failLostJobs } from './reconcile.ts';
+
+/** How often a process that runs fine-tuning looks for jobs whose runner died on its last attempt. */
+const LOST_JOB_SWEEP_MS = 60_000;
 
 export function fineTuneHandler(deps: HandlerDeps): JobHandler<'finetune.train'> {
   const retryLimit = QUEUE_OPTIONS['finetune.train']?.retryLimit ?? 0;
   const store = openArtifactStore(deps.config);
+  const sweep = () => failLostJobs(deps.database, deps, deps.config.QUEUE_SCHEMA, deps.log).catch((error: unknown) => deps.log.warn({ err: error }, 'lost fine-tuning job sweep failed'));
+  // unref: the sweep never holds the process open at shutdown.
+  setInterval(sweep, LOST_JOB_SWEEP_MS).unref();
   return async (payload, job) => {
     const [row] = await deps.database.db.select({ backend: fineTuningJobs.backend }).from(fineTuningJobs).where(eq(fineTuningJobs.id, payload.fineTuningJobId));
     if (!row) return; // deleted meanwhile

@@ -106,6 +106,7 @@ async function follow(deps: RunnerDeps & { backend: ManagedFineTuning }, job: Fi
         cancelSent = true;
       }
       const provider = await deps.backend.getJob(providerJobId);
+      await db.update(fineTuningJobs).set({ heartbeatAt: new Date() }).where(eq(fineTuningJobs.id, job.id));
       for (const event of await deps.backend.newEvents(providerJobId, await lastExternalEventId(deps, job.id))) await storeEvent(deps, job, event);
       for (const checkpoint of await deps.backend.checkpoints(providerJobId)) {
         await upsertCheckpoint(db, job.id, { step: checkpoint.step, path: checkpoint.modelName, isBest: false, metrics: checkpoint.metrics });

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { openArtifactStore } from '../../src/artifacts/index.ts';
@@ -11,6 +11,8 @@ import { createToken } from '../../src/auth/tokens.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { jobData } from '../../src/training/data-sources.ts';
 import { getJob } from '../../src/training/jobs.ts';
+import { failLostJobs, STALE_AFTER_MS } from '../../src/training/reconcile.ts';
+import { fineTuningJobs } from '../../src/db/schema/index.ts';
 import { prepareRun } from '../../src/training/run-config.ts';
 import { testDeps } from '../support/app.ts';
 import { addConnection } from '../support/harvest.ts';
@@ -203,6 +205,18 @@ describe('fine-tuning API', () => {
     expect(readFileSync(join(prepared.dir, 'data', 'train.jsonl'), 'utf8').trim().split('\n')).toHaveLength(manifest.splits.train?.examples ?? -1);
     expect(readFileSync(join(prepared.dir, 'data', 'validation.jsonl'), 'utf8').trim().split('\n')).toHaveLength(manifest.splits.validation?.examples ?? -1);
     expect(JSON.parse(readFileSync(prepared.configPath, 'utf8'))).toMatchObject({ base_model: 'tiny', max_steps: 3, method: 'lora', seed: job.seed });
+  });
+
+  it('fails a job whose runner died on its last attempt, and leaves one pg-boss will still retry alone', async () => {
+    const create = async () => ((await (await post('/api/v1/fine_tuning/jobs', { model: 'tiny', training_file: chatFile })).json()) as { id: string }).id;
+    const [lost, retrying] = [await create(), await create()];
+    const old = new Date(Date.now() - STALE_AFTER_MS - 1_000);
+    for (const id of [lost, retrying]) await database.db.update(fineTuningJobs).set({ status: 'running', heartbeatAt: old }).where(eq(fineTuningJobs.id, id));
+    // As pg-boss leaves a job whose retries are used up; the other one is still queued for a retry.
+    await database.db.execute(sql`UPDATE pgboss.job SET state = 'failed' WHERE name = 'finetune.train' AND singleton_key = ${lost}`);
+    expect(await failLostJobs(database, { queue }, 'pgboss', captureLogger().log)).toEqual([lost]);
+    expect(await getJob(database.db, lost)).toMatchObject({ status: 'failed', error: { code: 'worker_lost' } });
+    expect((await getJob(database.db, retrying))?.status).toBe('running');
   });
 
   it('refuses to delete a file an unfinished job uses', async () => {

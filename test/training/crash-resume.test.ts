@@ -5,7 +5,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/auth/tokens.ts';
 import { fineTuningEvents, fineTuningJobs, models } from '../../src/db/schema/index.ts';
-import { startCli, type RunningCli } from '../support/cli.ts';
+import { runCli, startCli, type RunningCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { ensureWorkerVenv, fastHyperparameters, jsonl, pythonMissing, tinyModel, TRAIN_ROWS, uploadJsonl, VALIDATION_ROWS } from './support.ts';
 
@@ -92,5 +92,12 @@ describe.skipIf(missing)('a fine-tuning job survives kill -9 of the hub', () => 
     expect(() => process.kill(orphan, 0)).toThrow();
     const [candidate] = await database.db.select().from(models).where(eq(models.fineTuningJobId, id));
     expect(candidate?.status).toBe('candidate');
+
+    // The CLI reads the same job: its JSON, and its events with the resume in them.
+    const shown = runCli(['train', 'show', id], env());
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id, status: 'succeeded', attempts: finished?.attempts, model_id: candidate?.id });
+    const printed = runCli(['train', 'events', id], env());
+    expect(printed.stdout).toMatch(new RegExp(`\\[started\\] Resumed from step ${resumedFrom} of 40`));
+    expect(printed.stdout).toMatch(/\[status\] The job has successfully completed/);
   });
 });
