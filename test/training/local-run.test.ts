@@ -80,7 +80,7 @@ describe.skipIf(missing)('local fine-tuning with the gpu-worker', () => {
     expect(types.indexOf('valid')).toBeLessThan(types.indexOf('started'));
     expect(types.indexOf('done')).toBeLessThan(types.lastIndexOf('status'));
     const started = events.find((event) => event.event_type === 'started');
-    expect(started?.data).toMatchObject({ resumed_from_step: 0, total_steps: 6, device: 'cpu' });
+    expect(started?.data).toMatchObject({ resumed_from_step: 0, total_steps: 6, device: expect.stringMatching(/^(cpu|cuda|mps)$/) });
 
     // The candidate model: an adapter on disk whose LoRA weights moved from their zero start.
     const [candidate] = await database.db.select().from(models).where(eq(models.fineTuningJobId, job.id));
