@@ -181,7 +181,7 @@ function capitalisedName(text: string, tokens: Token[], i: number, opts: NameOpt
   const w = tok.lower;
   const listed = (tok.f & (FIRST | LAST)) !== 0;
   if (prev !== undefined && hasCue(text, prev, tok, before)) return extend(text, tokens, i, opts.allowWords);
-  if (WEAK_INTRO.test(before) && listed) return extend(text, tokens, i, opts.allowWords);
+  if (listed && WEAK_INTRO.test(before)) return extend(text, tokens, i, opts.allowWords);
   if (tok.allCaps) {
     // Headings and acronyms ("IBAN", "LONDON"): only "JOHN SMITH" with both words listed.
     const next = tokens[i + 1];
@@ -205,7 +205,7 @@ function lowercaseName(text: string, tokens: Token[], i: number): number {
   const next = tokens[i + 1];
   const pair = next !== undefined && !next.cap && singleSpace(text, tok, next) && (next.f & LAST) !== 0 && (next.f & COMMON) === 0 && (next.f & STOP) === 0;
   if (pair) return i + 1;
-  return INTRO.test(before) ? i : -1;
+  return introBefore(before) ? i : -1;
 }
 
 /** "Dreux Joly" at the start of a line: an unlisted first name before a listed surname. */
@@ -282,7 +282,47 @@ function hasCue(text: string, prev: Token, tok: Token, before: string): boolean 
   // "Mr. Jones", "Herr Müller", and tokenised text's "Mrs . Finch".
   if (TITLES.has(prev.lower) && /^ ?\.?\s{1,2}$/.test(gap)) return true;
   if (GREETINGS.has(prev.lower) && /^[ \t]{1,2}$/.test(gap)) return true;
-  return INTRO.test(before) || CLOSING.test(before);
+  return introBefore(before) || closingBefore(before);
+}
+
+// Last words of the INTRO phrases ("e" for "heiße", whose ß ends the ASCII scan).
+const INTRO_LAST = new Set(['is', 'ist', 'me', 'named', 'him', 'her', 'namens', 'heisse', 'e', 'spricht', 'signed', 'called']);
+
+function isRegexSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** Index after the last non-whitespace character of `s`. */
+function trimmedEnd(s: string): number {
+  let j = s.length;
+  while (j > 0 && isRegexSpace(s.charCodeAt(j - 1))) j--;
+  return j;
+}
+
+/**
+ * INTRO, tested only when `before` ends (before whitespace) in ":" or in one of its phrases' last
+ * words: the regex is anchored at the end, and V8 would try it from each of the 40 positions.
+ */
+function introBefore(before: string): boolean {
+  const j = trimmedEnd(before);
+  if (j === 0) return false;
+  if (before.charCodeAt(j - 1) !== 58) {
+    let k = j;
+    while (k > 0 && isAsciiLetter(before.charCodeAt(k - 1))) k--;
+    if (k === j || !INTRO_LAST.has(before.slice(k, j).toLowerCase())) return false;
+  }
+  return INTRO.test(before);
+}
+
+/** CLOSING ends in a line break or a comma, then only whitespace: check that before the regex. */
+function closingBefore(before: string): boolean {
+  const j = trimmedEnd(before);
+  if (before.charCodeAt(j - 1) !== 44 && before.indexOf('\n', j) < 0) return false;
+  return CLOSING.test(before);
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 /** Gazetteer evidence for a name starting at token i. */
