@@ -30,8 +30,7 @@ export function isPhoneRun(text: string, run: NumericRun, regions: readonly stri
     if (n < 8) return false;
     // "+41 (0)96 ..." writes the national trunk 0 in brackets; it is not dialled from abroad.
     const dialled = main.replace('(0)', '').replace(/\D/g, '').replace(/^00/, '');
-    const parsed = parsePhoneNumberFromString(`+${dialled}`);
-    return parsed?.isPossible() === true;
+    return memo(`+${dialled}`, () => parsePhoneNumberFromString(`+${dialled}`)?.isPossible() === true);
   }
   if (isThousands(run) || isYearRange(run)) return false;
   if (CUE.test(before)) return true;
@@ -56,7 +55,26 @@ function isYearRange(run: NumericRun): boolean {
   return run.groups.length === 2 && run.groups[0] === 4 && run.groups[1] === 4 && /^(?:19|20)\d\d(?:19|20)\d\d$/.test(run.digits);
 }
 
+// libphonenumber parses are the costly part (an error object per failed parse), and a conversation
+// repeats its numbers in every message: answers are kept for the numbers seen lately.
+const answers = new Map<string, boolean>();
+const ANSWERS_MAX = 10_000;
+
+function memo(key: string, compute: () => boolean): boolean {
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    answer = compute();
+    if (answers.size >= ANSWERS_MAX) answers.clear();
+    answers.set(key, answer);
+  }
+  return answer;
+}
+
 function validInRegion(digits: string, regions: readonly string[]): boolean {
+  return memo(`${regions.join(',')}|${digits}`, () => validInRegionUncached(digits, regions));
+}
+
+function validInRegionUncached(digits: string, regions: readonly string[]): boolean {
   for (const region of regions) {
     const parsed = parsePhoneNumberFromString(digits, region as CountryCode);
     if (parsed?.isValid()) return true;
