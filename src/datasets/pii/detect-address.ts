@@ -23,6 +23,8 @@ const UNIT = '(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Wohnung|Whg)\\.?\\s?#?\\
 const US_TAIL = `(?:,?\\s${UNIT})?(?:,?\\s${CAP}(?:\\s${CAP})?,\\s[A-Z]{2}\\s\\d{5}(?:-\\d{4})?)?`;
 const UK_POSTCODE = '[A-Z]{1,2}\\d[A-Z\\d]?\\s?\\d[A-Z]{2}';
 
+// Patterns that start with a house number test a digit first and look behind it after: V8 then
+// skips to digits instead of running the lookbehind at every position.
 const PATTERNS: RegExp[] = [
   // German: "Hauptstraße 5", "Neuendorfer Straße 90c", "Karl-Marx-Allee 3a, 10178 Berlin", "Am Markt 1".
   new RegExp(
@@ -38,13 +40,13 @@ const PATTERNS: RegExp[] = [
   ),
   // English: "1668 Glyn St", "370 3911 Fourth Avenue Suite 697", "12 Main Street, Springfield, IL 62704".
   new RegExp(
-    `(?<![\\p{L}\\d])\\d{1,5}[A-Za-z]?(?:\\s\\d{1,5})?\\s(?:${CAP}\\s){0,4}(?:${EN_WORD})\\b\\.?${US_TAIL}(?:(?:,?\\s${CAP})?,?\\s${UK_POSTCODE}\\b)?`,
+    `\\d(?<![\\p{L}\\d]\\d)\\d{0,4}[A-Za-z]?(?:\\s\\d{1,5})?\\s(?:${CAP}\\s){0,4}(?:${EN_WORD})\\b\\.?${US_TAIL}(?:(?:,?\\s${CAP})?,?\\s${UK_POSTCODE}\\b)?`,
     'gu',
   ),
   // Street names written in lower case ("3747 3911 fourth avenue"): the street word alone decides.
-  new RegExp(`(?<![\\p{L}\\d])\\d{1,5}(?:\\s\\d{1,5})?\\s(?:[\\p{Ll}]+\\s){0,3}(?:street|avenue|road|lane|drive|boulevard|court|place|square|terrace|parkway|highway|crescent)\\b`, 'gu'),
+  new RegExp(`\\d(?<![\\p{L}\\d]\\d)\\d{0,4}(?:\\s\\d{1,5})?\\s(?:[\\p{Ll}]+\\s){0,3}(?:street|avenue|road|lane|drive|boulevard|court|place|square|terrace|parkway|highway|crescent)\\b`, 'gu'),
   // "636 1812 Rue De La Gare", "48334 36 rue de pologne": house number first, then a Romance street word.
-  new RegExp(`(?<![\\p{L}\\d])\\d{1,5}(?:\\s\\d{1,5})?\\s(?:Rue|rue|Via|via|Calle|calle|Avenida|avenida|Rua|rua)(?:\\s[\\p{L}\\p{M}'-]+){1,4}`, 'gu'),
+  new RegExp(`\\d(?<![\\p{L}\\d]\\d)\\d{0,4}(?:\\s\\d{1,5})?\\s(?:Rue|rue|Via|via|Calle|calle|Avenida|avenida|Rua|rua)(?:\\s[\\p{L}\\p{M}'-]+){1,4}`, 'gu'),
   // An apartment/suite line on its own.
   new RegExp(`(?<![\\p{L}\\d])${UNIT}(?![\\p{L}\\d])`, 'gu'),
 ];

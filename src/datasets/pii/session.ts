@@ -23,6 +23,7 @@ export class ScrubSession {
   private readonly next = emptyCounts();
   private readonly totals = emptyCounts();
   private readonly nameMemory = new Set<string>();
+  private readonly remembered = new Set<string>();
   private readonly extraPeople: KnownPerson[];
   /** The last knownPeople list seen and it plus extraPeople: one list per conversation, so its matcher is cached by identity. */
   private lastPeople: readonly KnownPerson[] | undefined;
@@ -85,6 +86,10 @@ export class ScrubSession {
   }
 
   private rememberName(value: string, ph: string): void {
+    // Remembering the same name under the same placeholder again changes nothing.
+    const pair = `${ph}|${value}`;
+    if (this.remembered.has(pair)) return;
+    this.remembered.add(pair);
     const lex = nameLexicon();
     for (const w of value.toLowerCase().split(/\s+/)) {
       // Short or common words ("van", "Rose") would tag too much text later on.
