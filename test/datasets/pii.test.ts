@@ -146,6 +146,12 @@ describe('sessions', () => {
     expect(r.text).toBe('[NAME_1] schrieb an [NAME_1] und [NAME_1].');
   });
 
+  it('matches a known name written with punctuation around it ("(Anna) Schmidt")', () => {
+    const session = new Scrubber().session();
+    const r = session.scrub('Gruß an (Anna) und Frau Schmidt', { knownPeople: [{ name: '(Anna) Schmidt' }] });
+    expect(r.text).toBe('Gruß an [NAME_1] und Frau [NAME_1]');
+  });
+
   it('counts replacements per type', () => {
     const r = scrubText('Card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, IP 10.0.0.1');
     const expected: Partial<Record<PiiType, number>> = { CARD: 1, IBAN: 1, IP: 1, NAME: 0, PHONE: 0 };
