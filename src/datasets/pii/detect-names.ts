@@ -110,7 +110,7 @@ function signatureLine(text: string, tokens: Token[], spans: [number, number][],
   const n = tokens.length;
   if (n < 3) return null;
   const lastTok = tokens[n - 1] as Token;
-  if (text.slice(lastTok.end).trim() !== '') return null;
+  if (trimmedEnd(text) !== lastTok.end) return null;
   const lineStart = text.lastIndexOf('\n', lastTok.start - 1) + 1;
   if (lineStart === 0) return null;
   let first = n - 1;
@@ -118,8 +118,9 @@ function signatureLine(text: string, tokens: Token[], spans: [number, number][],
   const count = n - first;
   if (count < 2 || count > 3 || text.slice(lineStart, (tokens[first] as Token).start).trim() !== '') return null;
   // The line before (ignoring blank lines) ends a sentence.
-  const previous = text.slice(0, lineStart).trimEnd();
-  if (!/[.!?]$/.test(previous)) return null;
+  const previousEnd = trimmedEnd(text, lineStart);
+  const stop = text.charCodeAt(previousEnd - 1);
+  if (stop !== 46 && stop !== 33 && stop !== 63) return null;
   for (let k = first; k < n; k++) {
     const t = tokens[k] as Token;
     if (!t.cap || t.allCaps || t.end - t.start < 2) return null;
@@ -350,9 +351,9 @@ function isRegexSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
-/** Index after the last non-whitespace character of `s`. */
-function trimmedEnd(s: string): number {
-  let j = s.length;
+/** Index after the last non-whitespace character of `s` before `end`. */
+function trimmedEnd(s: string, end = s.length): number {
+  let j = end;
   while (j > 0 && isRegexSpace(s.charCodeAt(j - 1))) j--;
   return j;
 }
