@@ -48,8 +48,20 @@ export interface Matcher {
 
 const byList = new WeakMap<readonly KnownPerson[], Matcher>();
 
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const REGEX_SPECIAL = new Set('.*+?^${}()|[]\\');
+const HAS_SPACE = /\s/;
+
+/** Length of the escaped regex source of `s`, with each whitespace run as "\\s+" when `flexible`: the regex alternative's length. */
+function patternLength(s: string, flexible: boolean): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i] as string;
+    if (flexible && HAS_SPACE.test(ch)) {
+      while (i + 1 < s.length && HAS_SPACE.test(s[i + 1] as string)) i++;
+      n += 3;
+    } else n += REGEX_SPECIAL.has(ch) ? 2 : 1;
+  }
+  return n;
 }
 
 /** Müller → Mueller, Muller; Mueller → Müller; é → e. */
@@ -105,9 +117,9 @@ function spellingsOf(p: KnownPerson): PersonSpellings | null {
       const lower = v.toLowerCase();
       const strict = lex.common.has(lower) || lex.stop.has(lower);
       const text = strict ? v.charAt(0).toUpperCase() + v.slice(1) : lower;
-      const order = strict ? escape(text).length : escape(v).replace(/\s+/g, '\\s+').length;
+      const order = strict ? patternLength(text, false) : patternLength(v, true);
       // A strict pattern had no whitespace flexibility; keep it one piece.
-      const pieces = strict ? [text] : lower.split(/\s+/).filter(Boolean);
+      const pieces = strict || !HAS_SPACE.test(lower) ? [strict ? text : lower] : lower.split(/\s+/).filter(Boolean);
       const first = pieces.length ? (FIRST_WORD.exec(text.toLowerCase())?.[0] ?? null) : null;
       return { lower, first, spelling: { text, source: v, pieces, strict, key: pv.key, email: v.includes('@'), order } };
     }),
