@@ -3,7 +3,6 @@
  * batches with their cursors in one transaction each), vs a raw COPY of the very same rows into
  * the same tables, measured in the same run on the same database. Goal: ≥ 0.3 of COPY.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { startSandboxProcess } from '../integrations/sandbox-process.ts';
 import { SANDBOX_DEFAULTS as HUBSPOT } from '../integrations/hubspot/sandbox.ts';
 import { DEFAULT_SANDBOX_CREDENTIALS as SALESFORCE } from '../integrations/salesforce/sandbox-auth.ts';
 import { DEFAULT_CHANNELS as SLACK_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID } from '../integrations/slack/sandbox.ts';
@@ -68,29 +68,6 @@ const VENDORS: Record<string, { settings: (url: string) => Record<string, unknow
   },
 };
 
-async function startSandboxProcess(vendor: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sandbox', vendor, '--port', '0', '--seed', '5', '--tickets', String(TICKETS)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk;
-      const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`sandbox exited (${code}): ${output}`)));
-  });
-  return {
-    url,
-    close: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 /** CSV field: quoted, quotes doubled; null as an unquoted empty field. */
 function csv(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -134,7 +111,7 @@ async function benchVendor(database: Database, vendor: string): Promise<void> {
   const spec = VENDORS[vendor];
   if (!spec) throw new Error(`no bench set-up for ${vendor}`);
   // The sandbox runs in its own process, as a vendor would: its CPU is not charged to the harvest.
-  const server = await startSandboxProcess(vendor);
+  const server = await startSandboxProcess(vendor, { seed: 5, items: TICKETS });
   try {
     const keyring = createKeyring(randomBytes(32));
     const connection = (name: string) => createConnection(database.db, keyring, { vendor, name, settings: spec.settings(server.url), credentials: spec.credentials, schedule: null }, 'bench');

@@ -2,7 +2,7 @@
  * Harvest runs: create (one active run per connection), read, cancel. A run is executed by the
  * `harvest.run` job (execute.ts), or in-process by the CLI.
  */
-import { and, desc, eq, inArray, lt, or, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { harvestRuns, type HarvestStatus } from '../db/schema/index.ts';
 import type { Queue } from '../queue/queue.ts';
@@ -46,18 +46,26 @@ export async function createRun(
   });
 }
 
-/** A run left "running" by a process that died without a queue to retry it (the CLI, killed). */
+/**
+ * A run left "running" by a process that died (a CLI harvest killed with -9): nobody holds the
+ * connection's harvest lock any more (execute.ts holds it for the whole run), or its heartbeat
+ * stopped long ago. Either way the next run takes over from the stored cursor.
+ */
 async function failStaleRuns(tx: Tx, connectionId: string): Promise<void> {
+  const running = await tx
+    .select({ id: harvestRuns.id, heartbeatAt: harvestRuns.heartbeatAt })
+    .from(harvestRuns)
+    .where(and(eq(harvestRuns.connectionId, connectionId), eq(harvestRuns.status, 'running')));
+  if (!running.length) return;
+  const lock = await tx.execute<{ free: boolean }>(sql`SELECT pg_try_advisory_xact_lock(hashtext(${`harvest:${connectionId}`})) AS free`);
+  const lockFree = lock.rows[0]?.free === true;
+  const staleBefore = Date.now() - STALE_AFTER_MS;
+  const dead = running.filter((run) => lockFree || !run.heartbeatAt || run.heartbeatAt.getTime() < staleBefore).map((run) => run.id);
+  if (!dead.length) return;
   await tx
     .update(harvestRuns)
     .set({ status: 'failed', error: 'interrupted: the process running it stopped; the next run resumes from the last stored batch', finishedAt: new Date() })
-    .where(
-      and(
-        eq(harvestRuns.connectionId, connectionId),
-        eq(harvestRuns.status, 'running'),
-        or(isNull(harvestRuns.heartbeatAt), lt(harvestRuns.heartbeatAt, new Date(Date.now() - STALE_AFTER_MS))),
-      ),
-    );
+    .where(inArray(harvestRuns.id, dead));
 }
 
 export async function getRun(db: Tx, id: string): Promise<HarvestRun | null> {
