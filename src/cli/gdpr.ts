@@ -20,7 +20,7 @@ export function registerGdprCommands(program: Command) {
         if (options.connection && !connection) fail(`no connection "${options.connection}"`);
         const request = ErasureRequest.safeParse({ email: options.email, sourceId: options.sourceId, ...(connection ? { connectionId: connection.id } : {}) });
         if (!request.success) fail(`give exactly one of --email or --source-id (${request.error.issues[0]?.message ?? 'invalid'})`, 2);
-        const report = await eraseSubject({ database, store: openArtifactStore(config), log: quietLogger(config) }, request.data, 'cli');
+        const report = await eraseSubject({ database, store: openArtifactStore(config), log: quietLogger(config), home: config.TUNELOOP_HOME }, request.data, 'cli');
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       });
     });

@@ -8,13 +8,16 @@
  * files are deleted. Files of erased versions left by a crash are swept at the start of the next erasure.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ArtifactStore } from '../artifacts/index.ts';
 import { recordAudit } from '../audit.ts';
 import type { Database, Tx } from '../db/client.ts';
-import { conversations, datasets, datasetVersions, messages } from '../db/schema/index.ts';
+import { conversations, datasets, datasetVersions, fineTuningJobs, messages, models } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
+import { runDir } from '../training/run-config.ts';
 import { buildSuccessor } from './erasure-successor.ts';
 import type { Split } from './types.ts';
 import { lockAgainstErasure, versionPrefix } from './versions.ts';
@@ -42,12 +45,18 @@ export interface ErasureReport {
   versions: Array<{ dataset: string; datasetId: string; from: number; to: number; removedExamples: number }>;
   buildsFailed: number;
   filesDeleted: number;
+  /** Models trained on a replaced version: flagged for retraining. */
+  modelsFlagged: number;
+  /** Fine-tuning runs whose local copy of the training data was deleted. */
+  trainingDataCopiesDeleted: number;
 }
 
 export interface ErasureDeps {
   database: Database;
   store: ArtifactStore;
   log: Logger;
+  /** TUNELOOP_HOME: fine-tuning runs keep a copy of their training data under runs/<job>/data. */
+  home: string;
 }
 
 const ids = (values: number[]) => sql`${sql.param(values)}::bigint[]`;
@@ -87,6 +96,7 @@ export async function eraseSubject(deps: ErasureDeps, input: ErasureRequest, act
   let filesDeleted = await sweepErasedFiles(database, store);
   const written: string[] = [];
   const replaced: string[] = [];
+  const runsWithCopies: string[] = [];
   let report: ErasureReport;
   try {
     report = await database.db.transaction(async (tx) => {
@@ -118,6 +128,19 @@ export async function eraseSubject(deps: ErasureDeps, input: ErasureRequest, act
         versions.push({ dataset: dataset.name, datasetId: dataset.id, from: old.version, to: successor.version.version, removedExamples });
       }
 
+      const replacedIds = affected.map((version) => version.id);
+      const flagged = replacedIds.length
+        ? await tx
+            .update(models)
+            .set({ retrainRequiredAt: new Date(), retrainReason: `GDPR erasure ${erasureId} removed examples from the dataset version it was trained on` })
+            .where(inArray(models.datasetVersionId, replacedIds))
+            .returning({ id: models.id })
+        : [];
+      const trainedOn = replacedIds.length
+        ? await tx.select({ id: fineTuningJobs.id }).from(fineTuningJobs).where(inArray(fineTuningJobs.datasetVersionId, replacedIds))
+        : [];
+      runsWithCopies.push(...trainedOn.map((job) => job.id));
+
       const [counted] = await tx.select({ n: sql<number>`count(*)::int` }).from(messages).where(sql`${messages.conversationId} = ANY(${ids(conversationIds)})`);
       if (conversationIds.length) await tx.delete(conversations).where(sql`${conversations.id} = ANY(${ids(conversationIds)})`);
       if (messageIds.length) await tx.delete(messages).where(sql`${messages.id} = ANY(${ids(messageIds)})`);
@@ -130,13 +153,15 @@ export async function eraseSubject(deps: ErasureDeps, input: ErasureRequest, act
         versions,
         buildsFailed: failed.length,
         filesDeleted: 0,
+        modelsFlagged: flagged.length,
+        trainingDataCopiesDeleted: 0,
       };
       await recordAudit(tx, {
         actor,
         action: 'gdpr.erasure',
         subjectType: 'data_subject',
         subjectId: subject.sha256,
-        details: { erasureId, by, conversations: result.conversations, messages: result.messages, versions, buildsFailed: failed.length },
+        details: { erasureId, by, conversations: result.conversations, messages: result.messages, versions, buildsFailed: failed.length, modelsFlagged: flagged.map((m) => m.id) },
       });
       return result;
     });
@@ -145,7 +170,9 @@ export async function eraseSubject(deps: ErasureDeps, input: ErasureRequest, act
     throw error;
   }
   for (const prefix of replaced) filesDeleted += await deleteFiles(store, prefix);
+  // The runs' own copies of the erased versions' files; the adapters stay, flagged for retraining.
+  for (const jobId of runsWithCopies) await rm(join(runDir(deps.home, jobId), 'data'), { recursive: true, force: true });
   deps.log.info({ erasureId, conversations: report.conversations, messages: report.messages, versions: report.versions.length }, 'GDPR erasure done');
-  return { ...report, filesDeleted };
+  return { ...report, filesDeleted, trainingDataCopiesDeleted: runsWithCopies.length };
 }
 

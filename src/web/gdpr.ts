@@ -11,7 +11,7 @@ export function gdprRoutes(deps: AppDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
 
   app.post('/erasures', validate('json', ErasureRequest), async (c) => {
-    const report = await eraseSubject({ database: deps.database, store, log: deps.log }, c.req.valid('json'), c.get('actor'));
+    const report = await eraseSubject({ database: deps.database, store, log: deps.log, home: deps.config.TUNELOOP_HOME }, c.req.valid('json'), c.get('actor'));
     return c.json(report, 200);
   });
 

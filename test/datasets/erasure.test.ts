@@ -1,6 +1,9 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDir } from '../../src/training/run-config.ts';
 import { eq, sql } from 'drizzle-orm';
-import { auditEvents, datasetVersions } from '../../src/db/schema/index.ts';
+import { auditEvents, datasetVersions, fineTuningJobs, models } from '../../src/db/schema/index.ts';
 import { eraseSubject } from '../../src/datasets/erasure.ts';
 import type { Manifest } from '../../src/datasets/manifest.ts';
 import { createVersion, getVersion } from '../../src/datasets/versions.ts';
@@ -26,7 +29,7 @@ describe('GDPR erasure', () => {
   let database: TestDatabase;
   let harvested: HarvestedSandbox;
   const home = tempHome();
-  const deps = () => ({ database, store: home.store, log: captureLogger().log });
+  const deps = () => ({ database, store: home.store, log: captureLogger().log, home: home.home });
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -69,7 +72,22 @@ describe('GDPR erasure', () => {
     expect(Object.keys(await databaseMentions(database, 'quennell'))).toEqual(expect.arrayContaining(['conversations', 'messages']));
     const replyBefore = reply.version.manifest as unknown as Manifest;
 
+    // A model fine-tuned on the reply version, whose run kept a copy of the training data.
+    const [job] = await database.db
+      .insert(fineTuningJobs)
+      .values({ backend: 'local', model: 'tiny', method: 'lora', hyperparameters: {}, seed: 1, task: 'reply', createdBy: 'test', datasetVersionId: reply.version.id })
+      .returning();
+    const [model] = await database.db.insert(models).values({ task: 'reply', backend: 'local', baseModel: 'tiny', fineTuningJobId: job?.id, datasetVersionId: reply.version.id }).returning();
+    const copy = join(runDir(home.home, job?.id ?? ''), 'data');
+    mkdirSync(copy, { recursive: true });
+    writeFileSync(join(copy, 'train.jsonl'), `{"messages":[{"role":"user","content":"${SUBJECT.email}"}]}\n`);
+
     const report = await eraseSubject(deps(), { email: 'Theodora.Quennell@example.net' }, 'test');
+    expect(report).toMatchObject({ modelsFlagged: 1, trainingDataCopiesDeleted: 1 });
+    expect(existsSync(copy)).toBe(false);
+    const [flagged] = await database.db.select().from(models).where(eq(models.id, model?.id ?? ''));
+    expect(flagged?.retrainRequiredAt).toBeInstanceOf(Date);
+    expect(flagged?.retrainReason).toMatch(/GDPR erasure/);
     process.stdout.write(`erasure report: ${JSON.stringify(report)}\n`);
     expect(report).toMatchObject({ conversations: 3, messages: 7, buildsFailed: 1 });
     expect(report.versions.map((v) => [v.dataset, v.from, v.to]).sort()).toEqual([

@@ -169,6 +169,9 @@ export const models = pgTable(
     validationFileId: uuid('validation_file_id').references(() => trainingFiles.id, { onDelete: 'set null' }),
     metrics: jsonb('metrics').$type<Record<string, unknown>>().notNull().default({}),
     status: text('status').$type<ModelStatus>().notNull().default('candidate'),
+    /** Set when data it was trained on was erased (GDPR): the model should be retrained without it. */
+    retrainRequiredAt: timestamp('retrain_required_at', { withTimezone: true }),
+    retrainReason: text('retrain_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [uniqueIndex('models_job_idx').on(table.fineTuningJobId), index('models_task_status_idx').on(table.task, table.status)],
