@@ -103,17 +103,13 @@ describe('planted-PII probe through the whole pipeline', () => {
     expect(leaksIn(everything)).toEqual([]);
   });
 
-  it('exports no planted value from an upload (no known people there), but for one known scrubber miss', async () => {
+  it('exports no planted value from an upload (no known people there)', async () => {
     const dataset = await createDataset(database.db, { name: 'pii-upload', task: 'reply', config: { connections: [harvested.connection.id] } }, 'test');
     const upload = TICKETS.map((t) => JSON.stringify({ messages: [{ role: 'user', content: `${t.subject}\n\n${t.customer}` }, { role: 'assistant', content: t.reply }] })).join('\n');
     const version = await uploadVersion({ database, store: home.store, log: captureLogger().log }, dataset, 'jsonl', upload, 'test');
     const manifest = version.manifest as unknown as Manifest;
     const text = Object.values(await readAllSplits(home.store, manifest)).flat().join('\n');
     expect(text).toContain('[IBAN_1]');
-    // The scrubber (src/datasets/pii) misses an unknown person's signature on the line after
-    // "... Mastercard [CARD_1]." (reported to its owner). When that is fixed this list is empty:
-    // then delete it and expect [].
-    const KNOWN_SCRUBBER_MISSES: string[] = [];
-    expect(leaksIn(text)).toEqual(KNOWN_SCRUBBER_MISSES);
+    expect(leaksIn(text)).toEqual([]);
   });
 });
