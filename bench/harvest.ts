@@ -4,13 +4,11 @@
  * the same tables, measured in the same run on the same database. Goal: ≥ 0.3 of COPY.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { benchDatabase } from './database.ts';
 import { startSandboxProcess } from '../integrations/sandbox-process.ts';
 import { SANDBOX_DEFAULTS as HUBSPOT } from '../integrations/hubspot/sandbox.ts';
 import { DEFAULT_SANDBOX_CREDENTIALS as SALESFORCE } from '../integrations/salesforce/sandbox-auth.ts';
@@ -18,7 +16,6 @@ import { DEFAULT_CHANNELS as SLACK_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID
 import { SANDBOX_DEFAULTS } from '../integrations/zendesk/sandbox.ts';
 import { createConnection } from '../src/connections/store.ts';
 import { connectDatabase, type Database } from '../src/db/client.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { executeRun } from '../src/harvest/execute.ts';
 import { createRun } from '../src/harvest/runs.ts';
@@ -27,32 +24,6 @@ import { createKeyring } from '../src/security/encryption.ts';
 
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 5_000);
 
-async function benchDatabase(): Promise<{ url: string; done: () => Promise<void> }> {
-  let adminUrl = process.env.DATABASE_URL;
-  let stop = async () => undefined as unknown;
-  let home: string | null = null;
-  if (!adminUrl) {
-    home = mkdtempSync(join(tmpdir(), 'tuneloop-bench-'));
-    const embedded = await startEmbeddedPostgres({ dataDir: join(home, 'pg') });
-    adminUrl = embedded.url;
-    stop = () => embedded.stop();
-  }
-  const name = `tl_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async done() {
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-      await stop();
-      if (home) rmSync(home, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Per vendor: how to reach its sandbox once `tuneloop sandbox <vendor>` runs at `url`. */
 const VENDORS: Record<string, { settings: (url: string) => Record<string, unknown>; credentials: Record<string, unknown> }> = {

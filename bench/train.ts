@@ -13,15 +13,13 @@
  * BENCH_EVENTS=… changes the number of lines.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { benchDatabase } from './database.ts';
 import { openArtifactStore } from '../src/artifacts/index.ts';
 import { loadConfig } from '../src/config.ts';
 import { connectDatabase, type Database } from '../src/db/client.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { fineTuningJobs } from '../src/db/schema/index.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { createLogger } from '../src/log.ts';
@@ -33,32 +31,6 @@ import { WORKER_DIR } from '../src/training/worker-process.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 3_000);
 
-async function benchDatabase(): Promise<{ url: string; done: () => Promise<void> }> {
-  let adminUrl = process.env.DATABASE_URL;
-  let stop = async () => undefined as unknown;
-  let home: string | null = null;
-  if (!adminUrl) {
-    home = mkdtempSync(join(tmpdir(), 'tuneloop-bench-'));
-    const embedded = await startEmbeddedPostgres({ dataDir: join(home, 'pg') });
-    adminUrl = embedded.url;
-    stop = () => embedded.stop();
-  }
-  const name = `tl_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async done() {
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-      await stop();
-      if (home) rmSync(home, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Lines shaped exactly like the worker's (gpu-worker/tests/event_schema.py). */
 function workerLines(count: number): string[] {

@@ -6,18 +6,14 @@
  * Goal: ≥ 0.5 of the bare handler.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import pg from 'pg';
+import { benchDatabase } from './database.ts';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { connectDatabase } from '../src/db/client.ts';
-import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { connections } from '../src/db/schema/index.ts';
 import { createLogger } from '../src/log.ts';
@@ -38,32 +34,6 @@ type Loader = (options: {
   requests: Array<{ method: 'POST'; setupRequest: (request: Record<string, unknown>) => { method: 'POST'; headers: Record<string, string>; body: string } }>;
 }) => Promise<{ requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number }>;
 
-async function scratchDatabase(): Promise<{ url: string; done: () => Promise<void> }> {
-  let adminUrl = process.env.DATABASE_URL;
-  let stop = async () => undefined as unknown;
-  let home: string | null = null;
-  if (!adminUrl) {
-    home = mkdtempSync(join(tmpdir(), 'tuneloop-bench-'));
-    const embedded = await startEmbeddedPostgres({ dataDir: join(home, 'pg') });
-    adminUrl = embedded.url;
-    stop = () => embedded.stop();
-  }
-  const name = `tl_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async done() {
-      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-      await admin.end();
-      await stop();
-      if (home) rmSync(home, { recursive: true, force: true });
-    },
-  };
-}
 
 function listen(fetch: (request: Request) => Response | Promise<Response>): Promise<{ port: number; close: () => void }> {
   return new Promise((resolve) => {
@@ -102,7 +72,7 @@ function signedRequests(secret: string) {
 }
 
 export async function main() {
-  const scratch = await scratchDatabase();
+  const scratch = await benchDatabase();
   const log = createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' });
   const database = connectDatabase(scratch.url, { max: 20 });
   await applyMigrations(database);
