@@ -62,7 +62,9 @@ describe.skipIf(missing)('local fine-tuning with the gpu-worker', () => {
       if (event.event_type === 'progress' && seenWhileRunning.length === 0) seenWhileRunning.push((await getJob(job.id)).status);
     });
     expect(status, lines().filter((line) => Number(line.level) >= 40).map((line) => line.msg).join('\n')).toBe('succeeded');
-    expect(seenWhileRunning).toEqual(['running']);
+    // Read at the first progress event; a 6-step run may already be over by the time the read lands.
+    // The stored status events below prove the order.
+    expect(['running', 'succeeded']).toContain(seenWhileRunning[0]);
 
     const done = await getJob(job.id);
     expect(done).toMatchObject({ status: 'succeeded', fine_tuned_model: expect.stringMatching(/^ft:tuneloop-tiny-model-[0-9a-f]+:tuneloop:e2e:/), error: null, attempts: 1 });
