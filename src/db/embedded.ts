@@ -158,6 +158,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 }
 
+/** Stops whatever embedded server runs in `dataDir` (used to clean up after a killed process). */
+export async function stopEmbeddedPostgres(dataDir: string): Promise<void> {
+  if (runningServerPort(resolve(dataDir)) === null) return;
+  const bins = await loadBinaries();
+  const owner = await serverUser();
+  await run(bins.pg_ctl, ['stop', '-w', '-m', 'immediate', '-D', resolve(dataDir)], owner ? { uid: owner.uid, gid: owner.gid } : {}).catch(() => undefined);
+}
+
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: adminUrl });
