@@ -1,11 +1,10 @@
 /** `tuneloop connections add|list|show|test|remove|rekey`. Credentials are never printed. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ConnectionInputError, connectorFor, createConnection, deleteConnection, findConnection, listConnections, publicConnection, rekeyConnections } from '../connections/store.ts';
 import { loadKeyring } from '../security/encryption.ts';
 import { rekeyWebhookSecrets } from '../webhooks/secrets.ts';
 import type { Config } from '../config.ts';
-import { fail, withDatabase } from './context.ts';
+import { fail, withDatabase, readJsonObject } from './context.ts';
 
 export function keyringFor(config: Config) {
   return loadKeyring({ key: config.TUNELOOP_ENCRYPTION_KEY, previousKeys: config.TUNELOOP_ENCRYPTION_KEYS_PREVIOUS, home: config.TUNELOOP_HOME });
@@ -31,16 +30,6 @@ function settingValue(raw: string): unknown {
   return raw;
 }
 
-function readCredentialsFile(path: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail(`${path}: expected a JSON object`, 2);
-    return parsed as Record<string, unknown>;
-  } catch (error) {
-    return fail(`${path}: ${error instanceof SyntaxError ? 'not valid JSON' : (error as Error).message}`, 2);
-  }
-}
-
 export function registerConnectionCommands(program: Command) {
   const connections = program.command('connections').description('vendor accounts to harvest from (Zendesk, Salesforce, …)');
 
@@ -54,7 +43,7 @@ export function registerConnectionCommands(program: Command) {
     .option('--credentials-file <path>', 'credentials as a JSON object (keeps secrets out of shell history)')
     .option('--schedule <cron>', 'harvest on a schedule, e.g. "*/15 * * * *"')
     .action(async (options: { vendor: string; name: string; setting: Record<string, string>; credential: Record<string, string>; credentialsFile?: string; schedule?: string }) => {
-      const credentials = { ...(options.credentialsFile ? readCredentialsFile(options.credentialsFile) : {}), ...options.credential };
+      const credentials = { ...(options.credentialsFile ? readJsonObject(options.credentialsFile) : {}), ...options.credential };
       const settings: Record<string, unknown> = Object.fromEntries(Object.entries(options.setting).map(([k, v]) => [k, settingValue(v)]));
       await withDatabase(async ({ db }, config) => {
         try {

@@ -1,5 +1,5 @@
 /** What every CLI command needs: .env, validated config, a logger, and a database for one command. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { openDatabase, type OpenedDatabase } from '../db/open.ts';
@@ -33,4 +33,16 @@ export async function withDatabase<T>(run: (database: OpenedDatabase, config: Co
   } finally {
     await database.shutdown();
   }
+}
+
+/** A JSON object from a file the user named (credentials, dataset config); anything else stops the command. */
+export function readJsonObject(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    return fail(`${path}: ${error instanceof SyntaxError ? 'not valid JSON' : (error as Error).message}`, 2);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail(`${path}: expected a JSON object`, 2);
+  return parsed as Record<string, unknown>;
 }

@@ -18,7 +18,7 @@ import { uploadVersion } from '../datasets/upload.ts';
 import { createDataset, createVersion, DatasetInputError, findDataset, listDatasets, listVersions, resolveVersionRef, type VersionRow } from '../datasets/versions.ts';
 import { startQueue } from '../queue/queue.ts';
 import { publicDataset, publicVersion } from '../web/datasets.ts';
-import { fail, quietLogger, withDatabase } from './context.ts';
+import { fail, quietLogger, withDatabase, readJsonObject } from './context.ts';
 
 const print = (value: unknown) => process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
 
@@ -38,16 +38,6 @@ function collectLabel(value: string, previous: Record<string, unknown>): Record<
   return { ...previous, [name]: label };
 }
 
-function readJson(path: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail(`${path}: expected a JSON object`, 2);
-    return parsed as Record<string, unknown>;
-  } catch (error) {
-    return fail(`${path}: ${error instanceof SyntaxError ? 'not valid JSON' : (error as Error).message}`, 2);
-  }
-}
-
 export function registerDatasetCommands(program: Command) {
   const dataset = program.command('dataset').description('curated training datasets: build, inspect, export, upload');
 
@@ -63,7 +53,7 @@ export function registerDatasetCommands(program: Command) {
     .option('--config <file.json>', 'further settings as JSON (filters, dedup, split, context, scrub, …)')
     .action(async (options: { name: string; task: string; connections?: string; since?: string; until?: string; label: Record<string, unknown>; config?: string }) => {
       await withDatabase(async ({ db }) => {
-        const config: Record<string, unknown> = options.config ? readJson(options.config) : {};
+        const config: Record<string, unknown> = options.config ? readJsonObject(options.config) : {};
         if (options.connections) {
           const ids: string[] = [];
           for (const ref of options.connections.split(',').map((s) => s.trim()).filter(Boolean)) {
