@@ -7,3 +7,4 @@ export * from './harvests.ts';
 export * from './tokens.ts';
 export * from './training.ts';
 export * from './webhooks.ts';
+export * from './notifications.ts';
