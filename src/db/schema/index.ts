@@ -8,3 +8,4 @@ export * from './tokens.ts';
 export * from './training.ts';
 export * from './webhooks.ts';
 export * from './notifications.ts';
+export * from './serving.ts';
