@@ -9,3 +9,4 @@ export * from './training.ts';
 export * from './webhooks.ts';
 export * from './notifications.ts';
 export * from './serving.ts';
+export * from './registry.ts';

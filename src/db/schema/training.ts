@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { datasetVersions } from './datasets.ts';
 
@@ -173,6 +174,14 @@ export const models = pgTable(
     retrainRequiredAt: timestamp('retrain_required_at', { withTimezone: true }),
     retrainReason: text('retrain_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set by the registry (src/models/registry.ts) when the model last became production / stopped serving. */
+    promotedAt: timestamp('promoted_at', { withTimezone: true }),
+    archivedAt: timestamp('archived_at', { withTimezone: true }),
   },
-  (table) => [uniqueIndex('models_job_idx').on(table.fineTuningJobId), index('models_task_status_idx').on(table.task, table.status)],
+  (table) => [
+    uniqueIndex('models_job_idx').on(table.fineTuningJobId),
+    index('models_task_status_idx').on(table.task, table.status),
+    // One production model per task, whatever races the application code loses.
+    uniqueIndex('models_one_production_idx').on(table.task).where(sql`status = 'production'`),
+  ],
 );
