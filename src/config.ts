@@ -70,10 +70,26 @@ export const SETTINGS = {
     schema: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD').optional(),
     doc: 'Slack channel id that receives compliance alerts (the bot must be a member). Unset: alerts are not posted to Slack.',
   },
+  SLACK_NOTIFY_CHANNEL: {
+    schema: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD').optional(),
+    doc: 'Slack channel id for training progress (one message per run, updated as it moves), promotions and drift. Unset: not posted.',
+  },
   SLACK_BOT_TOKEN: { schema: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(), doc: 'Bot token of the tuneloop Slack app (scope chat:write) for alerts and notifications.', secret: true },
   SLACK_API_URL: {
     schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://slack.com/api/'),
     doc: 'Slack Web API base URL (e.g. `http://127.0.0.1:4030/api/` for `tuneloop sandbox slack`).',
+  },
+  GATE_TOLERANCE: {
+    schema: z.coerce.number().min(0).default(0),
+    doc: 'Promotion gate: how much worse than production a candidate may be on each primary metric (chrF, eval loss, macro-F1, recall, precision) and still be promoted without `--force`.',
+  },
+  GATE_METRIC_TOLERANCES: {
+    schema: z
+      .string()
+      .regex(/^[a-z_0-9]+=\d+(\.\d+)?(,[a-z_0-9]+=\d+(\.\d+)?)*$/, 'must be metric=number pairs, e.g. chrf=0.5,eval_loss=0.02')
+      .transform((text) => Object.fromEntries(text.split(',').map((pair) => [pair.split('=')[0], Number(pair.split('=')[1])])) as Record<string, number>)
+      .optional(),
+    doc: 'Per-metric gate tolerances that override GATE_TOLERANCE, e.g. `chrf=0.5,eval_loss=0.02` (chrF is 0–100; loss in nats).',
   },
 } satisfies Record<string, Setting>;
 
