@@ -10,3 +10,5 @@ export * from './webhooks.ts';
 export * from './notifications.ts';
 export * from './serving.ts';
 export * from './registry.ts';
+export * from './events.ts';
+export * from './retraining.ts';
