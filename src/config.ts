@@ -91,6 +91,24 @@ export const SETTINGS = {
       .optional(),
     doc: 'Per-metric gate tolerances that override GATE_TOLERANCE, e.g. `chrf=0.5,eval_loss=0.02` (chrF is 0–100; loss in nats).',
   },
+  EVENTS_ALLOW_PRIVATE_URLS: {
+    schema: bool.default(false),
+    doc: 'Allow event subscriptions (outgoing webhooks) to loopback, private and link-local addresses. Off: such URLs are refused, also when a host name resolves to one.',
+  },
+  EVENTS_RETRY_LIMIT: { schema: z.coerce.number().int().min(0).max(30).default(10), doc: 'Retries of an outgoing webhook delivery (exponential backoff) before it is marked failed.' },
+  EVENTS_RETRY_DELAY_SECONDS: { schema: positiveInt.default(10), doc: 'First retry delay of an outgoing webhook delivery; doubled on each retry, with jitter.' },
+  EVENTS_RETRY_DELAY_MAX_SECONDS: { schema: positiveInt.default(3600), doc: 'Longest wait between two attempts of an outgoing webhook delivery.' },
+  DRIFT_CHECK_CRON: {
+    schema: z.string().trim().regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression').default('0 * * * *'),
+    doc: 'When drift is checked for every task with a production model, and retraining policies are evaluated.',
+  },
+  DRIFT_JS_THRESHOLD: { schema: z.coerce.number().min(0).max(1).default(0.2), doc: 'Jensen-Shannon distance (0..1) of the language or a label distribution, live vs training, above which a task has drifted.' },
+  DRIFT_LENGTH_CHANGE_THRESHOLD: { schema: z.coerce.number().positive().default(0.5), doc: 'Relative change of the median customer-message length (0.5 = ±50 %) above which a task has drifted.' },
+  DRIFT_UNSEEN_TOKENS_THRESHOLD: {
+    schema: z.coerce.number().min(0).max(1).default(0.15),
+    doc: 'Share of live words not in the training vocabulary, beyond the share already seen in the held-out split, above which a task has drifted.',
+  },
+  DRIFT_MIN_LIVE_MESSAGES: { schema: positiveInt.default(50), doc: 'Fewest live customer messages a drift check needs; with fewer it reports "not enough data" and never drifted.' },
 } satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;

@@ -27,6 +27,14 @@ export const JOBS = {
     subjectId: z.string().min(1).max(200),
     channel: z.string().max(100).optional(),
   }),
+  /** One outgoing webhook delivery (src/events/deliver.ts); retried with backoff by pg-boss. */
+  'events.deliver': z.object({ deliveryId: id }),
+  /** Sends `events.deliver` for deliveries emitted without a queue (scheduled every minute). */
+  'events.sweep': z.object({}),
+  /** Drift of one task, or of every task with a production model (scheduled: DRIFT_CHECK_CRON). */
+  'drift.check': z.object({ task: z.string().max(40).optional() }),
+  /** Evaluates retraining policies (all, or one task's cron trigger) and advances started retrainings. */
+  'retrain.evaluate': z.object({ task: z.string().max(40).optional(), trigger: z.literal('cron').optional() }),
 } as const;
 
 export type JobName = keyof typeof JOBS;
