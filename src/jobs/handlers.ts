@@ -6,7 +6,8 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { datasetBuildHandler } from '../datasets/handler.ts';
 import { harvestRunHandler } from '../harvest/handler.ts';
-import { alertNotifyHandler, complianceScanHandler } from '../serving/compliance/index.ts';
+import { complianceScanHandler } from '../serving/compliance/index.ts';
+import { slackNotifyHandler } from '../serving/notify/handler.ts';
 import type { Logger } from '../log.ts';
 import type { Keyring } from '../security/encryption.ts';
 import type { JobName } from '../queue/jobs.ts';
@@ -28,7 +29,7 @@ export const HANDLERS: HandlerFactories = {
   'dataset.build': datasetBuildHandler,
   'finetune.train': fineTuneHandler,
   'compliance.scan': complianceScanHandler,
-  'slack.notify': alertNotifyHandler,
+  'slack.notify': slackNotifyHandler,
 };
 
 export function handledJobNames(): JobName[] {

@@ -22,6 +22,8 @@ export interface SendOptions {
   /** Send inside this transaction: a rollback drops the job too. */
   tx?: Tx;
   singletonKey?: string;
+  /** With singletonKey: at most one job per key in each slot of this many seconds (throttling). */
+  singletonSeconds?: number;
   startAfter?: Date | number;
   retryLimit?: number;
   priority?: number;

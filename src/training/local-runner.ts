@@ -59,6 +59,14 @@ interface Attempt {
   reap(): Promise<WorkerExit>;
 }
 
+/** Progress ticks refresh the run's Slack message at most this often (status changes always do). */
+const RUN_PROGRESS_SECONDS = 15;
+
+/** Throttled by pg-boss: one `slack.notify` per run per slot, however fast the worker reports. */
+async function notifyProgress(deps: RunnerDeps, jobId: string): Promise<void> {
+  await deps.queue?.send('slack.notify', { kind: 'run.status', subjectId: jobId }, { singletonKey: `run.progress:${jobId}`, singletonSeconds: RUN_PROGRESS_SECONDS });
+}
+
 /** After `done`, how long the worker may take to exit before it is stopped. */
 const EXIT_GRACE_MS = 30_000;
 
@@ -90,6 +98,10 @@ async function runWorker(deps: RunnerDeps, job: FineTuningJob, args: string[], d
       if (event.type === 'warning') skipWarnings.add(event.message);
       chain = chain
         .then(() => deps.database.db.transaction((tx) => applyWorkerEvent(tx, job.id, event, job.attempts)))
+        .then(() => {
+          // A lost progress tick only delays the Slack message; it must not fail the run.
+          if (event.type === 'progress' || event.type === 'eval') void notifyProgress(deps, job.id).catch((error: unknown) => log.warn({ err: error }, 'progress notification not sent'));
+        })
         .catch((error: unknown) => {
           writeError ??= error;
         });

@@ -1,0 +1,56 @@
+/**
+ * `slack.notify`: one job name for everything the hub tells Slack, dispatched by kind.
+ * - alert.raised → the compliance alert's message (COMPLIANCE_SLACK_CHANNEL), see ../compliance.
+ * - run.status → the run's message in SLACK_NOTIFY_CHANNEL, posted once and updated as it moves
+ *   (status changes, plus progress ticks throttled to one per RUN_PROGRESS_SECONDS).
+ * - model.promoted → a message per promotion.
+ * Kinds with nothing to show yet are acknowledged and logged, so the queue does not retry them.
+ * Unconfigured Slack (no bot token or channel) is not an error: nothing is posted.
+ */
+import { eq } from 'drizzle-orm';
+import { createSlackChat } from '../../../integrations/slack/index.ts';
+import { fineTuningJobs, models } from '../../db/schema/index.ts';
+import type { HandlerDeps } from '../../jobs/handlers.ts';
+import type { JobHandler } from '../../queue/queue.ts';
+import { alertNotifyHandler } from '../compliance/index.ts';
+import { keepSlackMessageUpdated } from './keep-updated.ts';
+import { promotedMessage } from './model-view.ts';
+import { runMessage } from './run-view.ts';
+
+export function slackNotifyHandler(deps: HandlerDeps): JobHandler<'slack.notify'> {
+  const alerts = alertNotifyHandler(deps);
+  const log = deps.log.child({ module: 'slack-notify' });
+  const { SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl, SLACK_NOTIFY_CHANNEL: defaultChannel } = deps.config;
+  const chat = token ? createSlackChat({ token, apiUrl, log }) : null;
+
+  return async (payload, job) => {
+    if (payload.kind === 'alert.raised') return alerts(payload, job);
+    const channel = payload.channel ?? defaultChannel;
+    if (!chat || !channel) {
+      log.debug({ kind: payload.kind }, 'SLACK_NOTIFY_CHANNEL or SLACK_BOT_TOKEN not set: notification not posted');
+      return;
+    }
+    const subject = { kind: payload.kind, subjectId: payload.subjectId, channel };
+    switch (payload.kind) {
+      case 'run.status': {
+        await keepSlackMessageUpdated(deps.database, chat, subject, async (tx) => {
+          const [run] = await tx.select().from(fineTuningJobs).where(eq(fineTuningJobs.id, payload.subjectId));
+          if (!run) return null;
+          const [model] = await tx.select({ id: models.id }).from(models).where(eq(models.fineTuningJobId, run.id));
+          return runMessage(run, model?.id ?? null);
+        }, job.signal);
+        return;
+      }
+      case 'model.promoted': {
+        await keepSlackMessageUpdated(deps.database, chat, subject, async (tx) => {
+          const [model] = await tx.select().from(models).where(eq(models.id, payload.subjectId));
+          if (!model) return null;
+          return promotedMessage(model, null);
+        }, job.signal);
+        return;
+      }
+      default:
+        log.info({ kind: payload.kind, subjectId: payload.subjectId }, 'slack.notify kind has no Slack message yet: acknowledged');
+    }
+  };
+}

@@ -1,0 +1,41 @@
+/** The Slack message announcing a model's promotion: task, base, where it came from, its metrics. */
+import type { models } from '../../db/schema/index.ts';
+
+type Model = typeof models.$inferSelect;
+
+const METRIC_LABELS: Record<string, string> = {
+  chrf: 'chrF',
+  rouge_l: 'ROUGE-L',
+  eval_loss: 'eval loss',
+  macro_f1: 'macro-F1',
+  accuracy: 'accuracy',
+  precision: 'precision',
+  recall: 'recall',
+};
+
+/** The metrics worth a glance, from the model's stored metrics (evaluation numbers where present). */
+function metricLine(metrics: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [key, label] of Object.entries(METRIC_LABELS)) {
+    const value = metrics[key];
+    if (typeof value === 'number' && Number.isFinite(value)) parts.push(`${label} ${Number(value.toPrecision(4))}`);
+  }
+  return parts.join(' · ');
+}
+
+export function promotedMessage(model: Model, previousId: string | null): { text: string; blocks: unknown[] } {
+  const served = model.providerModel ?? (model.adapterPath ? `LoRA adapter on \`${model.baseModel}\`` : `\`${model.baseModel}\``);
+  const metrics = metricLine(model.metrics);
+  const lines = [
+    `:rocket: Model \`${model.id}\` is now in *production* for *${model.task}* (${served}).`,
+    previousId ? `It replaces \`${previousId}\`; \`tuneloop models rollback --task ${model.task}\` switches back.` : 'It is the first production model for this task.',
+  ];
+  if (metrics) lines.push(metrics);
+  return {
+    text: `Model ${model.id} promoted to production for ${model.task}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `status: ${model.status}${model.fineTuningJobId ? ` · run \`${model.fineTuningJobId}\`` : ''}${model.datasetVersionId ? ` · dataset version \`${model.datasetVersionId}\`` : ''}` }] },
+    ],
+  };
+}
