@@ -74,10 +74,6 @@ export const SETTINGS = {
     schema: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD').optional(),
     doc: 'Slack channel id for training progress (one message per run, updated as it moves), promotions and drift. Unset: not posted.',
   },
-  SLACK_NOTIFY_CHANNEL: {
-    schema: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD').optional(),
-    doc: 'Slack channel id for training progress (one message per run, updated as it moves), promotions and drift. Unset: not posted.',
-  },
   SLACK_BOT_TOKEN: { schema: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(), doc: 'Bot token of the tuneloop Slack app (scope chat:write) for alerts and notifications.', secret: true },
   SLACK_API_URL: {
     schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://slack.com/api/'),
