@@ -62,6 +62,15 @@ export const SETTINGS = {
     doc: 'Base URL of the OpenAI API (e.g. `http://127.0.0.1:4020/v1` for `tuneloop sandbox openai`). Unset: the official endpoint.',
   },
   OPENAI_POLL_INTERVAL_MS: { schema: positiveInt.default(10_000), doc: 'How often a running OpenAI fine-tuning job is polled for status, events and checkpoints.' },
+  INFERENCE_BASE_URL: {
+    schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://127.0.0.1:8000/v1'),
+    doc: 'OpenAI-compatible model server for locally trained models (`python -m tuneloop_worker serve`, or vLLM with `--enable-lora` and VLLM_ALLOW_RUNTIME_LORA_UPDATING=True). Models of the `openai` backend use OPENAI_BASE_URL.',
+  },
+  INFERENCE_API_KEY: { schema: z.string().min(1).optional(), doc: 'API key of the model server at INFERENCE_BASE_URL (its `--api-key`). Unset: none is sent.', secret: true },
+  INFERENCE_TIMEOUT_MS: { schema: positiveInt.default(30_000), doc: 'Timeout of one model request (each retry gets its own).' },
+  INFERENCE_MAX_RETRIES: { schema: z.coerce.number().int().min(0).max(10).default(2), doc: 'Retries of a model request after a connection error, timeout, 429 or 5xx (with backoff).' },
+  INFERENCE_BREAKER_FAILURES: { schema: positiveInt.max(1000).default(5), doc: 'Consecutive failed model requests to one server that open its circuit breaker (requests then fail at once as "model unavailable").' },
+  INFERENCE_BREAKER_COOLDOWN_MS: { schema: positiveInt.default(15_000), doc: 'How long an open circuit breaker waits before it lets one trial request through.' },
   COMPLIANCE_POLICY_FILE: {
     schema: z.string().min(1).default('policies/compliance.yaml'),
     doc: 'Compliance policies (YAML, validated at start-up; a bad file stops the hub with the policy and field named).',
