@@ -7,6 +7,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { fineTuningJobs, type FineTuningStatus } from '../db/schema/index.ts';
 import type { Queue } from '../queue/queue.ts';
+import { emitEvent } from '../events/emit.ts';
 import { recordEvent } from './events.ts';
 
 export type FineTuningJob = typeof fineTuningJobs.$inferSelect;
@@ -49,5 +50,9 @@ export async function transition(
   if (!row) return null;
   await recordEvent(tx, jobId, { level: change.level ?? 'info', type: 'status', message: change.message, data: { status: change.to }, attempt: change.attempt });
   await notifyStatus(tx, notifier, jobId);
+  if (isTerminal(change.to)) {
+    const data = { status: row.status, task: row.task, backend: row.backend, model: row.model, fineTunedModel: row.fineTunedModel, datasetVersionId: row.datasetVersionId, error: row.error };
+    await emitEvent(tx, { type: 'run.finished', subjectId: jobId, data }, { queue: notifier.queue });
+  }
   return row;
 }

@@ -8,6 +8,7 @@ import type { Tx } from '../../db/client.ts';
 import { complianceAlerts, type AlertSeverity, type AlertStatus, type AlertTransition } from '../../db/schema/index.ts';
 import { recordAudit } from '../../audit.ts';
 import type { Queue } from '../../queue/queue.ts';
+import { emitEvent } from '../../events/emit.ts';
 import type { Finding } from './policies.ts';
 import { canTransition, TRANSITIONS } from './transitions.ts';
 
@@ -48,6 +49,9 @@ export async function raiseAlerts(tx: Tx, queue: Queue | null, message: { id: nu
     // The evidence is personal data: the audit names the policy, not what matched.
     await recordAudit(tx, { actor: 'system', action: 'alert.raised', subjectType: 'compliance_alert', subjectId: alert.id, details: { policyId: alert.policyId, policyVersion: alert.policyVersion, severity: alert.severity, messageId: alert.messageId } });
     if (queue) await queue.send('slack.notify', { kind: 'alert.raised', subjectId: alert.id }, { tx });
+    // Receivers get the policy and where it matched, not the evidence (personal data).
+    const data = { policyId: alert.policyId, policyVersion: alert.policyVersion, severity: alert.severity, messageId: alert.messageId, conversationId: alert.conversationId };
+    await emitEvent(tx, { type: 'alert.raised', subjectId: alert.id, data }, { queue });
   }
   return raised;
 }

@@ -1,0 +1,87 @@
+/**
+ * Event subscriptions: create (the signing secret is returned once, then only its sealed form is
+ * kept), list, remove, and a subscription's deliveries. The public view never holds the secret.
+ */
+import { desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { recordAudit } from '../audit.ts';
+import type { Tx } from '../db/client.ts';
+import { eventDeliveries, eventSubscriptions } from '../db/schema/index.ts';
+import { decryptJson, encryptJson, type Keyring } from '../security/encryption.ts';
+import { EVENT_TYPES } from './emit.ts';
+import { newSecret } from './signature.ts';
+import { checkEventUrl } from './url-guard.ts';
+
+export type SubscriptionRow = typeof eventSubscriptions.$inferSelect;
+export type DeliveryRow = typeof eventDeliveries.$inferSelect;
+
+export const NewSubscription = z
+  .object({
+    url: z.string().trim().min(1).max(2000),
+    events: z.array(z.enum(EVENT_TYPES)).min(1, 'name at least one event type').max(EVENT_TYPES.length),
+  })
+  .strict();
+export type NewSubscription = z.infer<typeof NewSubscription>;
+
+export function publicSubscription(row: SubscriptionRow) {
+  return { id: row.id, url: row.url, events: row.eventTypes, active: row.active, createdBy: row.createdBy, createdAt: row.createdAt };
+}
+
+export function publicDelivery(row: DeliveryRow) {
+  return {
+    id: row.id,
+    subscriptionId: row.subscriptionId,
+    event: row.eventType,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt : null,
+    lastStatus: row.lastStatus,
+    lastError: row.lastError,
+    createdAt: row.createdAt,
+    deliveredAt: row.deliveredAt,
+    payload: row.payload,
+  };
+}
+
+/** Validates and stores; returns the row and the plain secret, which is never readable again. */
+export async function createSubscription(db: Tx, keyring: Keyring, input: NewSubscription, options: { actor: string; allowPrivate: boolean }): Promise<{ subscription: SubscriptionRow; secret: string }> {
+  const url = await checkEventUrl(input.url, { allowPrivate: options.allowPrivate });
+  const secret = newSecret();
+  return db.transaction(async (tx) => {
+    const [subscription] = await tx
+      .insert(eventSubscriptions)
+      .values({ url: url.toString(), eventTypes: [...new Set(input.events)], secretEncrypted: encryptJson(keyring, { secret }), createdBy: options.actor })
+      .returning();
+    if (!subscription) throw new Error('subscription insert returned nothing');
+    await recordAudit(tx, { actor: options.actor, action: 'event_subscription.created', subjectType: 'event_subscription', subjectId: subscription.id, details: { url: subscription.url, events: subscription.eventTypes } });
+    return { subscription, secret };
+  });
+}
+
+export function subscriptionSecret(keyring: Keyring, row: Pick<SubscriptionRow, 'secretEncrypted'>): string {
+  const opened = z.object({ secret: z.string().min(1) }).parse(decryptJson(keyring, row.secretEncrypted));
+  return opened.secret;
+}
+
+export async function listSubscriptions(db: Tx): Promise<SubscriptionRow[]> {
+  return db.select().from(eventSubscriptions).orderBy(desc(eventSubscriptions.createdAt));
+}
+
+export async function getSubscription(db: Tx, id: string): Promise<SubscriptionRow | null> {
+  const [row] = await db.select().from(eventSubscriptions).where(eq(eventSubscriptions.id, id));
+  return row ?? null;
+}
+
+/** Deletes the subscription and its deliveries (pending ones are not sent). */
+export async function removeSubscription(db: Tx, id: string, actor: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [removed] = await tx.delete(eventSubscriptions).where(eq(eventSubscriptions.id, id)).returning();
+    if (!removed) return false;
+    await recordAudit(tx, { actor, action: 'event_subscription.removed', subjectType: 'event_subscription', subjectId: id, details: { url: removed.url } });
+    return true;
+  });
+}
+
+export async function listDeliveries(db: Tx, subscriptionId: string, limit = 50): Promise<DeliveryRow[]> {
+  return db.select().from(eventDeliveries).where(eq(eventDeliveries.subscriptionId, subscriptionId)).orderBy(desc(eventDeliveries.createdAt), desc(eventDeliveries.id)).limit(limit);
+}
