@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN } from '../../integrations/slack/sandbox.ts';
 import { loadConfig } from '../../src/config.ts';
-import { fineTuningJobs, models, slackMessages } from '../../src/db/schema/index.ts';
+import { fineTuningJobs, models, modelSwitches, slackMessages } from '../../src/db/schema/index.ts';
 import { HANDLERS, type HandlerDeps } from '../../src/jobs/handlers.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { progressBar } from '../../src/serving/notify/run-view.ts';
@@ -49,7 +49,7 @@ describe('slack.notify for runs and promotions', () => {
   it('posts one message per run and updates it as the run moves', async () => {
     const [run] = await database.db
       .insert(fineTuningJobs)
-      .values({ backend: 'lora', model: 'tiny-base', method: 'supervised', hyperparameters: {}, seed: 1, task: 'reply', createdBy: 'test', status: 'running', progress: { step: 5, totalSteps: 20, loss: 2.5, etaSeconds: 90 } })
+      .values({ backend: 'local', model: 'tiny-base', method: 'lora', hyperparameters: {}, seed: 1, task: 'reply', createdBy: 'test', status: 'running', progress: { step: 5, totalSteps: 20, loss: 2.5, etaSeconds: 90 } })
       .returning();
     if (!run) throw new Error('no run');
     await notify({ kind: 'run.status', subjectId: run.id });
@@ -70,14 +70,17 @@ describe('slack.notify for runs and promotions', () => {
   });
 
   it('announces a promotion', async () => {
-    const [model] = await database.db.insert(models).values({ task: 'triage', backend: 'lora', baseModel: 'tiny-base', adapterPath: '/x/adapter', status: 'production', metrics: { macro_f1: 0.8123 } }).returning();
+    const [model] = await database.db.insert(models).values({ task: 'triage', backend: 'local', baseModel: 'tiny-base', adapterPath: '/x/adapter', status: 'production', metrics: { macro_f1: 0.8123 } }).returning();
     if (!model) throw new Error('no model');
+    const [previous] = await database.db.insert(models).values({ task: 'triage', backend: 'local', baseModel: 'tiny-base', adapterPath: '/x/old', status: 'archived' }).returning();
+    await database.db.insert(modelSwitches).values({ task: 'triage', fromModelId: previous?.id, toModelId: model.id, kind: 'promote', actor: 'test' });
     const before = slack.store.posted.length;
     await notify({ kind: 'model.promoted', subjectId: model.id });
     const message = slack.store.posted.slice(before);
     expect(message).toHaveLength(1);
     expect(message[0]?.text).toContain(`Model ${model.id} promoted`);
     expect(JSON.stringify(message[0]?.blocks)).toContain('macro-F1 0.8123');
+    expect(JSON.stringify(message[0]?.blocks)).toContain(`replaces \`${previous?.id}\``);
   });
 
   it('posts nothing and does not fail when no channel is configured or the subject is gone', async () => {

@@ -7,9 +7,9 @@
  * Kinds with nothing to show yet are acknowledged and logged, so the queue does not retry them.
  * Unconfigured Slack (no bot token or channel) is not an error: nothing is posted.
  */
-import { eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { createSlackChat } from '../../../integrations/slack/index.ts';
-import { fineTuningJobs, models } from '../../db/schema/index.ts';
+import { fineTuningJobs, models, modelSwitches } from '../../db/schema/index.ts';
 import type { HandlerDeps } from '../../jobs/handlers.ts';
 import type { JobHandler } from '../../queue/queue.ts';
 import { alertNotifyHandler } from '../compliance/index.ts';
@@ -45,7 +45,14 @@ export function slackNotifyHandler(deps: HandlerDeps): JobHandler<'slack.notify'
         await keepSlackMessageUpdated(deps.database, chat, subject, async (tx) => {
           const [model] = await tx.select().from(models).where(eq(models.id, payload.subjectId));
           if (!model) return null;
-          return promotedMessage(model, null);
+          // The switch that put it in production names the model it replaced.
+          const [change] = await tx
+            .select({ from: modelSwitches.fromModelId })
+            .from(modelSwitches)
+            .where(and(eq(modelSwitches.toModelId, model.id), inArray(modelSwitches.kind, ['promote', 'rollback', 'ab_end'])))
+            .orderBy(desc(modelSwitches.id))
+            .limit(1);
+          return promotedMessage(model, change?.from ?? null);
         }, job.signal);
         return;
       }
