@@ -12,3 +12,4 @@ export * from './serving.ts';
 export * from './registry.ts';
 export * from './events.ts';
 export * from './retraining.ts';
+export * from './draft-batches.ts';
