@@ -3,6 +3,9 @@
     # train (or resume) one run; JSON-line events on stdout, logs on stderr
     python -m tuneloop_worker train --config run.json --out runs/42
 
+    # held-out metrics for models side by side (eval loss, generations, reply/label scores, latency)
+    python -m tuneloop_worker evaluate --config eval.json --out evals/7
+
     # check a config and its data files without loading any model
     python -m tuneloop_worker validate --config run.json
 
@@ -33,6 +36,9 @@ def make_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train, evaluate and keep the best checkpoint")
     train.add_argument("--config", required=True, help="run config JSON (see tuneloop_worker/config.py)")
     train.add_argument("--out", required=True, help="output folder; a rerun with the same folder resumes")
+    evaluate = sub.add_parser("evaluate", help="score models on a test file (see tuneloop_worker/evaluation)")
+    evaluate.add_argument("--config", required=True, help="evaluation config JSON (tuneloop_worker/evaluation/config.py)")
+    evaluate.add_argument("--out", required=True, help="output folder for report.json and predictions/")
     validate = sub.add_parser("validate", help="check a config and its data files; loads no model")
     validate.add_argument("--config", required=True)
     serve = sub.add_parser("serve", help="OpenAI-compatible chat server with runtime LoRA adapters")
@@ -63,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "train":
         return run_train(args.config, args.out)
+    if args.command == "evaluate":
+        from ..evaluation.run import run_evaluate
+
+        return run_evaluate(args.config, args.out)
     if args.command == "serve":
         from ..serve.run import run_serve
 
