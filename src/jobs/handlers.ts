@@ -13,6 +13,7 @@ import type { Keyring } from '../security/encryption.ts';
 import type { JobName } from '../queue/jobs.ts';
 import type { JobHandler, Queue } from '../queue/queue.ts';
 import { fineTuneHandler } from '../training/handler.ts';
+import { eventDeliverHandler, eventSweepHandler } from '../events/deliver.ts';
 
 export interface HandlerDeps {
   database: Database;
@@ -30,6 +31,8 @@ export const HANDLERS: HandlerFactories = {
   'finetune.train': fineTuneHandler,
   'compliance.scan': complianceScanHandler,
   'slack.notify': slackNotifyHandler,
+  'events.deliver': eventDeliverHandler,
+  'events.sweep': eventSweepHandler,
 };
 
 export function handledJobNames(): JobName[] {
