@@ -37,7 +37,7 @@ function searchRequest(filters: Filter[], sortBy: string, limit: number): Public
   return { filterGroups: [{ filters }], sorts, properties: ['hs_lastmodifieddate'], limit };
 }
 
-class TicketDetails {
+export class TicketDetails {
   private owners: Map<string, Owner> | null = null;
   private readonly people = new PeopleCache();
 

@@ -82,3 +82,4 @@ export const hubspotConnector: ConnectorFactory<typeof HubSpotSettings, typeof H
   credentialsSchema: HubSpotCredentials,
   create: (settings, credentials, options) => createHubSpotConnector(settings, credentials, options),
 };
+export { HubSpotWriteBack, hubspotWriteBack } from './actions-drafts.ts';

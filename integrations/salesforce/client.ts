@@ -134,11 +134,21 @@ export class SalesforceClient {
     return out;
   }
 
-  private async once(url: string, signal?: AbortSignal): Promise<unknown> {
+  /**
+   * One write (POST/PATCH with a JSON body), not retried here: whether repeating it is safe is the
+   * caller's decision. jsforce's own retries stay off, as for reads.
+   */
+  async sendOnce(method: 'POST' | 'PATCH', url: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    await this.connect(signal);
+    await this.pace(signal);
+    return this.once(url, signal, { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  }
+
+  private async once(url: string, signal?: AbortSignal, write?: { method: 'POST' | 'PATCH'; body: string; headers: Record<string, string> }): Promise<unknown> {
     signal?.throwIfAborted();
     const responses: HttpResponse[] = [];
     // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_rest_resources.htm
-    const call = this.conn.request<unknown>({ method: 'GET', url }, { transport: this.recordingTransport(responses, signal) });
+    const call = this.conn.request<unknown>(write ? { url, ...write } : { method: 'GET', url }, { transport: this.recordingTransport(responses, signal) });
     try {
       return await (signal ? raceAbort(call, signal) : call);
     } catch (error) {

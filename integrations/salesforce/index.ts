@@ -79,3 +79,4 @@ export const salesforceConnector: ConnectorFactory<typeof salesforceSettingsSche
   create: (settings, credentials, options) => createSalesforceConnector(settings, credentials, options),
 };
 export { createCaseTask, type CaseTaskInput } from './actions-task.ts';
+export { SalesforceWriteBack, salesforceWriteBack } from './actions-drafts.ts';

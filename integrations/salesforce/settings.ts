@@ -17,6 +17,14 @@ export const salesforceSettingsSchema = z.object({
     .string()
     .regex(/^\d{2}\.0$/, 'an API version such as 62.0')
     .default(DEFAULT_API_VERSION),
+  /** Write-back: the Case fields that receive triage (custom fields such as Intent__c work too); filled only when empty. */
+  triageFields: z
+    .object({
+      type: z.string().regex(/^[A-Za-z]\w*$/).default('Type'),
+      reason: z.string().regex(/^[A-Za-z]\w*$/).default('Reason'),
+      priority: z.string().regex(/^[A-Za-z]\w*$/).default('Priority'),
+    })
+    .optional(),
 });
 export type SalesforceSettings = z.infer<typeof salesforceSettingsSchema>;
 

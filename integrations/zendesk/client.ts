@@ -82,11 +82,20 @@ export class ZendeskApi {
 
   /** One GET, no retries: for connection tests, which must answer quickly and change nothing. */
   async getOnce<T>(what: string, path: ZendeskPath, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+    return this.requestOnce('GET', what, path, undefined, schema, signal);
+  }
+
+  /** One PUT/POST, no retries: whether a write may be repeated is the caller's decision (actions-drafts.ts). */
+  sendOnce<T>(method: 'PUT' | 'POST', what: string, path: ZendeskPath, body: unknown, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+    return this.requestOnce(method, what, path, body, schema, signal);
+  }
+
+  private async requestOnce<T>(method: 'GET' | 'PUT' | 'POST', what: string, path: ZendeskPath, body: unknown, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
     let outcome: { response: unknown; result: unknown };
     try {
       // node-zendesk pops the query object off the array it is given, so hand it a copy.
-      outcome = await this.transporter.request('GET', [...path]);
+      outcome = await this.transporter.request(method, [...path], body === undefined ? null : body);
     } catch (error) {
       throw transportError(error, what, this.host);
     }

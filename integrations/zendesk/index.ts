@@ -63,3 +63,4 @@ export const zendeskConnector: ConnectorFactory<typeof ZendeskSettings, typeof Z
   credentialsSchema: ZendeskCredentials,
   create: (settings, credentials, options) => createZendeskConnector(settings, credentials, options),
 };
+export { ZendeskWriteBack, zendeskWriteBack } from './actions-drafts.ts';

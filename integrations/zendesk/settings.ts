@@ -15,6 +15,8 @@ export const ZendeskSettings = z
     baseUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Tickets per incremental export page; Zendesk's default and maximum is 1000. */
     perPage: z.number().int().min(1).max(1000).optional(),
+    /** Write-back: the id of a ticket custom field (text or decimal) that receives triage confidence. */
+    triageConfidenceFieldId: z.number().int().positive().optional(),
   })
   .refine((settings) => settings.subdomain !== undefined || settings.baseUrl !== undefined, {
     message: 'set subdomain (e.g. "acme") or baseUrl',
