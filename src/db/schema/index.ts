@@ -13,3 +13,4 @@ export * from './registry.ts';
 export * from './events.ts';
 export * from './retraining.ts';
 export * from './draft-batches.ts';
+export * from './evaluations.ts';
