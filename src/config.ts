@@ -100,6 +100,8 @@ export const SETTINGS = {
       .optional(),
     doc: 'Per-metric gate tolerances that override GATE_TOLERANCE, e.g. `chrf=0.5,eval_loss=0.02` (chrF is 0–100; loss in nats).',
   },
+  EVALUATION_MAX_EXAMPLES: { schema: positiveInt.max(100_000).default(200), doc: 'Test examples a model evaluation (`model.evaluate`) scores: the first N of the dataset version\'s test split.' },
+  EVALUATION_MAX_NEW_TOKENS: { schema: positiveInt.max(8192).default(256), doc: 'Tokens a model may generate per test example during an evaluation (greedy).' },
   EVENTS_ALLOW_PRIVATE_URLS: {
     schema: bool.default(false),
     doc: 'Allow event subscriptions (outgoing webhooks) to loopback, private and link-local addresses. Off: such URLs are refused, also when a host name resolves to one.',
