@@ -4,8 +4,8 @@
  * https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket
  *
  * A note is one PUT with `{ticket:{comment:{body, public:false}}}`. The body ends with a marker
- * line; before any retry of the PUT (and before the first, in findNote called by the job) the
- * comments are listed, so a PUT whose answer was lost (5xx, dropped connection) is found, not
+ * line; before a retry that follows a 5xx or a dropped connection (and before the first post, by
+ * the job's findNote) the comments are listed, so a PUT whose answer was lost is found, not
  * repeated. A 429 means Zendesk did not process the request and is simply retried after Retry-After.
  */
 import { z } from 'zod';
@@ -94,9 +94,11 @@ export class ZendeskWriteBack implements WriteBack {
   async postInternalNote(sourceId: string, body: string, marker: string, signal?: AbortSignal): Promise<{ noteId: string }> {
     if (!body.includes(marker)) throw new Error('the note body must contain its marker');
     const id = ticketId(sourceId);
+    // After a 5xx or a dropped connection the PUT may have been processed; after a 429 it was not.
+    let mayExist = false;
     return withRetry(
-      async (attempt) => {
-        if (attempt > 1) {
+      async () => {
+        if (mayExist) {
           const existing = await this.findNote(sourceId, marker, signal);
           if (existing) return { noteId: existing };
         }
@@ -107,7 +109,14 @@ export class ZendeskWriteBack implements WriteBack {
         if (!existing) throw new VendorError('malformed', `Zendesk accepted the note on ticket ${id} but it is not among the ticket's comments`);
         return { noteId: existing };
       },
-      { policy: this.options.retryPolicy, ...(signal ? { signal } : {}), onRetry: (info) => this.logRetry(info, id) },
+      {
+        policy: this.options.retryPolicy,
+        ...(signal ? { signal } : {}),
+        onRetry: (info) => {
+          if (info.error.kind !== 'rate_limited') mayExist = true;
+          this.logRetry(info, id);
+        },
+      },
     );
   }
 
