@@ -9,6 +9,7 @@ import type { Database } from './db/client.ts';
 import { alertRoutes } from './web/alerts.ts';
 import { connectionRoutes } from './web/connections.ts';
 import { datasetRoutes } from './web/datasets.ts';
+import { draftBatchRoutes } from './web/draft-batches.ts';
 import { eventSubscriptionRoutes } from './web/events.ts';
 import { fileRoutes } from './web/files.ts';
 import { fineTuningRoutes } from './web/fine-tuning.ts';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps) {
   api.route('/files', fileRoutes(deps));
   api.route('/fine_tuning', fineTuningRoutes(deps));
   api.route('/event-subscriptions', eventSubscriptionRoutes(deps));
+  api.route('/draft-batches', draftBatchRoutes(deps));
   app.route('/api/v1', api);
 
   app.notFound(notFound);

@@ -1,0 +1,125 @@
+/**
+ * Drafts (and triage) for a backlog of open tickets: picks the connection's harvested tickets that
+ * are still open and have no write-back for the task yet, records them as a batch, and sends one
+ * `draft.generate` / `triage.apply` job per ticket in the same transaction (so a crash leaves
+ * either the whole batch queued or nothing). The jobs are the same ones a webhook sends: the same
+ * idempotency (one draft per ticket and task) and retries apply. Progress is the count of the
+ * tickets' `drafts` rows, which every job leaves behind whether it posted, skipped or failed.
+ */
+import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import { fromDrizzle } from 'pg-boss';
+import type { Db } from '../../db/client.ts';
+import { connections, conversations, draftBatches, drafts } from '../../db/schema/index.ts';
+import { parseJobPayload } from '../../queue/jobs.ts';
+import type { Queue } from '../../queue/queue.ts';
+
+export const BATCH_TASKS = ['reply', 'triage'] as const;
+export type BatchTask = (typeof BATCH_TASKS)[number];
+const JOB_FOR: Record<BatchTask, 'draft.generate' | 'triage.apply'> = { reply: 'draft.generate', triage: 'triage.apply' };
+
+/** Vendors that take drafts; HubSpot only on tickets (its inbox threads have no notes). */
+const WRITE_BACK_VENDORS = ['zendesk', 'salesforce', 'hubspot'];
+/** Ticket states that need no reply any more, across vendors (compared lower-case). */
+export const CLOSED_STATUSES = ['solved', 'closed', 'resolved'];
+export const MAX_BATCH_TICKETS = 10_000;
+
+export class BatchError extends Error {
+  override name = 'BatchError';
+  constructor(
+    readonly code: 'not_found' | 'unsupported',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface BatchRequest {
+  connectionId: string;
+  tasks: BatchTask[];
+  /** Only tickets updated at the vendor since then. */
+  since?: Date;
+  limit?: number;
+  createdBy: string;
+}
+
+export type DraftBatch = typeof draftBatches.$inferSelect;
+
+export async function createBatch(db: Db, queue: Queue, request: BatchRequest): Promise<DraftBatch> {
+  const [connection] = await db.select({ vendor: connections.vendor }).from(connections).where(eq(connections.id, request.connectionId));
+  if (!connection) throw new BatchError('not_found', 'no such connection');
+  if (!WRITE_BACK_VENDORS.includes(connection.vendor)) throw new BatchError('unsupported', `${connection.vendor} connections take no drafts (only Zendesk, Salesforce and HubSpot tickets)`);
+  const limit = Math.min(request.limit ?? MAX_BATCH_TICKETS, MAX_BATCH_TICKETS);
+
+  return db.transaction(async (tx) => {
+    // Newest first: the backlog agents will open next. A ticket counts as pending while any of
+    // the requested tasks has no write-back yet.
+    const pendingTask = sql.join(
+      request.tasks.map((task) => sql`NOT EXISTS (SELECT 1 FROM ${drafts} d WHERE d.connection_id = ${conversations.connectionId} AND d.source_id = ${conversations.sourceId} AND d.task = ${task})`),
+      sql` OR `,
+    );
+    const rows = await tx
+      .select({ sourceId: conversations.sourceId })
+      .from(conversations)
+      .where(
+        and(
+          eq(conversations.connectionId, request.connectionId),
+          eq(conversations.deleted, false),
+          sql`length(${conversations.sourceId}) <= 200`,
+          sql`coalesce(lower(${conversations.status}), '') NOT IN (${sql.join(CLOSED_STATUSES.map((status) => sql`${status}`), sql`, `)})`,
+          connection.vendor === 'hubspot' ? sql`${conversations.sourceId} LIKE 'ticket:%'` : undefined,
+          request.since ? gte(conversations.sourceUpdatedAt, request.since) : undefined,
+          sql`(${pendingTask})`,
+        ),
+      )
+      .orderBy(desc(conversations.sourceUpdatedAt))
+      .limit(limit);
+    const sourceIds = rows.map((row) => row.sourceId);
+    const [batch] = await tx
+      .insert(draftBatches)
+      .values({ connectionId: request.connectionId, tasks: request.tasks, sourceIds, tickets: sourceIds.length, createdBy: request.createdBy })
+      .returning();
+    if (!batch) throw new Error('batch insert returned nothing');
+    // One INSERT per queue (pg-boss's batch path) in this transaction; payloads validated as send() would.
+    const adapter = fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql);
+    for (const task of request.tasks) {
+      const name = JOB_FOR[task];
+      const jobs = sourceIds.map((sourceId) => ({
+        data: parseJobPayload(name, { connectionId: request.connectionId, sourceId }),
+        // The singleton key keeps a second batch over the same ticket from queuing it twice.
+        singletonKey: `${request.connectionId}:${task}:${sourceId}`.slice(0, 500),
+      }));
+      if (jobs.length) await queue.boss.insert(name, jobs, { db: adapter });
+    }
+    return batch;
+  });
+}
+
+export interface BatchProgress {
+  tickets: number;
+  /** Per task: tickets with a write-back row, by its status. */
+  tasks: Record<string, { done: number; posted: number; skipped: number; failed: number }>;
+  done: boolean;
+}
+
+export async function batchProgress(db: Db, batch: DraftBatch): Promise<BatchProgress> {
+  const rows = await db
+    .select({ task: drafts.task, status: drafts.status, count: sql<number>`count(*)::int` })
+    .from(drafts)
+    .where(and(eq(drafts.connectionId, batch.connectionId), sql`${drafts.sourceId} = ANY(${batch.sourceIds})`, sql`${drafts.task} = ANY(${batch.tasks})`))
+    .groupBy(drafts.task, drafts.status);
+  const tasks: BatchProgress['tasks'] = {};
+  for (const task of batch.tasks) tasks[task] = { done: 0, posted: 0, skipped: 0, failed: 0 };
+  for (const row of rows) {
+    const entry = tasks[row.task];
+    if (!entry) continue;
+    entry[row.status] += row.count;
+    entry.done += row.count;
+  }
+  const done = Object.values(tasks).every((entry) => entry.done >= batch.tickets);
+  return { tickets: batch.tickets, tasks, done };
+}
+
+export async function getBatch(db: Db, id: string): Promise<DraftBatch | null> {
+  const [batch] = await db.select().from(draftBatches).where(eq(draftBatches.id, id));
+  return batch ?? null;
+}
