@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
 import { syncAllSchedules } from './harvest/schedules.ts';
+import { configureEventQueue } from './events/deliver.ts';
 import type { Logger } from './log.ts';
 import { loadKeyring } from './security/encryption.ts';
 import { policiesFor } from './serving/compliance/handler.ts';
@@ -53,6 +54,7 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
 
   const keyring = loadKeyring({ key: config.TUNELOOP_ENCRYPTION_KEY, previousKeys: config.TUNELOOP_ENCRYPTION_KEYS_PREVIOUS, home: config.TUNELOOP_HOME });
   await syncAllSchedules(database.db, queue);
+  await configureEventQueue(queue, config);
 
   let server: ServerType | null = null;
   let url: string | null = null;
