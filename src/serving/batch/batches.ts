@@ -6,7 +6,7 @@
  * idempotency (one draft per ticket and task) and retries apply. Progress is the count of the
  * tickets' `drafts` rows, which every job leaves behind whether it posted, skipped or failed.
  */
-import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { fromDrizzle } from 'pg-boss';
 import type { Db } from '../../db/client.ts';
 import { connections, conversations, draftBatches, drafts } from '../../db/schema/index.ts';
@@ -40,6 +40,8 @@ export interface BatchRequest {
   since?: Date;
   limit?: number;
   createdBy: string;
+  /** pg-boss's schema (QUEUE_SCHEMA), to leave out tickets whose job is still queued. */
+  queueSchema: string;
 }
 
 export type DraftBatch = typeof draftBatches.$inferSelect;
@@ -51,14 +53,17 @@ export async function createBatch(db: Db, queue: Queue, request: BatchRequest): 
   const limit = Math.min(request.limit ?? MAX_BATCH_TICKETS, MAX_BATCH_TICKETS);
 
   return db.transaction(async (tx) => {
-    // Newest first: the backlog agents will open next. A ticket counts as pending while any of
-    // the requested tasks has no write-back yet.
-    const pendingTask = sql.join(
-      request.tasks.map((task) => sql`NOT EXISTS (SELECT 1 FROM ${drafts} d WHERE d.connection_id = ${conversations.connectionId} AND d.source_id = ${conversations.sourceId} AND d.task = ${task})`),
-      sql` OR `,
-    );
+    // A task is pending for a ticket when it has no write-back yet and no job still queued or
+    // running for it (an earlier batch, a webhook: that one will do it). A ticket is in the batch
+    // while any requested task is pending; only the pending tasks get a job. Newest first.
+    const jobTable = sql`${sql.identifier(request.queueSchema)}.job`;
+    const pending = (task: BatchTask) =>
+      sql<boolean>`(NOT EXISTS (SELECT 1 FROM ${drafts} d WHERE d.connection_id = ${conversations.connectionId} AND d.source_id = ${conversations.sourceId} AND d.task = ${task})
+        AND NOT EXISTS (SELECT 1 FROM ${jobTable} j WHERE j.name = ${JOB_FOR[task]} AND j.state IN ('created', 'retry', 'active')
+          AND j.data->>'connectionId' = ${request.connectionId} AND j.data->>'sourceId' = ${conversations.sourceId}))`;
+    const flags = request.tasks.map((task) => sql`${pending(task)}`);
     const rows = await tx
-      .select({ sourceId: conversations.sourceId })
+      .select({ sourceId: conversations.sourceId, pending: sql<boolean[]>`ARRAY[${sql.join(flags, sql`, `)}]` })
       .from(conversations)
       .where(
         and(
@@ -68,7 +73,7 @@ export async function createBatch(db: Db, queue: Queue, request: BatchRequest): 
           sql`coalesce(lower(${conversations.status}), '') NOT IN (${sql.join(CLOSED_STATUSES.map((status) => sql`${status}`), sql`, `)})`,
           connection.vendor === 'hubspot' ? sql`${conversations.sourceId} LIKE 'ticket:%'` : undefined,
           request.since ? gte(conversations.sourceUpdatedAt, request.since) : undefined,
-          sql`(${pendingTask})`,
+          sql`(${sql.join(flags, sql` OR `)})`,
         ),
       )
       .orderBy(desc(conversations.sourceUpdatedAt))
@@ -81,11 +86,10 @@ export async function createBatch(db: Db, queue: Queue, request: BatchRequest): 
     if (!batch) throw new Error('batch insert returned nothing');
     // One INSERT per queue (pg-boss's batch path) in this transaction; payloads validated as send() would.
     const adapter = fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql);
-    for (const task of request.tasks) {
+    for (const [index, task] of request.tasks.entries()) {
       const name = JOB_FOR[task];
-      const jobs = sourceIds.map((sourceId) => ({
+      const jobs = rows.filter((row) => row.pending[index]).map(({ sourceId }) => ({
         data: parseJobPayload(name, { connectionId: request.connectionId, sourceId }),
-        // The singleton key keeps a second batch over the same ticket from queuing it twice.
         singletonKey: `${request.connectionId}:${task}:${sourceId}`.slice(0, 500),
       }));
       if (jobs.length) await queue.boss.insert(name, jobs, { db: adapter });
@@ -102,10 +106,10 @@ export interface BatchProgress {
 }
 
 export async function batchProgress(db: Db, batch: DraftBatch): Promise<BatchProgress> {
-  const rows = await db
+  const rows = !batch.sourceIds.length ? [] : await db
     .select({ task: drafts.task, status: drafts.status, count: sql<number>`count(*)::int` })
     .from(drafts)
-    .where(and(eq(drafts.connectionId, batch.connectionId), sql`${drafts.sourceId} = ANY(${batch.sourceIds})`, sql`${drafts.task} = ANY(${batch.tasks})`))
+    .where(and(eq(drafts.connectionId, batch.connectionId), inArray(drafts.sourceId, batch.sourceIds), inArray(drafts.task, batch.tasks as BatchTask[])))
     .groupBy(drafts.task, drafts.status);
   const tasks: BatchProgress['tasks'] = {};
   for (const task of batch.tasks) tasks[task] = { done: 0, posted: 0, skipped: 0, failed: 0 };
