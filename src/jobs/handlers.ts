@@ -13,6 +13,7 @@ import type { Keyring } from '../security/encryption.ts';
 import type { JobName } from '../queue/jobs.ts';
 import type { JobHandler, Queue } from '../queue/queue.ts';
 import { fineTuneHandler } from '../training/handler.ts';
+import { modelEvaluateHandler } from '../models/evaluate-handler.ts';
 import { eventDeliverHandler, eventSweepHandler } from '../events/deliver.ts';
 
 export interface HandlerDeps {
@@ -29,6 +30,7 @@ export const HANDLERS: HandlerFactories = {
   'harvest.run': (deps) => harvestRunHandler({ ...deps, batchSize: deps.config.HARVEST_BATCH_SIZE }),
   'dataset.build': datasetBuildHandler,
   'finetune.train': fineTuneHandler,
+  'model.evaluate': modelEvaluateHandler,
   'compliance.scan': complianceScanHandler,
   'slack.notify': slackNotifyHandler,
   'events.deliver': eventDeliverHandler,

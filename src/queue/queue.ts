@@ -43,6 +43,7 @@ export const QUEUE_OPTIONS: Partial<Record<JobName, { expireInSeconds?: number; 
   'finetune.train': { expireInSeconds: 24 * 3600, retryLimit: 3, heartbeatSeconds: 10 },
   'harvest.run': { expireInSeconds: 6 * 3600, retryLimit: 5, heartbeatSeconds: 10 },
   'dataset.build': { expireInSeconds: 3600 },
+  'model.evaluate': { expireInSeconds: 6 * 3600, retryLimit: 2, heartbeatSeconds: 10 },
 };
 
 export async function startQueue(options: { url: string; schema: string; log: Logger }): Promise<Queue> {
