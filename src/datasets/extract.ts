@@ -10,7 +10,7 @@
 import { labelsFor, systemPromptFor, type DatasetConfig, type Task } from './config.ts';
 import { resolveLabel } from './labels.ts';
 import type { ConversationTexts } from './scrub.ts';
-import { increment, type ChatMessage, type Counts, type Example, type SourceConversation } from './types.ts';
+import { increment, type ChatMessage, type Counts, type Example, type SourceConversation, type SourceMessage } from './types.ts';
 
 export interface ExtractResult {
   examples: Example[];
@@ -24,16 +24,19 @@ export const EMPTY_TASK_NOTES: Partial<Record<Task, string>> = {
   preference: 'preference pairs are made from drafts and what the agent finally sent; none exist yet, so this version is empty',
 };
 
-interface Turn {
+export interface Turn {
   role: 'user' | 'assistant' | 'system';
   kind: 'customer' | 'agent' | 'note' | 'bot';
   indexes: number[];
 }
 
-const SYSTEM_PREFIX = { note: 'Internal note (not visible to the customer):\n', bot: 'Automated message:\n' } as const;
+export const SYSTEM_PREFIX = { note: 'Internal note (not visible to the customer):\n', bot: 'Automated message:\n' } as const;
+
+/** What turnsOf reads of a conversation: a harvested one, or one serving just fetched (src/serving/prompt.ts). */
+export type TurnSource = { messages: ReadonlyArray<Pick<SourceMessage, 'authorRole' | 'visibility' | 'body'>> };
 
 /** Messages as turns: consecutive customer (or agent) messages merge into one turn. */
-function turnsOf(conversation: SourceConversation, config: DatasetConfig): Turn[] {
+export function turnsOf(conversation: TurnSource, config: Pick<DatasetConfig, 'context'>): Turn[] {
   const turns: Turn[] = [];
   conversation.messages.forEach((message, index) => {
     let kind: Turn['kind'] | null;
@@ -51,9 +54,23 @@ function turnsOf(conversation: SourceConversation, config: DatasetConfig): Turn[
   return turns;
 }
 
-function subjectPrefix(conversation: SourceConversation, config: DatasetConfig, texts: ConversationTexts): string {
+export function subjectPrefix(conversation: { subject: string | null }, config: Pick<DatasetConfig, 'context'>, texts: Pick<ConversationTexts, 'subject'>): string {
   if (!config.context.subject || !conversation.subject?.trim()) return '';
   return `Subject: ${texts.subject()}\n\n`;
+}
+
+/** The first turn of the context window before turn `t`: at most maxTurns back, starting with a customer turn. */
+export function windowStart(turns: Turn[], t: number, maxTurns: number): number {
+  let start = Math.max(0, t - maxTurns);
+  while (start < t && turns[start]?.role !== 'user') start++;
+  return start;
+}
+
+/** A turn's text as the model sees it: notes and bot messages prefixed, the first customer turn after the subject. */
+export function turnContent(turn: Turn, index: number, firstUser: number, conversation: { subject: string | null }, config: Pick<DatasetConfig, 'context'>, texts: Pick<ConversationTexts, 'subject' | 'body'>): string {
+  const body = turn.indexes.map((i) => texts.body(i)).join('\n\n');
+  if (turn.role === 'system') return `${SYSTEM_PREFIX[turn.kind as 'note' | 'bot']}${body}`;
+  return index === firstUser ? `${subjectPrefix(conversation, config, texts)}${body}` : body;
 }
 
 function extractReplies(conversation: SourceConversation, config: DatasetConfig, texts: ConversationTexts, groupKey: string): ExtractResult {
@@ -61,17 +78,12 @@ function extractReplies(conversation: SourceConversation, config: DatasetConfig,
   const examples: Example[] = [];
   const turns = turnsOf(conversation, config);
   const firstUser = turns.findIndex((turn) => turn.role === 'user');
-  const content = (turn: Turn, index: number): string => {
-    const body = turn.indexes.map((i) => texts.body(i)).join('\n\n');
-    if (turn.role === 'system') return `${SYSTEM_PREFIX[turn.kind as 'note' | 'bot']}${body}`;
-    return index === firstUser ? `${subjectPrefix(conversation, config, texts)}${body}` : body;
-  };
+  const content = (turn: Turn, index: number): string => turnContent(turn, index, firstUser, conversation, config, texts);
   const prompt: ChatMessage = { role: 'system', content: systemPromptFor('reply', config) };
 
   turns.forEach((target, t) => {
     if (target.role !== 'assistant') return;
-    let start = Math.max(0, t - config.context.maxTurns);
-    while (start < t && turns[start]?.role !== 'user') start++;
+    const start = windowStart(turns, t, config.context.maxTurns);
     if (start >= t) return increment(skipped, 'no_customer_message');
     const previous = turns.slice(start, t).findLast((turn) => turn.role !== 'system');
     if (previous?.role !== 'user') return increment(skipped, 'agent_follow_up');
@@ -95,8 +107,13 @@ function extractReplies(conversation: SourceConversation, config: DatasetConfig,
   return { examples, skipped };
 }
 
+/** The message triage classifies: the first public, non-empty customer message (-1: none). */
+export function triageMessageIndex(conversation: TurnSource): number {
+  return conversation.messages.findIndex((m) => m.authorRole === 'customer' && m.visibility === 'public' && m.body.trim() !== '');
+}
+
 function extractTriage(conversation: SourceConversation, config: DatasetConfig, texts: ConversationTexts, groupKey: string): ExtractResult {
-  const index = conversation.messages.findIndex((m) => m.authorRole === 'customer' && m.visibility === 'public' && m.body.trim() !== '');
+  const index = triageMessageIndex(conversation);
   if (index < 0) return { examples: [], skipped: { no_customer_message: 1 } };
   const message = conversation.messages[index] as SourceConversation['messages'][number];
   const labels: Record<string, string> = {};
