@@ -9,6 +9,7 @@ import type { Database } from './db/client.ts';
 import { alertRoutes } from './web/alerts.ts';
 import { connectionRoutes } from './web/connections.ts';
 import { datasetRoutes } from './web/datasets.ts';
+import { evaluationRoutes } from './web/evaluations.ts';
 import { draftBatchRoutes } from './web/draft-batches.ts';
 import { eventSubscriptionRoutes } from './web/events.ts';
 import { fileRoutes } from './web/files.ts';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps) {
   api.route('/fine_tuning', fineTuningRoutes(deps));
   api.route('/event-subscriptions', eventSubscriptionRoutes(deps));
   api.route('/draft-batches', draftBatchRoutes(deps));
+  api.route('/models', evaluationRoutes(deps));
   app.route('/api/v1', api);
 
   app.notFound(notFound);
