@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigserial, bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { connections } from './connections.ts';
 
@@ -57,5 +58,12 @@ export const messages = pgTable(
     attachments: text('attachments').array().notNull().default([]),
     sourceCreatedAt: timestamp('source_created_at', { withTimezone: true }).notNull(),
   },
-  (table) => [uniqueIndex('messages_source_idx').on(table.conversationId, table.sourceId)],
+  (table) => [
+    uniqueIndex('messages_source_idx').on(table.conversationId, table.sourceId),
+    // Retrieval (src/serving/retrieval.ts): full-text search over customers' public messages. Queries
+    // must repeat this expression and predicate for the planner to use it.
+    index('messages_customer_search_idx')
+      .using('gin', sql`to_tsvector('simple', ${table.body})`)
+      .where(sql`author_role = 'customer' AND visibility = 'public'`),
+  ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "messages_customer_search_idx" ON "messages" USING gin (to_tsvector('simple', "body")) WHERE author_role = 'customer' AND visibility = 'public';
