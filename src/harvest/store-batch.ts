@@ -10,6 +10,7 @@ import type { Conversation, HarvestBatch } from '../../integrations/types.ts';
 import type { Tx } from '../db/client.ts';
 import type { Queue } from '../queue/queue.ts';
 import { enqueueScansForConversations } from '../serving/compliance/scan.ts';
+import { enqueueDraftFeedback } from '../serving/feedback/enqueue.ts';
 import { connections, harvestRuns, messages } from '../db/schema/index.ts';
 
 /** Messages per INSERT statement: bounds one statement's size however long the conversations are. */
@@ -55,6 +56,7 @@ export async function storeBatch(tx: Tx, connectionId: string, runId: string | n
     const updatedIds = written.filter((row) => !row.inserted).map((row) => row.id);
     await removeVanishedMessages(tx, updatedIds, messageRows);
     if (queue) await enqueueScansForConversations(tx, queue, written.map((row) => row.id));
+    if (queue) await enqueueDraftFeedback(tx, queue, written.map((row) => row.id));
     result.messages = messageRows.length;
   }
 

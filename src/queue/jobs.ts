@@ -21,6 +21,8 @@ export const JOBS = {
   'model.evaluate': z.object({ modelId: id, evaluationId: id.optional() }),
   'draft.generate': vendorTicket,
   'triage.apply': vendorTicket,
+  /** Compares a solved ticket's final reply with its posted draft (src/serving/feedback/). */
+  'draft.feedback': z.object({ draftId: id }),
   'compliance.scan': z.object({ messageId: z.coerce.number().int().positive() }),
   'slack.notify': z.object({
     kind: z.enum(['run.status', 'model.promoted', 'alert.raised', 'drift.detected', 'harvest.finished']),

@@ -39,11 +39,15 @@ export interface Queue {
 
 /** Per-queue defaults: retries with backoff; long jobs (training) get a long expiry. */
 /** Long jobs send heartbeats: a worker killed mid-job is noticed within seconds and the job retried. */
-export const QUEUE_OPTIONS: Partial<Record<JobName, { expireInSeconds?: number; retryLimit?: number; heartbeatSeconds?: number }>> = {
+export const QUEUE_OPTIONS: Partial<Record<JobName, { expireInSeconds?: number; retryLimit?: number; heartbeatSeconds?: number; retryDelay?: number; retryDelayMax?: number }>> = {
   'finetune.train': { expireInSeconds: 24 * 3600, retryLimit: 3, heartbeatSeconds: 10 },
   'harvest.run': { expireInSeconds: 6 * 3600, retryLimit: 5, heartbeatSeconds: 10 },
   'dataset.build': { expireInSeconds: 3600 },
   'model.evaluate': { expireInSeconds: 6 * 3600, retryLimit: 2, heartbeatSeconds: 10 },
+  // A model server that is down (or a vendor still refusing after the shared retry) gets ~1 h of
+  // backed-off retries (15 s, 30 s, … capped at 10 min) before the draft is given up.
+  'draft.generate': { retryLimit: 10, retryDelay: 15, retryDelayMax: 600 },
+  'triage.apply': { retryLimit: 10, retryDelay: 15, retryDelayMax: 600 },
 };
 
 export async function startQueue(options: { url: string; schema: string; log: Logger }): Promise<Queue> {
