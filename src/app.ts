@@ -23,6 +23,7 @@ import type { Queue } from './queue/queue.ts';
 import { requireToken, type AuthVariables } from './web/auth.ts';
 import { handleError, notFound } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
+import { abTestRoutes, modelRoutes } from './web/models.ts';
 import { tokenRoutes } from './web/tokens.ts';
 import { webhookRoutes } from './web/webhooks.ts';
 
@@ -61,6 +62,8 @@ export function createApp(deps: AppDeps) {
   api.route('/fine_tuning', fineTuningRoutes(deps));
   api.route('/event-subscriptions', eventSubscriptionRoutes(deps));
   api.route('/draft-batches', draftBatchRoutes(deps));
+  api.route('/models', modelRoutes(deps));
+  api.route('/ab-tests', abTestRoutes(deps));
   api.route('/models', evaluationRoutes(deps));
   app.route('/api/v1', api);
 
