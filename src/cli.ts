@@ -11,6 +11,7 @@ import { registerDraftCommands } from './cli/draft.ts';
 import { registerEventCommands } from './cli/events.ts';
 import { registerGdprCommands } from './cli/gdpr.ts';
 import { registerHarvestCommands } from './cli/harvest.ts';
+import { registerModelCommands } from './cli/models.ts';
 import { registerSandboxCommands } from './cli/sandbox.ts';
 import { registerServeCommands } from './cli/serve.ts';
 import { registerTokenCommands } from './cli/token.ts';
@@ -36,6 +37,7 @@ registerEventCommands(program);
 registerGdprCommands(program);
 registerSandboxCommands(program);
 registerTrainCommands(program);
+registerModelCommands(program);
 registerZendeskCommands(program);
 
 await program.parseAsync(process.argv);
