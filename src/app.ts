@@ -11,6 +11,7 @@ import { connectionRoutes } from './web/connections.ts';
 import { datasetRoutes } from './web/datasets.ts';
 import { evaluationRoutes } from './web/evaluations.ts';
 import { draftBatchRoutes } from './web/draft-batches.ts';
+import { draftRoutes } from './web/drafts.ts';
 import { eventSubscriptionRoutes } from './web/events.ts';
 import { fileRoutes } from './web/files.ts';
 import { fineTuningRoutes } from './web/fine-tuning.ts';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps) {
   api.route('/fine_tuning', fineTuningRoutes(deps));
   api.route('/event-subscriptions', eventSubscriptionRoutes(deps));
   api.route('/draft-batches', draftBatchRoutes(deps));
+  api.route('/drafts', draftRoutes(deps));
   api.route('/models', modelRoutes(deps));
   api.route('/ab-tests', abTestRoutes(deps));
   api.route('/models', evaluationRoutes(deps));
