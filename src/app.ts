@@ -9,6 +9,7 @@ import type { Database } from './db/client.ts';
 import { alertRoutes } from './web/alerts.ts';
 import { connectionRoutes } from './web/connections.ts';
 import { datasetRoutes } from './web/datasets.ts';
+import { driftRoutes } from './web/drift.ts';
 import { evaluationRoutes } from './web/evaluations.ts';
 import { draftBatchRoutes } from './web/draft-batches.ts';
 import { draftRoutes } from './web/drafts.ts';
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps) {
   api.route('/files', fileRoutes(deps));
   api.route('/fine_tuning', fineTuningRoutes(deps));
   api.route('/event-subscriptions', eventSubscriptionRoutes(deps));
+  api.route('/drift', driftRoutes(deps));
   api.route('/draft-batches', draftBatchRoutes(deps));
   api.route('/drafts', draftRoutes(deps));
   api.route('/models', modelRoutes(deps));
