@@ -45,6 +45,7 @@ export const retrainingPolicies = pgTable('retraining_policies', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** building: dataset version requested; training: fine-tuning job created; trained: job succeeded (and evaluated, with auto-promote); failed. */
 export type RetrainingRunStatus = 'building' | 'training' | 'trained' | 'failed';
 
 /** Each firing of a policy: why, and the dataset version and fine-tuning job it started. */
@@ -59,6 +60,8 @@ export const retrainingRuns = pgTable(
     datasetVersionId: uuid('dataset_version_id').references(() => datasetVersions.id, { onDelete: 'set null' }),
     fineTuningJobId: uuid('fine_tuning_job_id').references(() => fineTuningJobs.id, { onDelete: 'set null' }),
     error: text('error'),
+    /** What happened after training: the candidate model, and with auto-promote whether the gate let it through. */
+    outcome: jsonb('outcome').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,0 +1,1 @@
+ALTER TABLE "retraining_runs" ADD COLUMN "outcome" jsonb;
