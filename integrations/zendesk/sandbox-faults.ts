@@ -25,6 +25,8 @@ export interface ZendeskSandboxFaults {
   expireTokens: boolean;
   /** 'html': a 200 text/html page instead of JSON; 'missing-fields': records lack documented fields. */
   malformed: 'html' | 'missing-fields' | null;
+  /** Only requests with these methods meet injected 429s and 5xx bursts (e.g. ['PUT', 'POST'] for writes); null: all. */
+  faultMethods: string[] | null;
 }
 
 export const DEFAULT_FAULTS: ZendeskSandboxFaults = {
@@ -35,6 +37,7 @@ export const DEFAULT_FAULTS: ZendeskSandboxFaults = {
   latencyMs: 0,
   expireTokens: false,
   malformed: null,
+  faultMethods: null,
 };
 
 export interface SandboxEnv {
@@ -96,14 +99,15 @@ export function sandboxMiddleware(state: SandboxState): MiddlewareHandler<Sandbo
       return tooManyRequests(c, Math.max(0.001, waitMs / 1000));
     }
 
-    counted++;
-    if (faults.rateLimitEvery && counted % faults.rateLimitEvery === 0) {
+    const injectable = faults.faultMethods === null || faults.faultMethods.includes(c.req.method);
+    if (injectable) counted++;
+    if (injectable && faults.rateLimitEvery && counted % faults.rateLimitEvery === 0) {
       // Measured when the answer is sent, so the window covers the whole Retry-After.
       blockedUntil = performance.now() + faults.retryAfterSeconds * 1000;
       return tooManyRequests(c, faults.retryAfterSeconds);
     }
 
-    if (faults.errorBurst > 0) {
+    if (injectable && faults.errorBurst > 0) {
       faults.errorBurst--;
       if (faults.errorStatus === 500) return c.json({ error: 'InternalError', description: 'Something went wrong, please try again' }, 500);
       c.header('Content-Type', 'text/html; charset=utf-8');

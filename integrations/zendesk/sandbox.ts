@@ -4,7 +4,8 @@
  * Point node-zendesk at it with `endpointUri: `${url}/api/v2``, or the connector with
  * `{ baseUrl: url }`.
  *
- * Faults (`rateLimitEvery`, `errorBurst`, `latencyMs`, `expireTokens`, `malformed`) can be given up
+ * Faults (`rateLimitEvery`, `errorBurst`, `latencyMs`, `expireTokens`, `malformed`; `faultMethods`
+ * limits 429s and bursts to e.g. writes) can be given up
  * front or changed while running with `setFaults`. The store is exposed so tests can change data
  * (`touchTickets`, `deleteTicket`, `addTicket`) and read `requestLog` and `violations`.
  */
