@@ -72,7 +72,7 @@ export async function buildVersion(deps: BuildDeps, versionId: string, options: 
     const emptyNote = EMPTY_TASK_NOTES[task];
     if (emptyNote) notes.push(emptyNote);
     else {
-      await readConversations(database, { connectionIds: config.connections, since: config.since, until: config.until }, options.batchSize ?? 500, async (batch, total) => {
+      await readConversations(database, { connectionIds: config.connections, since: config.since, until: config.until, reviewedAlerts: task === 'compliance' }, options.batchSize ?? 500, async (batch, total) => {
         options.signal?.throwIfAborted();
         progress.total = total;
         for (const conversation of batch) {

@@ -75,7 +75,7 @@ export class Curator {
   add(conversation: SourceConversation): CuratedExample[] {
     const { steps } = this;
     steps.select.in++;
-    const dropped = conversationDropReason(conversation, this.config);
+    const dropped = conversationDropReason(conversation, this.config, this.task);
     if (dropped) {
       increment(steps.select.dropped, dropped);
       return [];

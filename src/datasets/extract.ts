@@ -4,10 +4,12 @@
  *   assistant target. Earlier agent replies are context (weight 0). Internal notes and bot/system
  *   messages are never targets; they are context only when the config asks for it.
  * - triage: the subject and first customer message → the labels as JSON.
- * - compliance / preference: nothing yet (no alerts, no drafts exist to learn from).
+ * - compliance: messages with alerts a person decided → a JSON verdict (extract-compliance.ts).
+ * - preference: nothing yet (no drafts exist to learn from).
  * Texts come through `texts`, which scrubs them (scrub.ts); extract only decides which texts to use.
  */
 import { labelsFor, systemPromptFor, type DatasetConfig, type Task } from './config.ts';
+import { extractCompliance } from './extract-compliance.ts';
 import { resolveLabel } from './labels.ts';
 import type { ConversationTexts } from './scrub.ts';
 import { increment, type ChatMessage, type Counts, type Example, type SourceConversation, type SourceMessage } from './types.ts';
@@ -20,7 +22,6 @@ export interface ExtractResult {
 
 /** Why a task yields no examples at all, for the manifest. */
 export const EMPTY_TASK_NOTES: Partial<Record<Task, string>> = {
-  compliance: 'compliance examples are made from reviewed compliance alerts; none exist yet, so this version is empty',
   preference: 'preference pairs are made from drafts and what the agent finally sent; none exist yet, so this version is empty',
 };
 
@@ -154,6 +155,7 @@ export function extract(task: Task, conversation: SourceConversation, config: Da
     case 'triage':
       return extractTriage(conversation, config, texts, groupKey);
     case 'compliance':
+      return extractCompliance(conversation, config, texts, groupKey);
     case 'preference':
       return { examples: [], skipped: {} };
   }

@@ -5,7 +5,7 @@
  * too long, auto-replies and bounces, macros, low quality.
  */
 import { createHash } from 'node:crypto';
-import type { DatasetConfig } from './config.ts';
+import type { DatasetConfig, Task } from './config.ts';
 import { guessLanguage } from './language.ts';
 import type { Example, SourceConversation } from './types.ts';
 
@@ -18,11 +18,12 @@ const OPENING = 160;
 const BOUNCE = /\b(?:mail delivery (?:subsystem|failed|failure)|undeliver(?:able|ed)|delivery status notification|delivery (?:has )?failed|returned mail|mailer-daemon|unzustellbar|nicht zugestellt)/i;
 const PLACEHOLDER = /\[[A-Z]+_\d+\]/g;
 
-export function conversationDropReason(conversation: SourceConversation, config: DatasetConfig): string | null {
+export function conversationDropReason(conversation: SourceConversation, config: DatasetConfig, task?: Task): string | null {
   if (conversation.deleted) return 'deleted';
   if (conversation.messages.length === 0) return 'no_messages';
   const { filters } = config;
-  if (filters.requireResolved && !filters.resolvedStatuses.includes(conversation.status ?? '')) return 'unresolved';
+  // A reply or label is only final once the ticket is resolved; a reviewed compliance decision is final as it is.
+  if (filters.requireResolved && task !== 'compliance' && !filters.resolvedStatuses.includes(conversation.status ?? '')) return 'unresolved';
   if (filters.languages) {
     const firstCustomer = conversation.messages.find((m) => m.authorRole === 'customer')?.body ?? '';
     const language = conversation.language ?? guessLanguage(`${conversation.subject ?? ''}\n${firstCustomer}`);

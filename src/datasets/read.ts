@@ -5,13 +5,20 @@
  */
 import { and, asc, desc, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { conversations, messages } from '../db/schema/index.ts';
-import type { SourceConversation, SourceMessage } from './types.ts';
+import { complianceAlerts, conversations, messages } from '../db/schema/index.ts';
+import type { ReviewedAlert, SourceConversation, SourceMessage } from './types.ts';
+
+const DECIDED = ['acknowledged', 'escalated', 'resolved', 'false_positive'];
 
 export interface ReadFilter {
   connectionIds: string[];
   since: string | null;
   until: string | null;
+  /**
+   * Compliance: only conversations with alerts a person decided, and those decisions on their
+   * messages (confirmed → violation, false positive → not). Open alerts are nobody's judgement yet.
+   */
+  reviewedAlerts?: boolean;
 }
 
 type Reader = Parameters<Parameters<Database['db']['transaction']>[0]>[0];
@@ -43,6 +50,22 @@ function fetchPage(tx: Reader, where: SQL | undefined, cursor: { at: string; id:
     .limit(batchSize);
 }
 
+async function reviewedAlertsOf(tx: Reader, conversationIds: number[]): Promise<Map<number, ReviewedAlert[]>> {
+  const rows = await tx
+    .select({ messageId: complianceAlerts.messageId, policy: complianceAlerts.policyId, status: complianceAlerts.status })
+    .from(complianceAlerts)
+    .where(and(inArray(complianceAlerts.conversationId, conversationIds), inArray(complianceAlerts.status, DECIDED as Array<typeof complianceAlerts.$inferSelect.status>)))
+    .orderBy(asc(complianceAlerts.createdAt), asc(complianceAlerts.id));
+  const byMessage = new Map<number, ReviewedAlert[]>();
+  for (const row of rows) {
+    if (row.messageId === null) continue;
+    let list = byMessage.get(row.messageId);
+    if (!list) byMessage.set(row.messageId, (list = []));
+    list.push({ policy: row.policy, label: row.status === 'false_positive' ? 'false_positive' : 'violation' });
+  }
+  return byMessage;
+}
+
 export async function readConversations(
   database: Database,
   filter: ReadFilter,
@@ -56,6 +79,9 @@ export async function readConversations(
         inArray(conversations.connectionId, filter.connectionIds),
         filter.since ? gte(conversations.sourceCreatedAt, new Date(filter.since)) : undefined,
         filter.until ? lt(conversations.sourceCreatedAt, new Date(filter.until)) : undefined,
+        filter.reviewedAlerts
+          ? sql`EXISTS (SELECT 1 FROM ${complianceAlerts} a WHERE a.conversation_id = ${conversations.id} AND a.status IN (${sql.join(DECIDED.map((status) => sql`${status}`), sql`, `)}))`
+          : undefined,
       );
       const [counted] = await tx.select({ total: sql<number>`count(*)::int` }).from(conversations).where(where);
       const total = counted?.total ?? 0;
@@ -78,11 +104,12 @@ export async function readConversations(
           .from(messages)
           .where(inArray(messages.conversationId, ids))
           .orderBy(asc(messages.conversationId), asc(messages.position));
+        const reviewed = filter.reviewedAlerts ? await reviewedAlertsOf(tx, ids) : null;
         const byConversation = new Map<number, SourceMessage[]>();
         for (const { conversationId, ...message } of messageRows) {
           let list = byConversation.get(conversationId);
           if (!list) byConversation.set(conversationId, (list = []));
-          list.push(message);
+          list.push(reviewed ? { ...message, reviewedAlerts: reviewed.get(message.id) ?? [] } : message);
         }
         await onBatch(
           rows.map(({ cursorAt: _cursor, ...row }) => ({ ...row, messages: byConversation.get(row.id) ?? [] })),

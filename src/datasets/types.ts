@@ -4,6 +4,12 @@ import type { PersonRecord } from '../db/schema/index.ts';
 export type Split = 'train' | 'validation' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
 
+/** A person's decision on a compliance alert raised on a message (src/serving/compliance). */
+export interface ReviewedAlert {
+  policy: string;
+  label: 'violation' | 'false_positive';
+}
+
 export interface SourceMessage {
   id: number;
   authorRole: 'customer' | 'agent' | 'bot' | 'system';
@@ -11,6 +17,8 @@ export interface SourceMessage {
   visibility: 'public' | 'internal';
   body: string;
   createdAt: Date;
+  /** Read for the compliance task only: the message's decided alerts, oldest first. */
+  reviewedAlerts?: ReviewedAlert[];
 }
 
 /** A harvested conversation with its messages in order (src/db/schema/conversations.ts). */

@@ -13,12 +13,13 @@ import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_
 import { createApp } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { loadConfig } from '../../src/config.ts';
-import { auditEvents, complianceAlerts, conversations, messages } from '../../src/db/schema/index.ts';
+import { auditEvents, complianceAlerts, connections, conversations, messages } from '../../src/db/schema/index.ts';
 import type { HandlerDeps } from '../../src/jobs/handlers.ts';
 import { HANDLERS } from '../../src/jobs/handlers.ts';
 import { parseJobPayload, type JobName } from '../../src/queue/jobs.ts';
 import { startQueue, type JobHandler, type Queue } from '../../src/queue/queue.ts';
 import { complianceExamples, decideFromSlack, enqueueScansForConversations } from '../../src/serving/compliance/index.ts';
+import { createAndBuild, readAllSplits, tempHome } from '../datasets/helpers.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addConnection, harvestNow, testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
@@ -255,5 +256,22 @@ describe('compliance alerts', () => {
     expect(examples).toContainEqual({ text: `${BREAKING} (edited)`, policy: 'forbidden-refund-promise', label: 'violation' });
     expect(examples).toContainEqual({ text: 'Sie bekommen Ihr Geld garantiert erstattet.', policy: 'forbidden-refund-promise', label: 'false_positive' });
     expect(examples.some((e) => e.policy === 'pii-in-public-reply')).toBe(false); // still open
+
+    // The same decisions as a compliance dataset version: one example per reviewed message, scrubbed.
+    const home = tempHome();
+    try {
+      const connectionIds = (await database.db.select({ id: connections.id }).from(connections)).map((row) => row.id);
+      const { version } = await createAndBuild(database, home.store, { name: 'compliance', task: 'compliance', config: { connections: connectionIds, split: { train: 1, validation: 0, test: 0 } } });
+      expect(version.status).toBe('ready');
+      const lines = (await readAllSplits(home.store, version.manifest as never)).train.map((line) => JSON.parse(line) as { messages: Array<{ role: string; content: string }> });
+      const verdicts = lines.map((line) => ({ user: line.messages[1]?.content, answer: JSON.parse(line.messages[2]?.content ?? '{}') as unknown }));
+      expect(verdicts).toContainEqual({ user: 'Agent public message:\nSie bekommen Ihr Geld garantiert erstattet.', answer: { violation: false, policy: null } });
+      const confirmed = verdicts.find((verdict) => (verdict.answer as { violation: boolean }).violation);
+      expect(confirmed?.answer).toEqual({ violation: true, policy: 'forbidden-refund-promise' });
+      expect(confirmed?.user).not.toContain('jane.doe@example.org'); // scrubbed like every dataset text
+      expect(lines).toHaveLength(2);
+    } finally {
+      home.remove();
+    }
   });
 });

@@ -79,9 +79,23 @@ describe('extract (reply)', () => {
     expect(extract('reply', outbound, config, rawTexts(outbound), 'g')).toEqual({ examples: [], skipped: { no_customer_message: 1 } });
   });
 
-  it('returns nothing for compliance and preference (no alerts or drafts yet)', () => {
+  it('returns nothing for preference (no drafts yet) nor for compliance without reviewed alerts', () => {
     expect(extract('compliance', conv, config, rawTexts(conv), 'g').examples).toEqual([]);
     expect(extract('preference', conv, config, rawTexts(conv), 'g').examples).toEqual([]);
+  });
+
+  it('compliance: a reviewed message becomes a JSON verdict; confirmed beats false positive; unreviewed ones are left out', () => {
+    const confirmed = { ...msg('agent', 'Your refund is 100% guaranteed.'), reviewedAlerts: [{ policy: 'fp-first', label: 'false_positive' as const }, { policy: 'no-guarantees', label: 'violation' as const }] };
+    const dismissed = { ...msg('customer', 'Is a refund guaranteed?'), reviewedAlerts: [{ policy: 'no-guarantees', label: 'false_positive' as const }] };
+    const unreviewed = { ...msg('customer', 'Thanks!'), reviewedAlerts: [] };
+    const reviewed = conversation([dismissed, confirmed, unreviewed]);
+    const { examples } = extract('compliance', reviewed, config, rawTexts(reviewed), 'g');
+    expect(examples.map((example) => example.messages.slice(1))).toEqual([
+      [{ role: 'user', content: 'Customer public message:\nIs a refund guaranteed?' }, { role: 'assistant', content: '{"violation":false,"policy":null}' }],
+      [{ role: 'user', content: 'Agent public message:\nYour refund is 100% guaranteed.' }, { role: 'assistant', content: '{"violation":true,"policy":"no-guarantees"}' }],
+    ]);
+    expect(examples[1]?.labels).toEqual({ violation: 'true', policy: 'no-guarantees' });
+    expect(examples.map((example) => example.messageIds)).toEqual([[dismissed.id], [confirmed.id]]);
   });
 });
 
