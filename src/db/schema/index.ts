@@ -14,3 +14,4 @@ export * from './events.ts';
 export * from './retraining.ts';
 export * from './draft-batches.ts';
 export * from './evaluations.ts';
+export * from './reviews.ts';
