@@ -55,12 +55,23 @@ describe('tuneloop models', () => {
     expect(listed.stdout).toMatch(new RegExp(`${first.id}  triage +archived`));
 
     const back = cli(['rollback', '--task', 'triage', '--reason', 'misroutes']);
-    expect(back.status).toBe(0);
+    expect(back.status, back.stderr).toBe(0);
     expect(back.stdout).toContain(`rolled back: model ${first.id} is production for triage (was ${bad.id})`);
     const shown = JSON.parse(cli(['show', first.id]).stdout) as Record<string, unknown>;
     expect(shown).toMatchObject({ id: first.id, status: 'production', gate: null, evaluation: { status: 'succeeded' } });
 
     expect(cli(['rollback', '--task', 'nope']).status).toBe(2);
     expect(cli(['show', '00000000-0000-4000-8000-0000000000aa']).stderr).toContain('no model');
-  });
+  }, 180_000);
+
+  it('A/B test: start, show, end by rejecting', async () => {
+    const candidate = await insertModel(database.db, 'triage');
+    const started = cli(['ab', 'start', candidate.id, '--share', '0.2']);
+    const abTestId = /A\/B test (\S+) started: candidate \S+ gets 20% of triage tickets/.exec(started.stdout)?.[1];
+    expect(abTestId, started.stderr).toBeDefined();
+    expect(JSON.parse(cli(['ab', 'show', String(abTestId)]).stdout)).toMatchObject({ id: abTestId, status: 'running', share: 0.2, arms: { candidate: { model_id: candidate.id, drafts: 0 } } });
+    const ended = cli(['ab', 'end', String(abTestId), '--reject']);
+    expect(ended.stdout).toContain(`A/B test ${abTestId} rejected`);
+    expect(cli(['ab', 'end', String(abTestId)]).stderr).toContain('exactly one of --promote or --reject');
+  }, 120_000);
 });
