@@ -10,7 +10,9 @@ import { alertRoutes } from './web/alerts.ts';
 import { connectionRoutes } from './web/connections.ts';
 import { datasetRoutes } from './web/datasets.ts';
 import { driftRoutes } from './web/drift.ts';
+import { retrainingRoutes } from './web/retraining.ts';
 import { evaluationRoutes } from './web/evaluations.ts';
+import { evaluationReviewRoutes, reviewRoutes } from './web/reviews.ts';
 import { draftBatchRoutes } from './web/draft-batches.ts';
 import { draftRoutes } from './web/drafts.ts';
 import { eventSubscriptionRoutes } from './web/events.ts';
@@ -64,11 +66,14 @@ export function createApp(deps: AppDeps) {
   api.route('/fine_tuning', fineTuningRoutes(deps));
   api.route('/event-subscriptions', eventSubscriptionRoutes(deps));
   api.route('/drift', driftRoutes(deps));
+  api.route('/retraining-policies', retrainingRoutes(deps));
   api.route('/draft-batches', draftBatchRoutes(deps));
   api.route('/drafts', draftRoutes(deps));
   api.route('/models', modelRoutes(deps));
   api.route('/ab-tests', abTestRoutes(deps));
   api.route('/models', evaluationRoutes(deps));
+  api.route('/evaluations', evaluationReviewRoutes(deps));
+  api.route('/reviews', reviewRoutes(deps));
   app.route('/api/v1', api);
 
   app.notFound(notFound);
