@@ -150,7 +150,7 @@ export class ZendeskWriteBack implements WriteBack {
 
     for (const [name, value] of Object.entries(triage.fields)) {
       if (name !== 'confidence') {
-        skipped.push(`${name}: no Zendesk field for it (sent as a tag)`);
+        skipped.push(`${name}: no Zendesk field for it`);
         continue;
       }
       const fieldId = this.settings.triageConfidenceFieldId;

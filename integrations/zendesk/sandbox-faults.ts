@@ -14,6 +14,8 @@ import type { StoredUser, ZendeskSandboxStore } from './sandbox-store.ts';
 export interface ZendeskSandboxFaults {
   /** Every Nth request (counting from the sandbox's start) is answered 429. */
   rateLimitEvery: number | null;
+  /** The next N requests are answered 429 (as rateLimitEvery, but for exactly these requests). */
+  rateLimitNext: number;
   /** Seconds in the Retry-After of injected 429s; fractions are allowed so tests stay fast. */
   retryAfterSeconds: number;
   /** The next N requests are answered with `errorStatus`. */
@@ -31,6 +33,7 @@ export interface ZendeskSandboxFaults {
 
 export const DEFAULT_FAULTS: ZendeskSandboxFaults = {
   rateLimitEvery: null,
+  rateLimitNext: 0,
   retryAfterSeconds: 1,
   errorBurst: 0,
   errorStatus: 503,
@@ -101,7 +104,9 @@ export function sandboxMiddleware(state: SandboxState): MiddlewareHandler<Sandbo
 
     const injectable = faults.faultMethods === null || faults.faultMethods.includes(c.req.method);
     if (injectable) counted++;
-    if (injectable && faults.rateLimitEvery && counted % faults.rateLimitEvery === 0) {
+    const nextLimited = injectable && faults.rateLimitNext > 0;
+    if (nextLimited) faults.rateLimitNext--;
+    if (nextLimited || (injectable && faults.rateLimitEvery && counted % faults.rateLimitEvery === 0)) {
       // Measured when the answer is sent, so the window covers the whole Retry-After.
       blockedUntil = performance.now() + faults.retryAfterSeconds * 1000;
       return tooManyRequests(c, faults.retryAfterSeconds);

@@ -15,6 +15,9 @@ import type { JobHandler, Queue } from '../queue/queue.ts';
 import { fineTuneHandler } from '../training/handler.ts';
 import { modelEvaluateHandler } from '../models/evaluate-handler.ts';
 import { eventDeliverHandler, eventSweepHandler } from '../events/deliver.ts';
+import { draftGenerateHandler } from '../serving/drafts/handler.ts';
+import { draftFeedbackHandler } from '../serving/feedback/handler.ts';
+import { triageApplyHandler } from '../serving/triage/handler.ts';
 
 export interface HandlerDeps {
   database: Database;
@@ -35,6 +38,9 @@ export const HANDLERS: HandlerFactories = {
   'slack.notify': slackNotifyHandler,
   'events.deliver': eventDeliverHandler,
   'events.sweep': eventSweepHandler,
+  'draft.generate': draftGenerateHandler,
+  'triage.apply': triageApplyHandler,
+  'draft.feedback': draftFeedbackHandler,
 };
 
 export function handledJobNames(): JobName[] {

@@ -10,7 +10,7 @@ import type { Conversation, VendorLogger, WriteBack, WriteBackOptions } from '..
 import type { ConnectionRow } from '../connections/store.ts';
 import type { Db } from '../db/client.ts';
 import { connections, datasets, datasetVersions } from '../db/schema/index.ts';
-import { parseDatasetConfig, systemPromptFor, type Task } from '../datasets/config.ts';
+import { parseDatasetConfig, systemPromptFor, type DatasetConfig, type Task } from '../datasets/config.ts';
 import { decryptJson, encryptJson, type Keyring } from '../security/encryption.ts';
 
 export function writeBackFor(db: Db, keyring: Keyring, row: ConnectionRow, options: { log?: VendorLogger; retryPolicy?: WriteBackOptions['retryPolicy'] } = {}): WriteBack | null {
@@ -40,9 +40,9 @@ export function signedDraft(text: string, modelLabel: string, marker: string): s
   return `${text.trim()}\n\n— tuneloop draft · model ${modelLabel} · ${marker}`;
 }
 
-const CLOSED = new Set(['solved', 'closed']);
+const CLOSED = new Set(['solved', 'closed', 'resolved']);
 
-/** Solved/closed (Zendesk), Closed (Salesforce, or IsClosed for custom closed statuses), closed (HubSpot pipelines). */
+/** Solved/closed (Zendesk), Closed (Salesforce, or IsClosed for custom closed statuses), resolved. */
 export function isClosed(conversation: Conversation): boolean {
   return CLOSED.has((conversation.status ?? '').toLowerCase()) || conversation.customFields.isClosed === true;
 }
@@ -53,15 +53,16 @@ export function noteWithMarker(conversation: Conversation, marker: string): stri
   return note ? note.sourceId.replace(/^note:/, '') : null;
 }
 
-/** The system prompt the model was trained with: its dataset's config, else the task's default. */
-export async function systemPromptForModel(db: Db, model: { datasetVersionId: string | null }, task: Task): Promise<string> {
+/** The system prompt and context window the model was trained with: its dataset's config, else the defaults. */
+export async function promptSettingsForModel(db: Db, model: { datasetVersionId: string | null }, task: Task): Promise<{ systemPrompt: string; context: DatasetConfig['context'] }> {
+  let config = parseDatasetConfig({});
   if (model.datasetVersionId) {
     const [row] = await db
       .select({ config: datasets.config })
       .from(datasetVersions)
       .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
       .where(eq(datasetVersions.id, model.datasetVersionId));
-    if (row) return systemPromptFor(task, parseDatasetConfig(row.config));
+    if (row) config = parseDatasetConfig(row.config);
   }
-  return systemPromptFor(task, parseDatasetConfig({}));
+  return { systemPrompt: systemPromptFor(task, config), context: config.context };
 }

@@ -65,7 +65,7 @@ describe('Zendesk write-back', () => {
     ticket.tags = ['vip'];
     const first = await writeBack.applyTriage(String(ticket.id), { tags: ['tuneloop_intent_refund request', 'lang_en'], priority: 'high', fields: { confidence: '0.91', intent: 'refund' } });
     expect(first.applied).toEqual(['tag:tuneloop_intent_refund_request', 'tag:lang_en', 'priority', 'field:confidence']);
-    expect(first.skipped).toEqual(['intent: no Zendesk field for it (sent as a tag)']);
+    expect(first.skipped).toEqual(['intent: no Zendesk field for it']);
     expect(ticket.tags).toEqual(['vip', 'tuneloop_intent_refund_request', 'lang_en']);
     expect(ticket.priority).toBe('high');
     expect(ticket.customFields.find((f) => f.id === 9001)?.value).toBe('0.91');

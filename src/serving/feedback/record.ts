@@ -11,7 +11,7 @@ import { draftAcceptance, draftFeedback } from '../drafts/metrics.ts';
 import { chrF } from './similarity.ts';
 
 /** Conversation statuses that close a ticket, lowercased (Zendesk solved/closed, Salesforce Closed). */
-export const RESOLVED_STATUSES = ['solved', 'closed'];
+export const RESOLVED_STATUSES = ['solved', 'closed', 'resolved'];
 
 export interface FeedbackResult {
   draftId: string;
@@ -69,7 +69,7 @@ export async function draftsDueForFeedback(tx: Tx, conversationIds: number[]): P
         eq(drafts.task, 'reply'),
         eq(drafts.status, 'posted'),
         isNull(drafts.feedbackAt),
-        sql`lower(${conversations.status}) IN ('solved', 'closed')`,
+        sql`lower(${conversations.status}) IN ('solved', 'closed', 'resolved')`,
       ),
     );
   return rows.map((row) => row.id);

@@ -1,0 +1,107 @@
+/**
+ * One triage per ticket: the model's labels become tags (intent, language), the priority and Case
+ * fields, written only when the answer's confidence reaches TRIAGE_MIN_CONFIDENCE and only where an
+ * agent has set nothing (the vendor actions decide what is "set"). The drafts row (task 'triage')
+ * holds the labels, the confidence and what was applied or left alone.
+ * Same locking and failure rules as drafts/generate.ts.
+ */
+import { eq } from 'drizzle-orm';
+import type { Conversation, TriageChange, WriteBack } from '../../../integrations/types.ts';
+import { connections } from '../../db/schema/index.ts';
+import { ModelUnavailableError } from '../../models/inference.ts';
+import { modelForTicket } from '../../models/registry.ts';
+import { parseTriageAnswer } from '../answers.ts';
+import { isFinalVendorError, underTicketLock, type AttemptResult, type TicketJob, type WriteBackDeps } from '../drafts/generate.ts';
+import { draftModelUnavailable } from '../drafts/metrics.ts';
+import { findDraft, recordDraft, type DraftOutcome, type DraftRow } from '../drafts/record.ts';
+import { NothingToPromptError, triagePrompt } from '../prompt.ts';
+import { isClosed, promptSettingsForModel, ticketKey, writeBackFor } from '../writeback.ts';
+
+const MAX_TOKENS = 256;
+
+/** Tag text: lowercase words joined by "_" (Zendesk splits tags on spaces). */
+const slug = (value: string) => value.trim().toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '_').replace(/^_+|_+$/g, '').slice(0, 60);
+
+export function triageChange(labels: Record<string, string>, confidence: number): TriageChange {
+  const tags: string[] = [];
+  if (labels.intent) tags.push(`intent_${slug(labels.intent)}`);
+  if (labels.language) tags.push(`lang_${slug(labels.language)}`);
+  const fields: Record<string, string> = { confidence: confidence.toFixed(2) };
+  if (labels.intent) fields.intent = labels.intent;
+  if (labels.category) fields.category = labels.category;
+  return { tags, ...(labels.priority ? { priority: labels.priority } : {}), fields };
+}
+
+export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: AbortSignal): Promise<DraftRow | null> {
+  const { database, log } = deps;
+  const [connection] = await database.db.select().from(connections).where(eq(connections.id, job.connectionId));
+  if (!connection) {
+    log.warn({ connectionId: job.connectionId }, 'triage for a connection that no longer exists: nothing to do');
+    return null;
+  }
+  const base = { connectionId: connection.id, source: connection.vendor, sourceId: job.sourceId, task: 'triage' as const };
+  const key = ticketKey(connection.id, job.sourceId);
+
+  const result: AttemptResult = await underTicketLock(database, `${key}:triage`, async (tx) => {
+    const record = async (outcome: Omit<DraftOutcome, keyof typeof base>, retry: Error | null = null) => ({ row: await recordDraft(tx, { ...base, ...outcome }), retry });
+    const existing = await findDraft(tx, connection.id, job.sourceId, 'triage');
+    if (existing?.status === 'posted') return { row: existing, retry: null };
+
+    const writeBack: WriteBack | null = writeBackFor(database.db, deps.keyring, connection, { log, ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}) });
+    if (!writeBack) return record({ status: 'skipped', reason: `${connection.vendor} takes no triage` });
+    const unsupported = writeBack.unsupported(job.sourceId, 'triage');
+    if (unsupported) return record({ status: 'skipped', reason: unsupported });
+
+    let conversation: Conversation;
+    try {
+      conversation = await writeBack.fetchTicket(job.sourceId, signal);
+    } catch (error) {
+      if (isFinalVendorError(error)) return record({ status: 'failed', reason: error.message });
+      throw error;
+    }
+    if (isClosed(conversation)) return record({ status: 'skipped', reason: `ticket is ${conversation.status ?? 'closed'}` });
+
+    const choice = await modelForTicket(database.db, 'triage', key);
+    if (!choice) return record({ status: 'skipped', reason: 'no production model for the triage task' });
+    const chosen = { modelId: choice.model.id, arm: choice.arm, abTestId: choice.abTestId };
+
+    const { systemPrompt, context } = await promptSettingsForModel(database.db, choice.model, 'triage');
+    let prompt;
+    try {
+      prompt = triagePrompt({ conversation, systemPrompt, context });
+    } catch (error) {
+      if (error instanceof NothingToPromptError) return record({ ...chosen, status: 'skipped', reason: error.message });
+      throw error;
+    }
+    let answer: string;
+    try {
+      answer = (await deps.inference.complete(choice.model, prompt, { maxTokens: MAX_TOKENS, json: true, ...(signal ? { signal } : {}) })).text;
+    } catch (error) {
+      if (!(error instanceof ModelUnavailableError)) throw error;
+      draftModelUnavailable.inc({ task: 'triage' });
+      return record({ ...chosen, status: 'failed', reason: `model unavailable, will retry: ${error.message}` }, error);
+    }
+    const parsed = parseTriageAnswer(answer);
+    if (!parsed) return record({ ...chosen, status: 'skipped', reason: 'the model gave no valid triage answer' });
+    const confidence = parsed.confidence;
+    const summary = { labels: parsed.labels, confidence };
+    if (confidence === null || confidence < deps.config.TRIAGE_MIN_CONFIDENCE) {
+      return record({ ...chosen, status: 'skipped', confidence, text: JSON.stringify(summary), reason: `confidence ${confidence ?? 'unknown'} below TRIAGE_MIN_CONFIDENCE ${deps.config.TRIAGE_MIN_CONFIDENCE}` });
+    }
+
+    let outcome: { applied: string[]; skipped: string[] };
+    try {
+      outcome = await writeBack.applyTriage(job.sourceId, triageChange(parsed.labels, confidence), signal);
+    } catch (error) {
+      if (isFinalVendorError(error)) return record({ ...chosen, status: 'failed', confidence, text: JSON.stringify(summary), reason: error.message });
+      throw error;
+    }
+    const text = JSON.stringify({ ...summary, ...outcome });
+    if (!outcome.applied.length) return record({ ...chosen, status: 'skipped', confidence, text, reason: 'nothing to change: every field was already set' });
+    return record({ ...chosen, status: 'posted', confidence, text });
+  });
+
+  if (result.retry) throw result.retry;
+  log.info({ connectionId: connection.id, sourceId: job.sourceId, status: result.row.status, modelId: result.row.modelId }, 'triage attempt recorded');
+  return result.row;
+}
