@@ -35,8 +35,8 @@ export const JOBS = {
   'events.sweep': z.object({}),
   /** Drift of one task, or of every task with a production model (scheduled: DRIFT_CHECK_CRON). */
   'drift.check': z.object({ task: z.string().max(40).optional() }),
-  /** Evaluates retraining policies (all, or one task's cron trigger) and advances started retrainings. */
-  'retrain.evaluate': z.object({ task: z.string().max(40).optional(), trigger: z.literal('cron').optional() }),
+  /** Advances started retrainings, then evaluates retraining policies (all, or one task's cron trigger); `advanceOnly`: the first part only. */
+  'retrain.evaluate': z.object({ task: z.string().max(40).optional(), trigger: z.literal('cron').optional(), advanceOnly: z.boolean().optional() }),
 } as const;
 
 export type JobName = keyof typeof JOBS;
