@@ -139,3 +139,13 @@ describe('Salesforce write-back', () => {
     expect((await failure(writeBack.fetchTicket('500000000000999AAA'))).kind).toBe('not_found');
   });
 });
+
+describe('HubSpot write-back', () => {
+  it('takes drafts on tickets only, and no triage', () => {
+    const writeBack = writeBackFactory('hubspot')?.create({ baseUrl: 'http://127.0.0.1:9' }, { type: 'private_app', accessToken: 'pat-test' });
+    expect(writeBack?.unsupported('ticket:123', 'reply')).toBeNull();
+    expect(writeBack?.unsupported('thread:77', 'reply')).toMatch(/inbox threads have no internal notes/);
+    expect(writeBack?.unsupported('ticket:123', 'triage')).toMatch(/not written back to HubSpot/);
+    expect(writeBackFactory('slack')).toBeNull();
+  });
+});
