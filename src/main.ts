@@ -10,6 +10,7 @@ import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
 import { syncAllSchedules } from './harvest/schedules.ts';
 import { configureEventQueue } from './events/deliver.ts';
+import { scheduleModelMonitoring } from './models/monitoring-schedules.ts';
 import type { Logger } from './log.ts';
 import { loadKeyring } from './security/encryption.ts';
 import { policiesFor } from './serving/compliance/handler.ts';
@@ -55,6 +56,7 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   const keyring = loadKeyring({ key: config.TUNELOOP_ENCRYPTION_KEY, previousKeys: config.TUNELOOP_ENCRYPTION_KEYS_PREVIOUS, home: config.TUNELOOP_HOME });
   await syncAllSchedules(database.db, queue);
   await configureEventQueue(queue, config);
+  await scheduleModelMonitoring(database.db, queue, config);
 
   let server: ServerType | null = null;
   let url: string | null = null;

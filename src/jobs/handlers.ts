@@ -15,6 +15,8 @@ import type { JobHandler, Queue } from '../queue/queue.ts';
 import { fineTuneHandler } from '../training/handler.ts';
 import { modelEvaluateHandler } from '../models/evaluate-handler.ts';
 import { eventDeliverHandler, eventSweepHandler } from '../events/deliver.ts';
+import { driftCheckHandler } from '../models/drift.ts';
+import { retrainEvaluateHandler } from '../models/retraining-runs.ts';
 import { draftGenerateHandler } from '../serving/drafts/handler.ts';
 import { draftFeedbackHandler } from '../serving/feedback/handler.ts';
 import { triageApplyHandler } from '../serving/triage/handler.ts';
@@ -38,6 +40,8 @@ export const HANDLERS: HandlerFactories = {
   'slack.notify': slackNotifyHandler,
   'events.deliver': eventDeliverHandler,
   'events.sweep': eventSweepHandler,
+  'drift.check': driftCheckHandler,
+  'retrain.evaluate': retrainEvaluateHandler,
   'draft.generate': draftGenerateHandler,
   'triage.apply': triageApplyHandler,
   'draft.feedback': draftFeedbackHandler,
