@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeBackFactory } from '../../integrations/registry.ts';
+import { createHubSpotSandbox, SANDBOX_DEFAULTS as HUBSPOT_DEFAULTS } from '../../integrations/hubspot/sandbox.ts';
 import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox.ts';
 import { VendorError, type WriteBack } from '../../integrations/types.ts';
 import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox.ts';
@@ -147,5 +148,21 @@ describe('HubSpot write-back', () => {
     expect(writeBack?.unsupported('thread:77', 'reply')).toMatch(/inbox threads have no internal notes/);
     expect(writeBack?.unsupported('ticket:123', 'triage')).toMatch(/not written back to HubSpot/);
     expect(writeBackFactory('slack')).toBeNull();
+  });
+
+  it('posts one note on a ticket and finds it by its marker', async () => {
+    const sandbox = createHubSpotSandbox({ seed: 3, conversations: 4 });
+    const server = await sandbox.listen();
+    closers.push(server.close);
+    const writeBack = writeBackFactory('hubspot')?.create({ baseUrl: server.url }, { type: 'private_app', accessToken: HUBSPOT_DEFAULTS.privateAppToken }, FAST);
+    if (!writeBack) throw new Error('no hubspot write-back');
+    const ticketId = [...sandbox.store.objects.tickets.keys()][0] ?? '';
+    const conversation = await writeBack.fetchTicket(`ticket:${ticketId}`);
+    expect(conversation.sourceId).toBe(`ticket:${ticketId}`);
+    expect(await writeBack.findNote(`ticket:${ticketId}`, 'ref tl-hs1')).toBeNull();
+    const { noteId } = await writeBack.postInternalNote(`ticket:${ticketId}`, 'Draft\n— tuneloop draft · model m · ref tl-hs1', 'ref tl-hs1');
+    expect(sandbox.store.objects.notes.get(noteId)?.associations.tickets).toEqual([ticketId]);
+    expect(await writeBack.findNote(`ticket:${ticketId}`, 'ref tl-hs1')).toBe(noteId);
+    expect((await failure(writeBack.fetchTicket('ticket:999999999'))).kind).toBe('not_found');
   });
 });
