@@ -20,10 +20,12 @@ import { HANDLERS, type HandlerDeps } from '../../src/jobs/handlers.ts';
 import { forgetServingState } from '../../src/models/registry.ts';
 import { parseJobPayload, type JobName } from '../../src/queue/jobs.ts';
 import { startQueue, type JobHandler, type Queue } from '../../src/queue/queue.ts';
+import { saveEndpoint } from '../../src/webhooks/secrets.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../support/fake-model-server.ts';
 import { addConnection, testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
+import { zendeskRequest } from '../webhooks/helpers.ts';
 
 const DRAFT = 'Hello Ann, I have refunded order 123 to your card; it shows within 5 business days.';
 const TRIAGE = { intent: 'refund_request', priority: 'high', language: 'en', category: 'billing', confidence: 0.92 };
@@ -148,6 +150,25 @@ describe('drafts and triage written back', () => {
     ]);
   });
 
+  it('a signed Zendesk webhook replayed 10 times, and later deliveries for the same ticket: still one note', async () => {
+    const fresh = newTicket();
+    const secret = 'test-zendesk-signing-secret-0123456789';
+    await saveEndpoint(database.db, testKeyring(), { connectionId: zendeskId, secret }, 'test');
+    const app = createApp({ ...deps });
+    const body = JSON.stringify({ tuneloop: 1, event: 'ticket.end_user_update', ticket_id: String(fresh.id), updated_at: new Date().toISOString() });
+    const init = zendeskRequest(secret, body, { invocationId: randomUUID() });
+    for (let i = 0; i < 10; i++) expect((await app.request(`/webhooks/zendesk/${zendeskId}`, { ...init })).status).toBe(200);
+    // The customer writes again: new deliveries, new jobs, and the ticket already has its note.
+    for (let i = 0; i < 3; i++) {
+      const later = JSON.stringify({ tuneloop: 1, event: 'ticket.end_user_update', ticket_id: String(fresh.id), updated_at: new Date(Date.now() + 1000 * (i + 1)).toISOString() });
+      expect((await app.request(`/webhooks/zendesk/${zendeskId}`, zendeskRequest(secret, later))).status).toBe(200);
+    }
+    expect(await drain('draft.generate', handlers.draft)).toEqual({ completed: 4, failed: [] });
+    expect(await drain('triage.apply', handlers.triage)).toEqual({ completed: 4, failed: [] });
+    expect(notesOf(fresh)).toHaveLength(1);
+    expect(fresh.tags).toEqual(expect.arrayContaining(['intent_refund_request', 'lang_en']));
+  });
+
   it('a Salesforce Case gets one unpublished CaseComment', async () => {
     const caseId = salesforce.store.addCase();
     salesforce.store.update(caseId, { Status: 'New' });
@@ -222,7 +243,7 @@ describe('drafts and triage written back', () => {
     const app = createApp({ ...deps });
     const headers = { Authorization: `Bearer ${(await createToken(database.db, 'reader', 'test')).token}` };
     const stats = (await (await app.request('/api/v1/drafts/stats?task=reply', { headers })).json()) as { data: Array<Record<string, unknown>> };
-    expect(stats.data).toEqual([{ modelId: productionId, task: 'reply', posted: 4, judged: 1, accepted: 1, acceptanceRate: 1, meanSimilarity: expect.any(Number) }]);
+    expect(stats.data).toEqual([{ modelId: productionId, task: 'reply', posted: 5, judged: 1, accepted: 1, acceptanceRate: 1, meanSimilarity: expect.any(Number) }]);
     const list = (await (await app.request(`/api/v1/drafts?connectionId=${zendeskId}&status=failed`, { headers })).json()) as { data: Array<{ sourceId: string; task: string }> };
     expect(list.data.map((row) => [row.sourceId, row.task]).sort()).toEqual([['987654', 'reply'], ['987654', 'triage']]);
     expect((await app.request('/api/v1/drafts?task=nope', { headers })).status).toBe(400);
