@@ -10,6 +10,7 @@ import type { Database } from '../db/client.ts';
 import type { ModelStatus } from '../db/schema/index.ts';
 import { abTestStats, endAbTest, getAbTest, startAbTest } from '../models/ab-test.ts';
 import { latestEvaluation } from '../models/evaluations.ts';
+import { reviewSummary } from '../models/reviews.ts';
 import { gateVerdict, type GateVerdict } from '../models/gate.ts';
 import { publicAbTest, publicModel, publicVerdict } from '../models/present.ts';
 import type { SwitchResult } from '../models/promotion.ts';
@@ -91,7 +92,7 @@ export function registerModelCommands(program: Command) {
         const evaluation = await latestEvaluation(db, model.id);
         const production = await productionModel(db, model.task);
         const verdict = model.status === 'production' ? null : gateVerdict({ task: model.task, modelId: model.id, evaluation, productionModelId: production?.id ?? null, tolerances: config });
-        print({ ...publicModel(model), evaluation, gate: verdict ? publicVerdict(verdict) : null });
+        print({ ...publicModel(model), evaluation: evaluation ? { ...evaluation, human: await reviewSummary(db, evaluation.id) } : null, gate: verdict ? publicVerdict(verdict) : null });
       });
     });
 

@@ -9,6 +9,7 @@ import type { AppDeps } from '../app.ts';
 import { TASKS } from '../datasets/config.ts';
 import { abTestStats, endAbTest, getAbTest, startAbTest } from '../models/ab-test.ts';
 import { latestEvaluation } from '../models/evaluations.ts';
+import { reviewSummary } from '../models/reviews.ts';
 import { gateVerdict } from '../models/gate.ts';
 import { publicAbTest, publicModel, publicVerdict } from '../models/present.ts';
 import { listModels, productionModel, promote, RegistryError, reject, requireModel, rollback, type ModelRow } from '../models/registry.ts';
@@ -63,7 +64,7 @@ export function modelRoutes(deps: AppDeps) {
     const verdict = model.status === 'production' ? null : gateVerdict({ task: model.task, modelId: model.id, evaluation, productionModelId: production?.id ?? null, tolerances });
     return c.json({
       ...publicModel(model),
-      evaluation: evaluation ? { id: evaluation.id, status: evaluation.status, finished_at: evaluation.finishedAt?.toISOString() ?? null, report: evaluation.report } : null,
+      evaluation: evaluation ? { id: evaluation.id, status: evaluation.status, finished_at: evaluation.finishedAt?.toISOString() ?? null, report: evaluation.report, human: await reviewSummary(db, evaluation.id) } : null,
       gate: verdict ? publicVerdict(verdict) : null,
     });
   });
