@@ -55,7 +55,8 @@ export type PolicyInput = z.input<typeof PolicyInput>;
 /** Fewest drafts with feedback before an acceptance rate is trusted. */
 export const MIN_FEEDBACK_FOR_ACCEPTANCE = 20;
 
-export async function setPolicy(db: Db, raw: PolicyInput, actor: string): Promise<PolicyRow> {
+/** Validates `raw` (API body, CLI flags) with PolicyInput, then upserts the task's policy. */
+export async function setPolicy(db: Db, raw: unknown, actor: string): Promise<PolicyRow> {
   const parsed = PolicyInput.safeParse(raw);
   if (!parsed.success) throw new RetrainingInputError(parsed.error.issues.map((i) => `${i.path.join('.') || 'policy'}: ${i.message}`).join('; '));
   const input = parsed.data;
