@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { migrationsApplied } from '../db/migrate.ts';
 import type { AppDeps } from '../app.ts';
 import { queueDepth, registry } from '../metrics.ts';
+import { refreshAbMetrics } from '../models/ab-metrics.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -50,6 +51,11 @@ export function healthRoutes(deps: AppDeps) {
       } catch {
         // Metrics must still be served when the database is down; the gauge keeps its last values.
       }
+    }
+    try {
+      await withTimeout(refreshAbMetrics(deps.database.db), 'ab-tests');
+    } catch {
+      // As above: a slow or unreachable database leaves the A/B gauges at their last values.
     }
     return c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
   });

@@ -3,6 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { connectDatabase, type Database } from '../../src/db/client.ts';
 import { abTests, auditEvents, connections, drafts, eventDeliveries, eventSubscriptions, models, modelSwitches } from '../../src/db/schema/index.ts';
 import { abTestStats, endAbTest, startAbTest } from '../../src/models/ab-test.ts';
+import { refreshAbMetrics } from '../../src/models/ab-metrics.ts';
+import { registry } from '../../src/metrics.ts';
 import { newcombeDifference } from '../../src/models/proportions.ts';
 import { modelForTicket, productionModel, promote, RegistryError, reject, rollback, SERVING_CACHE_MS } from '../../src/models/registry.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -198,6 +200,12 @@ describe('model registry', () => {
     expect(stats.arms.production).toMatchObject({ drafts: 10, withFeedback: 10, accepted: 3, acceptanceRate: 0.3 });
     expect(stats.difference).toEqual(newcombeDifference(9, 10, 3, 10));
     expect(stats.difference?.lower).toBeCloseTo(0.1705, 4);
+    // The same numbers on /metrics, per arm of the running test.
+    await refreshAbMetrics(db);
+    const scraped = await registry.metrics();
+    expect(scraped).toContain(`tuneloop_ab_acceptance_ratio{ab_test="${test.id}",task="reply",arm="candidate",model="${candidate.id}"} 0.9`);
+    expect(scraped).toContain(`tuneloop_ab_acceptance_ratio{ab_test="${test.id}",task="reply",arm="production",model="${current!.id}"} 0.3`);
+    expect(scraped).toContain(`tuneloop_ab_drafts{ab_test="${test.id}",task="reply",arm="candidate",model="${candidate.id}"} 11`);
 
     await insertEvaluation(db, candidate.id, { candidate: { chrf: 50 }, baseline: { chrf: 40 }, baselineId: current!.id });
     const ended = await endAbTest(db, test.id, 'promote', { actor: 'test' });
