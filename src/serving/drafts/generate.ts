@@ -16,7 +16,7 @@ import type { Config } from '../../config.ts';
 import type { Database, Tx } from '../../db/client.ts';
 import { connections } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
-import { ModelUnavailableError, type InferenceClient } from '../../models/inference.ts';
+import { ModelRequestError, ModelUnavailableError, type ChatMessage, type InferenceClient } from '../../models/inference.ts';
 import { modelForTicket } from '../../models/registry.ts';
 import type { Keyring } from '../../security/encryption.ts';
 import { awaitsReply, NothingToPromptError, replyPrompt, retrievalText } from '../prompt.ts';
@@ -103,7 +103,7 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
     const { systemPrompt, context } = await promptSettingsForModel(database.db, choice.model, 'reply');
     if (!awaitsReply(conversation, context)) return record({ ...chosen, status: 'skipped', reason: 'the last message is not the customer\'s: nothing to answer' });
     const examples = await similarResolved(database.db, { text: retrievalText(conversation, context), excludeSource: { source: conversation.source, sourceId: conversation.sourceId }, limit: EXAMPLES });
-    let prompt;
+    let prompt: ChatMessage[];
     try {
       prompt = replyPrompt({ conversation, systemPrompt, context, examples });
     } catch (error) {
@@ -115,6 +115,8 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
       const completion = await deps.inference.complete(choice.model, prompt, { maxTokens: MAX_TOKENS, ...(signal ? { signal } : {}) });
       text = completion.text.trim();
     } catch (error) {
+      // The server refused the request itself (unknown model, bad adapter): the same request cannot succeed later.
+      if (error instanceof ModelRequestError) return record({ ...chosen, status: 'failed', reason: `model refused the request: ${error.message}` });
       if (!(error instanceof ModelUnavailableError)) throw error;
       draftModelUnavailable.inc({ task: 'reply' });
       return record({ ...chosen, status: 'failed', reason: `model unavailable, will retry: ${error.message}` }, error);

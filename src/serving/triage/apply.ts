@@ -8,7 +8,7 @@
 import { eq } from 'drizzle-orm';
 import type { Conversation, TriageChange, WriteBack } from '../../../integrations/types.ts';
 import { connections } from '../../db/schema/index.ts';
-import { ModelUnavailableError } from '../../models/inference.ts';
+import { ModelRequestError, ModelUnavailableError, type ChatMessage } from '../../models/inference.ts';
 import { modelForTicket } from '../../models/registry.ts';
 import { parseTriageAnswer } from '../answers.ts';
 import { isFinalVendorError, underTicketLock, type AttemptResult, type TicketJob, type WriteBackDeps } from '../drafts/generate.ts';
@@ -66,7 +66,7 @@ export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: 
     const chosen = { modelId: choice.model.id, arm: choice.arm, abTestId: choice.abTestId };
 
     const { systemPrompt, context } = await promptSettingsForModel(database.db, choice.model, 'triage');
-    let prompt;
+    let prompt: ChatMessage[];
     try {
       prompt = triagePrompt({ conversation, systemPrompt, context });
     } catch (error) {
@@ -77,6 +77,8 @@ export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: 
     try {
       answer = (await deps.inference.complete(choice.model, prompt, { maxTokens: MAX_TOKENS, json: true, ...(signal ? { signal } : {}) })).text;
     } catch (error) {
+      // The server refused the request itself (unknown model, bad adapter): the same request cannot succeed later.
+      if (error instanceof ModelRequestError) return record({ ...chosen, status: 'failed', reason: `model refused the request: ${error.message}` });
       if (!(error instanceof ModelUnavailableError)) throw error;
       draftModelUnavailable.inc({ task: 'triage' });
       return record({ ...chosen, status: 'failed', reason: `model unavailable, will retry: ${error.message}` }, error);
