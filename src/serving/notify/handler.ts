@@ -42,17 +42,19 @@ export function slackNotifyHandler(deps: HandlerDeps): JobHandler<'slack.notify'
         return;
       }
       case 'model.promoted': {
-        await keepSlackMessageUpdated(deps.database, chat, subject, async (tx) => {
+        // The switch that put it in production names the model it replaced. Each switch gets its
+        // own message (keyed by the switch), so rolling back to a model announces it again.
+        const [change] = await deps.database.db
+          .select({ id: modelSwitches.id, from: modelSwitches.fromModelId, kind: modelSwitches.kind })
+          .from(modelSwitches)
+          .where(and(eq(modelSwitches.toModelId, payload.subjectId), inArray(modelSwitches.kind, ['promote', 'rollback', 'ab_end'])))
+          .orderBy(desc(modelSwitches.id))
+          .limit(1);
+        const key = { ...subject, subjectId: `${payload.subjectId}:${change?.id ?? 'none'}` };
+        await keepSlackMessageUpdated(deps.database, chat, key, async (tx) => {
           const [model] = await tx.select().from(models).where(eq(models.id, payload.subjectId));
           if (!model) return null;
-          // The switch that put it in production names the model it replaced.
-          const [change] = await tx
-            .select({ from: modelSwitches.fromModelId })
-            .from(modelSwitches)
-            .where(and(eq(modelSwitches.toModelId, model.id), inArray(modelSwitches.kind, ['promote', 'rollback', 'ab_end'])))
-            .orderBy(desc(modelSwitches.id))
-            .limit(1);
-          return promotedMessage(model, change?.from ?? null);
+          return promotedMessage(model, change?.from ?? null, change?.kind === 'rollback' ? 'rollback' : 'promote');
         }, job.signal);
         return;
       }

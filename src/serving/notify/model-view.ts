@@ -23,16 +23,19 @@ function metricLine(metrics: Record<string, unknown>): string {
   return parts.join(' · ');
 }
 
-export function promotedMessage(model: Model, previousId: string | null): { text: string; blocks: unknown[] } {
+export function promotedMessage(model: Model, previousId: string | null, how: 'promote' | 'rollback' = 'promote'): { text: string; blocks: unknown[] } {
   const served = model.providerModel ?? (model.adapterPath ? `LoRA adapter on \`${model.baseModel}\`` : `\`${model.baseModel}\``);
   const metrics = metricLine(model.metrics);
-  const lines = [
-    `:rocket: Model \`${model.id}\` is now in *production* for *${model.task}* (${served}).`,
-    previousId ? `It replaces \`${previousId}\`; \`tuneloop models rollback --task ${model.task}\` switches back.` : 'It is the first production model for this task.',
-  ];
+  const lines =
+    how === 'rollback'
+      ? [`:leftwards_arrow_with_hook: *Rolled back*: model \`${model.id}\` serves *${model.task}* again (${served}).`, ...(previousId ? [`It replaces \`${previousId}\`.`] : [])]
+      : [
+          `:rocket: Model \`${model.id}\` is now in *production* for *${model.task}* (${served}).`,
+          previousId ? `It replaces \`${previousId}\`; \`tuneloop models rollback --task ${model.task}\` switches back.` : 'It is the first production model for this task.',
+        ];
   if (metrics) lines.push(metrics);
   return {
-    text: `Model ${model.id} promoted to production for ${model.task}`,
+    text: how === 'rollback' ? `Rolled back: model ${model.id} serves ${model.task} again` : `Model ${model.id} promoted to production for ${model.task}`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `status: ${model.status}${model.fineTuningJobId ? ` · run \`${model.fineTuningJobId}\`` : ''}${model.datasetVersionId ? ` · dataset version \`${model.datasetVersionId}\`` : ''}` }] },
