@@ -8,6 +8,7 @@ import { createApp } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { eventDeliveries, models } from '../../src/db/schema/index.ts';
 import { createSubscription } from '../../src/events/subscriptions.ts';
+import { formatDriftMetrics } from '../../src/cli/drift.ts';
 import { checkDrift } from '../../src/models/drift.ts';
 import { forgetServingState } from '../../src/models/registry.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
@@ -58,6 +59,7 @@ describe('drift of live inputs against the production model training set', () =>
     expect(report.metrics.train.examples).toBe(1800);
     expect(report.metrics.labels.intent?.jsDistance).toBeLessThan(deps.config.DRIFT_JS_THRESHOLD);
     expect(report.metrics.reasons).toEqual([]);
+    expect(formatDriftMetrics(report.metrics)).toContain('no drift');
     expect(await slackJobs()).toBe(0);
     expect(await database.db.$count(eventDeliveries)).toBe(0);
   });
@@ -74,6 +76,7 @@ describe('drift of live inputs against the production model training set', () =>
     expect(report.metrics.labels.intent?.jsDistance).toBeGreaterThan(deps.config.DRIFT_JS_THRESHOLD);
     expect(report.metrics.vocabulary.excessUnseenShare).toBeGreaterThan(deps.config.DRIFT_UNSEEN_TOKENS_THRESHOLD);
     expect(report.score).toBeGreaterThan(1);
+    expect(formatDriftMetrics(report.metrics)).toMatch(/DRIFTED: language \(JS [\d.]+\); label intent/);
     expect(await slackJobs()).toBe(1);
     const [delivery] = await database.db.select().from(eventDeliveries);
     expect(delivery).toMatchObject({ eventType: 'drift.detected', payload: { type: 'drift.detected', data: { subjectId: report.id, task: 'triage', modelId: model.id } } });
