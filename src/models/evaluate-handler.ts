@@ -8,8 +8,9 @@
  *   running one starts the worker over in the same folder, TUNELOOP_HOME/evaluations/<id>.
  * - Failures a person must fix (no test split, a bad model, a missing venv) fail the evaluation at
  *   once; others are thrown for pg-boss to retry, and fail it on the last attempt.
- * - Models of the `openai` backend are not evaluated yet: that needs predictions generated through
- *   the inference client (then the worker's score mode), and the evaluation fails saying so.
+ * - Local models are loaded by the worker (eval loss, generations, latency). A model served by
+ *   OpenAI (backend `openai`, and the base of such a model) answers through the inference client
+ *   (evaluate-openai.ts), and the worker scores those answers (no eval loss).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -25,10 +26,12 @@ import { QUEUE_OPTIONS, type JobHandler } from '../queue/queue.ts';
 import { workerSettings, type Hyperparameters } from '../training/hyperparameters.ts';
 import { stopLeftoverWorker } from '../training/worker-process.ts';
 import { EvaluationWorkerError, runEvaluationWorker, type WorkerMetrics } from './evaluate-worker.ts';
+import { writeServedPredictions } from './evaluate-openai.ts';
 import { getEvaluation, type EvaluationReport, type ModelMetrics } from './evaluations.ts';
+import { createInferenceClient, ModelRequestError, type InferenceClient, type ServedModel } from './inference.ts';
 
 type ModelRow = typeof models.$inferSelect;
-type Deps = HandlerDeps & { store: ArtifactStore };
+type Deps = HandlerDeps & { store: ArtifactStore; inference?: InferenceClient };
 
 /** A failure a retry cannot fix: the evaluation fails with this message. */
 class EvaluationInputError extends Error {
@@ -39,11 +42,15 @@ export function evaluationDir(home: string, evaluationId: string): string {
   return resolve(home, 'evaluations', evaluationId);
 }
 
+/** A side of the comparison as the inference client sees it; `base` is a model's own base model. */
+function served(model: ModelRow, base = false): ServedModel {
+  if (!base) return model;
+  const openai = model.backend === 'openai';
+  return { id: model.id, task: model.task, backend: model.backend, baseModel: model.baseModel, adapterPath: null, modelPath: null, providerModel: openai ? model.baseModel : null };
+}
+
 /** The worker's view of one local model (a full fine-tune's own folder replaces the base). */
-function localSpec(name: string, model: Pick<ModelRow, 'id' | 'backend' | 'baseModel' | 'adapterPath' | 'modelPath'>) {
-  if (model.backend !== 'local') {
-    throw new EvaluationInputError(`model ${model.id} is served by the ${model.backend} backend; evaluating it needs predictions from the inference client, which model.evaluate does not use yet`);
-  }
+function localSpec(name: string, model: ServedModel) {
   if (model.modelPath) return { name, base_model: model.modelPath };
   return { name, base_model: model.baseModel, ...(model.adapterPath ? { adapter_path: model.adapterPath } : {}) };
 }
@@ -118,8 +125,10 @@ export async function runEvaluation(deps: Deps, evaluationId: string, options: {
   try {
     const production = await productionOf(db, model.task);
     const baseline = production && production.id !== model.id ? { row: production, label: 'production' as const } : { row: null, label: 'base' as const };
-    const candidateSpec = localSpec('candidate', model);
-    const baselineSpec = baseline.row ? localSpec('baseline', baseline.row) : { name: 'baseline', base_model: model.baseModel };
+    const sides = [
+      { name: 'candidate', model: served(model) },
+      { name: 'baseline', model: baseline.row ? served(baseline.row) : served(model, true) },
+    ];
     const test = await testLines(deps, model);
 
     await db.update(modelEvaluations).set({ status: 'running', startedAt: evaluation.startedAt ?? new Date(), baselineModelId: baseline.row?.id ?? null, baselineLabel: baseline.label }).where(eq(modelEvaluations.id, evaluationId));
@@ -130,10 +139,19 @@ export async function runEvaluation(deps: Deps, evaluationId: string, options: {
     const testPath = join(dir, 'test.jsonl');
     await writeFile(`${testPath}.tmp`, `${test.lines.join('\n')}\n`);
     await rename(`${testPath}.tmp`, testPath);
+    const task = model.task === 'preference' ? 'reply' : model.task;
+    const predictions = [];
+    for (const side of sides.filter((s) => s.model.backend !== 'local')) {
+      const file = join(dir, `served-${side.name}.jsonl`);
+      const client = (deps.inference ??= createInferenceClient({ config: deps.config, log: deps.log }));
+      await writeServedPredictions({ client, model: side.model, lines: test.lines, json: task !== 'reply', maxTokens: deps.config.EVALUATION_MAX_NEW_TOKENS, file, signal: options.signal });
+      predictions.push({ name: side.name, file });
+    }
     const config = {
-      task: model.task === 'preference' ? 'reply' : model.task,
+      task,
       test_file: testPath,
-      models: [candidateSpec, baselineSpec],
+      models: sides.filter((s) => s.model.backend === 'local').map((s) => localSpec(s.name, s.model)),
+      predictions,
       max_examples: deps.config.EVALUATION_MAX_EXAMPLES,
       max_new_tokens: deps.config.EVALUATION_MAX_NEW_TOKENS,
       max_seq_length: await maxSeqLength(db, model),
@@ -153,7 +171,7 @@ export async function runEvaluation(deps: Deps, evaluationId: string, options: {
     await finish(deps, evaluationId, model.id, { report: stored, baselineModelId: baseline.row?.id ?? null, baselineLabel: baseline.label });
     log.info({ candidate: stored.candidate, baseline: stored.baseline }, 'evaluation succeeded');
   } catch (error) {
-    const permanent = error instanceof EvaluationInputError || (error instanceof EvaluationWorkerError && error.permanent);
+    const permanent = error instanceof EvaluationInputError || error instanceof ModelRequestError || (error instanceof EvaluationWorkerError && error.permanent);
     if (options.signal?.aborted || (!permanent && !options.lastAttempt)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     log.warn({ err: error }, 'evaluation failed');
@@ -172,11 +190,12 @@ async function evaluationFor(db: Tx, modelId: string): Promise<string> {
 
 export function modelEvaluateHandler(deps: HandlerDeps): JobHandler<'model.evaluate'> {
   const store = openArtifactStore(deps.config);
+  const inference = createInferenceClient({ config: deps.config, log: deps.log });
   const retryLimit = QUEUE_OPTIONS['model.evaluate']?.retryLimit ?? 3;
   return async (payload, job) => {
     const [exists] = await deps.database.db.select({ id: models.id }).from(models).where(eq(models.id, payload.modelId));
     if (!exists) return;
     const evaluationId = payload.evaluationId ?? (await evaluationFor(deps.database.db, payload.modelId));
-    await runEvaluation({ ...deps, store }, evaluationId, { signal: job.signal, lastAttempt: job.retryCount >= retryLimit });
+    await runEvaluation({ ...deps, store, inference }, evaluationId, { signal: job.signal, lastAttempt: job.retryCount >= retryLimit });
   };
 }

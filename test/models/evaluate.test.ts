@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { openArtifactStore } from '../../src/artifacts/index.ts';
 import { createToken } from '../../src/auth/tokens.ts';
-import { models } from '../../src/db/schema/index.ts';
+import { modelEvaluations, models } from '../../src/db/schema/index.ts';
 import { uploadVersion } from '../../src/datasets/upload.ts';
 import { createDataset } from '../../src/datasets/versions.ts';
 import { registerHandlers } from '../../src/jobs/handlers.ts';
@@ -19,6 +19,7 @@ import { createKeyring } from '../../src/security/encryption.ts';
 import { testDeps } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addConnection } from '../support/harvest.ts';
+import { startFakeModelServer } from '../support/fake-model-server.ts';
 import { captureLogger } from '../support/logger.ts';
 import { ensureWorkerVenv, fastHyperparameters, followEvents, jsonl, pythonMissing, tinyModel } from '../training/support.ts';
 
@@ -182,5 +183,38 @@ describe.skipIf(missing)('model evaluation (model.evaluate)', () => {
     const listed = await api('GET', `/models/${good?.id}/evaluations`);
     expect(listed.body.data).toHaveLength(1);
     expect(listed.body.data[0]).toMatchObject({ status: 'succeeded', baseline_label: 'base', report: { candidate: { modelId: good?.id } } });
+  });
+
+  it('scores a model served by OpenAI from answers fetched through the inference client (no eval loss)', async () => {
+    const store = openArtifactStore({ TUNELOOP_HOME: home });
+    const connection = await addConnection(database, { vendor: 'zendesk', name: 'zd-triage', settings: { baseUrl: 'http://127.0.0.1:1' }, credentials: { type: 'api_token', email: 'a@example.com', token: 't' } });
+    const dataset = await createDataset(database.db, { name: 'triage-openai', task: 'triage', config: { connections: [connection.id], dedup: { threshold: 1 } } }, 'test');
+    const intents = ['refund', 'delivery', 'cancel'];
+    const rows = Array.from({ length: 6 }, (_, i) => {
+      const intent = intents[i % 3] as string;
+      return { messages: [{ role: 'system', content: 'Label the ticket as JSON.' }, { role: 'user', content: `Ticket ${i}: a question about ${intent}` }, { role: 'assistant', content: JSON.stringify({ intent }) }], split: 'test' };
+    });
+    const version = await uploadVersion({ database, store, log }, dataset, 'jsonl', jsonl(rows), 'test');
+    // The fine-tuned model names the intent; its base model answers in prose (no prediction).
+    const server = await startFakeModelServer({
+      baseModels: ['gpt-4o-mini', 'ft:gpt-4o-mini:acme::x1'],
+      reply: (body) => (body.model.startsWith('ft:') ? JSON.stringify({ intent: intents.find((intent) => body.messages.at(-1)?.content.endsWith(intent)) }) : 'Sorry, I cannot tell.'),
+    });
+    try {
+      const [row] = await database.db.insert(models).values({ task: 'triage', backend: 'openai', baseModel: 'gpt-4o-mini', providerModel: 'ft:gpt-4o-mini:acme::x1', datasetVersionId: version.id }).returning();
+      const [evaluation] = await database.db.insert(modelEvaluations).values({ modelId: String(row?.id) }).returning();
+      const config = { ...deps.config, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.url };
+      await runEvaluation({ ...deps, config, queue, keyring: createKeyring(randomBytes(32)), store }, String(evaluation?.id), { lastAttempt: true });
+      const done = (await getEvaluation(database.db, String(evaluation?.id))) as Evaluation;
+      expect(done.status, String(done.error)).toBe('succeeded');
+      expect(done.report?.candidate).toMatchObject({ modelId: row?.id, examples: 6, accuracy: 1, macro_f1: 1, no_prediction_rate: 0, per_label: { 'intent:refund': { precision: 1, recall: 1, f1: 1, support: 2 } } });
+      expect(done.report?.candidate.eval_loss).toBeUndefined();
+      expect(Number.isFinite(done.report?.candidate.latency_p95_ms)).toBe(true);
+      expect(done.report?.baseline).toMatchObject({ modelId: null, label: 'base', accuracy: 0, macro_f1: 0, no_prediction_rate: 1 });
+      expect(server.chats.map((chat) => chat.model).sort()).toEqual([...Array(6).fill('ft:gpt-4o-mini:acme::x1'), ...Array(6).fill('gpt-4o-mini')].sort());
+      expect(server.chats.every((chat) => chat.temperature === 0 && chat.response_format?.type === 'json_object' && chat.messages.at(-1)?.role === 'user')).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 });
