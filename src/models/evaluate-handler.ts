@@ -12,7 +12,7 @@
  *   OpenAI (backend `openai`, and the base of such a model) answers through the inference client
  *   (evaluate-openai.ts), and the worker scores those answers (no eval loss).
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { and, desc, eq, inArray } from 'drizzle-orm';
@@ -160,7 +160,8 @@ export async function runEvaluation(deps: Deps, evaluationId: string, options: {
     await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
     log.info({ dir, baseline: baseline.label, examples: test.lines.length }, 'evaluating');
 
-    const { report } = await runEvaluationWorker({ config: deps.config, configPath, dir, log, signal: options.signal });
+    // The copy of the test split goes once scored: erasure (GDPR) only knows the dataset's own files.
+    const { report } = await runEvaluationWorker({ config: deps.config, configPath, dir, log, signal: options.signal }).finally(() => rm(testPath, { force: true }));
     const byName = new Map(report.models.map((entry) => [entry.name, entry.metrics]));
     const stored: EvaluationReport = {
       task: model.task as EvaluationReport['task'],

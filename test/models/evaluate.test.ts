@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,6 +180,7 @@ describe.skipIf(missing)('model evaluation (model.evaluate)', () => {
     expect(await getEvaluation(database.db, evaluations.good.id)).toEqual(evaluations.good);
     const answers = readFileSync(join(evaluationDir(home, evaluations.good.id), 'predictions', '0.jsonl'), 'utf8').trim().split('\n');
     expect(answers).toHaveLength(8);
+    expect(existsSync(join(evaluationDir(home, evaluations.good.id), 'test.jsonl'))).toBe(false);
     const listed = await api('GET', `/models/${good?.id}/evaluations`);
     expect(listed.body.data).toHaveLength(1);
     expect(listed.body.data[0]).toMatchObject({ status: 'succeeded', baseline_label: 'base', report: { candidate: { modelId: good?.id } } });
