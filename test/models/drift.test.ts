@@ -10,6 +10,7 @@ import { eventDeliveries, models } from '../../src/db/schema/index.ts';
 import { createSubscription } from '../../src/events/subscriptions.ts';
 import { formatDriftMetrics } from '../../src/cli/drift.ts';
 import { checkDrift } from '../../src/models/drift.ts';
+import { driftMessage } from '../../src/models/drift-view.ts';
 import { forgetServingState } from '../../src/models/registry.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { testDeps } from '../support/app.ts';
@@ -78,6 +79,7 @@ describe('drift of live inputs against the production model training set', () =>
     expect(report.score).toBeGreaterThan(1);
     expect(formatDriftMetrics(report.metrics)).toMatch(/DRIFTED: language \(JS [\d.]+\); label intent/);
     expect(await slackJobs()).toBe(1);
+    expect(driftMessage(report).text).toMatch(/^Drift on triage: language/);
     const [delivery] = await database.db.select().from(eventDeliveries);
     expect(delivery).toMatchObject({ eventType: 'drift.detected', payload: { type: 'drift.detected', data: { subjectId: report.id, task: 'triage', modelId: model.id } } });
 
