@@ -75,6 +75,10 @@ export const SETTINGS = {
     schema: z.string().min(1).default('policies/compliance.yaml'),
     doc: 'Compliance policies (YAML, validated at start-up; a bad file stops the hub with the policy and field named).',
   },
+  COMPLIANCE_MODEL_MIN_CONFIDENCE: {
+    schema: z.coerce.number().min(0).max(1).default(0.5),
+    doc: 'When a compliance model is in production: the confidence (0..1) its "violation" answer needs to raise an alert beside the rule policies (answers without a confidence count as sure).',
+  },
   COMPLIANCE_SLACK_CHANNEL: {
     schema: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD').optional(),
     doc: 'Slack channel id that receives compliance alerts (the bot must be a member). Unset: alerts are not posted to Slack.',

@@ -29,7 +29,10 @@ export class TransitionError extends Error {
  * Inserts the alerts for `findings` on one message; an existing (message, policy) alert is left as
  * it is (the unique index makes a retried or repeated scan a no-op). Returns only the new ones.
  */
-export async function raiseAlerts(tx: Tx, queue: Queue | null, message: { id: number; conversationId: number }, findings: Finding[]): Promise<Alert[]> {
+/** What an alert needs of its policy: rule policies and the compliance model's findings alike. */
+export type AlertPolicy = Pick<Finding['policy'], 'id' | 'version' | 'severity'>;
+
+export async function raiseAlerts(tx: Tx, queue: Queue | null, message: { id: number; conversationId: number }, findings: Array<{ policy: AlertPolicy; evidence: Finding['evidence'] }>): Promise<Alert[]> {
   if (!findings.length) return [];
   const raised = await tx
     .insert(complianceAlerts)

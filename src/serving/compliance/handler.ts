@@ -14,6 +14,8 @@ import { deliverSalesforceTasks } from './deliver-salesforce.ts';
 import { slackChatFor, syncAlertToSlack } from './deliver-slack.ts';
 import { loadPolicies, type PolicySet } from './policies.ts';
 import { scanMessage } from './scan.ts';
+import { complianceModelCheck } from './model-check.ts';
+import { createInferenceClient } from '../../models/inference.ts';
 
 const loaded = new Map<string, PolicySet>();
 
@@ -31,8 +33,10 @@ export function policiesFor(config: Pick<Config, 'COMPLIANCE_POLICY_FILE'>): Pol
 export function complianceScanHandler(deps: HandlerDeps): JobHandler<'compliance.scan'> {
   const policies = policiesFor(deps.config);
   const log = deps.log.child({ module: 'compliance' });
+  const inference = createInferenceClient({ config: deps.config, log });
+  const model = complianceModelCheck({ db: deps.database.db, config: deps.config, inference, policies, log });
   return async (payload, job) => {
-    await scanMessage(deps.database, deps.queue, policies, payload.messageId, log);
+    await scanMessage(deps.database, deps.queue, policies, payload.messageId, log, model);
     const pending = await deps.database.db
       .select({ id: complianceAlerts.id })
       .from(complianceAlerts)

@@ -12,7 +12,9 @@ import { complianceScans, conversations, messages } from '../../db/schema/index.
 import type { Logger } from '../../log.ts';
 import { parseJobPayload } from '../../queue/jobs.ts';
 import type { Queue } from '../../queue/queue.ts';
+import { ModelUnavailableError } from '../../models/inference.ts';
 import { raiseAlerts, type Alert } from './alerts.ts';
+import type { ComplianceModelCheck, ModelFinding } from './model-check.ts';
 import type { PolicySet } from './policies.ts';
 
 /** Postgres's md5(body) gives the same hex, so the enqueue query can compare in SQL. */
@@ -26,7 +28,13 @@ export interface ScanResult {
   scanned: boolean;
 }
 
-export async function scanMessage(database: Database, queue: Queue | null, policies: PolicySet, messageId: number, log: Logger): Promise<ScanResult> {
+/**
+ * Scans one message with the rule policies and, when given, the compliance model. The rules never
+ * wait on the model: when it is unavailable their alerts are stored anyway and the error is thrown
+ * afterwards, so the job is retried for the model's opinion alone (the rules' alerts are unique
+ * per message and policy, a rerun adds none).
+ */
+export async function scanMessage(database: Database, queue: Queue | null, policies: PolicySet, messageId: number, log: Logger, model?: ComplianceModelCheck): Promise<ScanResult> {
   const [message] = await database.db
     .select({ id: messages.id, conversationId: messages.conversationId, authorRole: messages.authorRole, visibility: messages.visibility, body: messages.body })
     .from(messages)
@@ -34,14 +42,28 @@ export async function scanMessage(database: Database, queue: Queue | null, polic
   if (!message) return { raised: [], errors: [], scanned: false }; // deleted since it was enqueued
   const { findings, errors } = policies.scan(message);
   for (const error of errors) log.warn({ messageId, policyId: error.policyId, reason: error.error }, 'compliance policy failed on a message; its other policies still ran');
+  let modelFindings: ModelFinding[] = [];
+  let modelDown: ModelUnavailableError | null = null;
+  if (model) {
+    try {
+      modelFindings = await model(message);
+    } catch (error) {
+      if (!(error instanceof ModelUnavailableError)) throw error;
+      modelDown = error;
+    }
+  }
+  // A policy both found (rules and model) is one alert: the rules' evidence is the precise one.
+  const ruled = new Set(findings.map((finding) => finding.policy.id));
+  const all = [...findings, ...modelFindings.filter((finding) => !ruled.has(finding.policy.id))];
   const raised = await database.db.transaction(async (tx) => {
-    const alerts = await raiseAlerts(tx, queue, message, findings);
+    const alerts = await raiseAlerts(tx, queue, message, all);
     await tx
       .insert(complianceScans)
       .values({ messageId, bodyHash: bodyHash(message.body), policiesHash: policies.hash })
       .onConflictDoUpdate({ target: complianceScans.messageId, set: { bodyHash: sql`excluded.body_hash`, policiesHash: sql`excluded.policies_hash`, scannedAt: sql`now()` } });
     return alerts;
   });
+  if (modelDown) throw modelDown;
   return { raised, errors, scanned: true };
 }
 
