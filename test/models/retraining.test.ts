@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
-import { datasetVersions, fineTuningJobs, retrainingRuns } from '../../src/db/schema/index.ts';
+import { datasetVersions, fineTuningJobs, modelEvaluations, models, retrainingRuns } from '../../src/db/schema/index.ts';
 import { createDataset } from '../../src/datasets/versions.ts';
 import { advanceRuns } from '../../src/models/retraining-runs.ts';
 import { evaluatePolicy, setPolicy } from '../../src/models/retraining.ts';
@@ -84,6 +84,32 @@ describe('continuous retraining', () => {
     expect(second?.datasetVersionId).not.toBe(run.datasetVersionId);
     expect(await jobs('dataset.build')).toBe(2);
     expect(await database.db.$count(retrainingRuns, and(eq(retrainingRuns.task, 'reply')))).toBe(2);
+  });
+
+  it('with auto-promote, promotes the retrained model through the gate once its evaluation succeeded', async () => {
+    await createDataset(database.db, { name: 'tickets', task: 'triage', config: { connections: [connectionId] } }, 'test');
+    await setPolicy(database.db, { task: 'triage', dataset: 'tickets', training: { model: 'tiny-base' }, triggers: { minNewExamples: 1 }, autoPromote: true }, 'test');
+    await storeConversations(database.db, connectionId, rows.slice(200, 201), new Date(), 't');
+    const run = await evaluatePolicy(database.db, queue, 'triage');
+    expect(run).toMatchObject({ trigger: 'min_new_examples' });
+    const manifest = { splits: { train: { key: 'datasets/t/train.jsonl', examples: 40 } } };
+    await database.db.update(datasetVersions).set({ status: 'ready', manifest }).where(eq(datasetVersions.id, run!.datasetVersionId!));
+    await advanceRuns(runDeps());
+    const [started] = await database.db.select().from(retrainingRuns).where(eq(retrainingRuns.id, run!.id));
+    const [job] = await database.db.select().from(fineTuningJobs).where(eq(fineTuningJobs.id, started!.fineTuningJobId!));
+    await database.db.transaction((tx) => succeed(tx, { queue: null }, job!, { fineTunedModel: 'ft:tiny:triage', result: {}, cost: null, trainedTokens: 10, bestStep: null, metrics: {}, adapterPath: '/tmp/adapter' }));
+    const [model] = await database.db.select().from(models).where(eq(models.fineTuningJobId, job!.id));
+
+    // Not evaluated yet: the run waits.
+    await advanceRuns(runDeps());
+    expect((await database.db.select().from(retrainingRuns).where(eq(retrainingRuns.id, run!.id)))[0]?.status).toBe('training');
+
+    const report = { task: 'triage', testFile: 'datasets/t/test.jsonl', candidate: { modelId: model!.id, examples: 40, accuracy: 0.9, macro_f1: 0.85 }, baseline: null };
+    await database.db.insert(modelEvaluations).values({ modelId: model!.id, baselineLabel: 'base', status: 'succeeded', report, finishedAt: new Date() });
+    await Promise.all([advanceRuns(runDeps()), advanceRuns(runDeps())]);
+    const [done] = await database.db.select().from(retrainingRuns).where(eq(retrainingRuns.id, run!.id));
+    expect(done).toMatchObject({ status: 'trained', outcome: { modelId: model!.id, promoted: true } });
+    expect((await database.db.select().from(models).where(eq(models.id, model!.id)))[0]?.status).toBe('production');
   });
 
   it('sets and shows a policy through the API; bad policies are refused with the field named', async () => {
