@@ -5,6 +5,7 @@
  */
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { openArtifactStore } from '../artifacts/index.ts';
 import { createReviewPairs, MAX_REVIEW_PAIRS, nextReviewPair, ReviewError, reviewSummary, scoreReviewPair, type ReviewSummary } from '../models/reviews.ts';
 import { fail, withDatabase } from './context.ts';
 
@@ -41,7 +42,7 @@ export function registerReviewCommands(program: Command) {
       const count = Number(options.pairs);
       if (!Number.isInteger(count) || count < 1 || count > MAX_REVIEW_PAIRS) fail(`--pairs must be a whole number from 1 to ${MAX_REVIEW_PAIRS}`, 2);
       await withDatabase(async (database, config) => {
-        const result = await createReviewPairs(database.db, config.TUNELOOP_HOME, checkId(id, 'an evaluation'), count).catch(rethrow);
+        const result = await createReviewPairs(database.db, openArtifactStore(config), config.TUNELOOP_HOME, checkId(id, 'an evaluation'), count).catch(rethrow);
         process.stdout.write(`${result.created} new pair${result.created === 1 ? '' : 's'} (${result.total} in all) for evaluation ${id}\n`);
       });
     });

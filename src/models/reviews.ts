@@ -4,15 +4,19 @@
  * side is which. The summary — the candidate's win rate among decisive pairs with a Wilson 95 %
  * interval, and ties — joins the evaluation report.
  *
- * The pairs are read from the evaluation's working folder (report.json names each model's
- * predictions file, aligned line by line with test.jsonl), so they are created on the machine that
- * ran the evaluation, once it has succeeded.
+ * Answers come from the evaluation's working folder (the worker's report.json names each model's
+ * predictions file), so pairs are created on the machine that ran the evaluation, once it has
+ * succeeded; prompts come from the dataset's test split in the artifact store (the predictions are
+ * aligned with its first lines, as the evaluation read them). An erased dataset has no prompts
+ * left, so no pairs.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
 import { isAbsolute, join } from 'node:path';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import type { ArtifactStore } from '../artifacts/index.ts';
 import type { Db } from '../db/client.ts';
 import { reviewPairs, type ReviewSide, type ReviewVerdict } from '../db/schema/index.ts';
 import { evaluationDir } from './evaluate-handler.ts';
@@ -51,6 +55,22 @@ async function jsonLines<T>(path: string, schema: z.ZodType<T>, what: string): P
     });
 }
 
+/** The test split's examples as the evaluation read them: non-empty lines in order; a preference line is its prompt plus the chosen reply. */
+async function testPrompts(store: ArtifactStore, key: string | undefined): Promise<Array<z.infer<typeof TestLine>>> {
+  const stream = key ? await store.get(key) : null;
+  if (!stream) throw new ReviewError('not_ready', "the evaluation's test split is gone from the artifact store (erased?)");
+  return (await text(stream))
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, index) => {
+      const row = JSON.parse(line) as { messages?: unknown; prompt?: unknown[]; chosen?: unknown[] };
+      const messages = row.messages ?? (Array.isArray(row.prompt) && Array.isArray(row.chosen) ? [...row.prompt, ...row.chosen.slice(-1)] : undefined);
+      const parsed = TestLine.safeParse({ messages });
+      if (!parsed.success) throw new ReviewError('not_ready', `test split line ${index + 1} is not a chat example`);
+      return parsed.data;
+    });
+}
+
 /** Stable pseudo-random number in [0, 1) from a key: the same evaluation always gets the same sample and sides. */
 function unit(key: string): number {
   return createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
@@ -60,7 +80,7 @@ function unit(key: string): number {
  * Creates up to `count` pairs from a succeeded evaluation (prompts where both answered and the
  * answers differ), sampled and sided deterministically. Running it again adds only missing pairs.
  */
-export async function createReviewPairs(db: Db, home: string, evaluationId: string, count: number): Promise<{ created: number; total: number }> {
+export async function createReviewPairs(db: Db, store: ArtifactStore, home: string, evaluationId: string, count: number): Promise<{ created: number; total: number }> {
   const evaluation = await getEvaluation(db, evaluationId);
   if (!evaluation) throw new ReviewError('not_found', 'no such evaluation');
   if (evaluation.status !== 'succeeded') throw new ReviewError('not_ready', `the evaluation is ${evaluation.status}; pairs need a succeeded one`);
@@ -74,7 +94,7 @@ export async function createReviewPairs(db: Db, home: string, evaluationId: stri
     return isAbsolute(entry.predictions_file) ? entry.predictions_file : join(dir, entry.predictions_file);
   };
   const [tests, candidate, baseline] = await Promise.all([
-    jsonLines(join(dir, 'test.jsonl'), TestLine, 'test.jsonl'),
+    testPrompts(store, evaluation.report?.testFile),
     jsonLines(fileOf('candidate'), PredictionLine, 'candidate predictions'),
     jsonLines(fileOf('baseline'), PredictionLine, 'baseline predictions'),
   ]);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
+import { openArtifactStore } from '../../src/artifacts/index.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { modelEvaluations, models, reviewPairs } from '../../src/db/schema/index.ts';
 import { evaluationDir } from '../../src/models/evaluate-handler.ts';
@@ -27,12 +28,14 @@ describe('human evaluation (review pairs)', () => {
     database = await createTestDatabase();
     home = mkdtempSync(join(tmpdir(), 'tuneloop-reviews-'));
     const [model] = await database.db.insert(models).values({ task: 'reply', backend: 'local', baseModel: 'tiny', adapterPath: '/x' }).returning();
-    const [evaluation] = await database.db.insert(modelEvaluations).values({ modelId: model?.id ?? '', status: 'succeeded', baselineLabel: 'base', report: {} }).returning();
+    const store = openArtifactStore({ TUNELOOP_HOME: home });
+    const [evaluation] = await database.db.insert(modelEvaluations).values({ modelId: model?.id ?? '', status: 'succeeded', baselineLabel: 'base', report: { testFile: 'datasets/d/v/test.jsonl' } }).returning();
     evaluationId = evaluation?.id ?? '';
     const dir = evaluationDir(home, evaluationId);
     mkdirSync(join(dir, 'predictions'), { recursive: true });
     const tests = Array.from({ length: EXAMPLES }, (_, i) => JSON.stringify({ messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: `Question ${i}` }, { role: 'assistant', content: `Reference ${i}` }] }));
-    writeFileSync(join(dir, 'test.jsonl'), `${tests.join('\n')}\n`);
+    // The split as the dataset wrote it; the evaluation's own copy is gone once scored.
+    await store.put('datasets/d/v/test.jsonl', `${tests.join('\n')}\n`);
     // Example 0: both said the same (no pair); example 1: the baseline gave no answer (no pair).
     const candidate = tests.map((_, i) => JSON.stringify({ prediction: i === 0 ? 'same' : `candidate ${i}` }));
     const baseline = tests.map((_, i) => JSON.stringify({ prediction: i === 0 ? 'same' : i === 1 ? null : `baseline ${i}` }));
@@ -47,8 +50,8 @@ describe('human evaluation (review pairs)', () => {
   });
 
   it('creates blind pairs once, hands each to one reviewer, scores once, and counts wins per side', async () => {
-    expect(await createReviewPairs(database.db, home, evaluationId, 100)).toEqual({ created: EXAMPLES - 2, total: EXAMPLES - 2 });
-    expect(await createReviewPairs(database.db, home, evaluationId, 100)).toEqual({ created: 0, total: EXAMPLES - 2 });
+    expect(await createReviewPairs(database.db, openArtifactStore({ TUNELOOP_HOME: home }), home, evaluationId, 100)).toEqual({ created: EXAMPLES - 2, total: EXAMPLES - 2 });
+    expect(await createReviewPairs(database.db, openArtifactStore({ TUNELOOP_HOME: home }), home, evaluationId, 100)).toEqual({ created: 0, total: EXAMPLES - 2 });
     const rows = await database.db.select().from(reviewPairs);
     expect(new Set(rows.map((row) => row.candidateSide))).toEqual(new Set(['a', 'b'])); // sides are drawn, not fixed
     for (const row of rows) {
@@ -85,7 +88,7 @@ describe('human evaluation (review pairs)', () => {
     const headers = { Authorization: `Bearer ${(await createToken(database.db, 'reviewer', 'test')).token}`, 'Content-Type': 'application/json' };
     const [model] = await database.db.insert(models).values({ task: 'reply', backend: 'local', baseModel: 'tiny', adapterPath: '/y' }).returning();
     const [running] = await database.db.insert(modelEvaluations).values({ modelId: model?.id ?? '', status: 'running' }).returning();
-    const [elsewhere] = await database.db.insert(modelEvaluations).values({ modelId: model?.id ?? '', status: 'succeeded', report: {} }).returning();
+    const [elsewhere] = await database.db.insert(modelEvaluations).values({ modelId: model?.id ?? '', status: 'succeeded', report: { testFile: 'datasets/d/v/test.jsonl' } }).returning();
     const create = (id: string, body: unknown) => app.request(`/api/v1/evaluations/${id}/review-pairs`, { method: 'POST', headers, body: JSON.stringify(body) });
 
     expect((await create(running?.id ?? '', { count: 5 })).status).toBe(409);
