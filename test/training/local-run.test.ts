@@ -110,9 +110,13 @@ describe.skipIf(missing)('local fine-tuning with the gpu-worker', () => {
     const curve = (await (await app.request(`/api/v1/fine_tuning/jobs/${job.id}/metrics`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { data: unknown[] };
     expect(curve.data).toHaveLength(6);
 
-    // One slack.notify per status change, and the worker's stderr in the hub log.
-    const notifies = await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'slack.notify' AND data->>'subjectId' = ${job.id}`);
+    // One slack.notify per status change, plus progress ticks throttled by a singleton slot, and
+    // the worker's stderr in the hub log.
+    const notifies = await database.db.execute<{ n: number; ticks: number }>(
+      sql`SELECT count(*) FILTER (WHERE singleton_key IS NULL)::int AS n, count(*) FILTER (WHERE singleton_key = ${`run.progress:${job.id}`})::int AS ticks FROM pgboss.job WHERE name = 'slack.notify' AND data->>'subjectId' = ${job.id}`,
+    );
     expect(Number(notifies.rows[0]?.n)).toBe(4);
+    expect(Number(notifies.rows[0]?.ticks)).toBeGreaterThanOrEqual(1);
     expect(lines().some((line) => line.stream === 'stderr' && line.fineTuningJobId === job.id)).toBe(true);
     const stored = await database.db.select({ n: sql<number>`count(*)::int` }).from(fineTuningEvents).where(eq(fineTuningEvents.jobId, job.id));
     expect(stored[0]?.n).toBe(events.length);
