@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN } from '../../integrations/slack/sandbox.ts';
 import { loadConfig } from '../../src/config.ts';
-import { fineTuningJobs, models, modelSwitches, slackMessages } from '../../src/db/schema/index.ts';
+import { driftReports, fineTuningJobs, models, modelSwitches, slackMessages } from '../../src/db/schema/index.ts';
 import { HANDLERS, type HandlerDeps } from '../../src/jobs/handlers.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { progressBar } from '../../src/serving/notify/run-view.ts';
@@ -39,7 +39,7 @@ describe('slack.notify for runs and promotions', () => {
     await database?.drop();
   });
 
-  const notify = (payload: { kind: 'run.status' | 'model.promoted' | 'harvest.finished'; subjectId: string }, handlerDeps = deps) => {
+  const notify = (payload: { kind: 'run.status' | 'model.promoted' | 'drift.detected' | 'harvest.finished'; subjectId: string }, handlerDeps = deps) => {
     const handler = HANDLERS['slack.notify']?.(handlerDeps);
     if (!handler) throw new Error('no slack.notify handler');
     return handler(payload, job);
@@ -81,6 +81,15 @@ describe('slack.notify for runs and promotions', () => {
     expect(message[0]?.text).toContain(`Model ${model.id} promoted`);
     expect(JSON.stringify(message[0]?.blocks)).toContain('macro-F1 0.8123');
     expect(JSON.stringify(message[0]?.blocks)).toContain(`replaces \`${previous?.id}\``);
+  });
+
+  it('reports drift with its reasons', async () => {
+    const [report] = await database.db.insert(driftReports).values({ task: 'reply', metrics: { reasons: ['language mix moved (JS distance 0.69)'] }, drifted: true, score: 5.45 }).returning();
+    const before = slack.store.posted.length;
+    await notify({ kind: 'drift.detected', subjectId: report?.id ?? '' });
+    const [message] = slack.store.posted.slice(before);
+    expect(message?.text).toContain('Drift on reply: language mix moved');
+    expect(JSON.stringify(message?.blocks)).toContain('score 5.45');
   });
 
   it('posts nothing and does not fail when no channel is configured or the subject is gone', async () => {

@@ -3,13 +3,15 @@
  * - alert.raised → the compliance alert's message (COMPLIANCE_SLACK_CHANNEL), see ../compliance.
  * - run.status → the run's message in SLACK_NOTIFY_CHANNEL, posted once and updated as it moves
  *   (status changes, plus progress ticks throttled to one per RUN_PROGRESS_SECONDS).
- * - model.promoted → a message per promotion.
+ * - model.promoted → a message per promotion or rollback.
+ * - drift.detected → a message per drift report.
  * Kinds with nothing to show yet are acknowledged and logged, so the queue does not retry them.
  * Unconfigured Slack (no bot token or channel) is not an error: nothing is posted.
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { createSlackChat } from '../../../integrations/slack/index.ts';
-import { fineTuningJobs, models, modelSwitches } from '../../db/schema/index.ts';
+import { driftReports, fineTuningJobs, models, modelSwitches } from '../../db/schema/index.ts';
+import { driftMessage } from '../../models/drift-view.ts';
 import type { HandlerDeps } from '../../jobs/handlers.ts';
 import type { JobHandler } from '../../queue/queue.ts';
 import { alertNotifyHandler } from '../compliance/index.ts';
@@ -55,6 +57,13 @@ export function slackNotifyHandler(deps: HandlerDeps): JobHandler<'slack.notify'
           const [model] = await tx.select().from(models).where(eq(models.id, payload.subjectId));
           if (!model) return null;
           return promotedMessage(model, change?.from ?? null, change?.kind === 'rollback' ? 'rollback' : 'promote');
+        }, job.signal);
+        return;
+      }
+      case 'drift.detected': {
+        await keepSlackMessageUpdated(deps.database, chat, subject, async (tx) => {
+          const [report] = await tx.select().from(driftReports).where(eq(driftReports.id, payload.subjectId));
+          return report ? driftMessage({ ...report, metrics: report.metrics as Record<string, unknown> }) : null;
         }, job.signal);
         return;
       }
