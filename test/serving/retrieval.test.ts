@@ -98,3 +98,28 @@ describe('similarResolved (PostgreSQL full-text search)', () => {
     expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).toContain('messages_customer_search_idx');
   });
 });
+
+describe('similarResolved on a larger corpus: words in many documents do not count', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const connection = await addConnection(database, { vendor: 'zendesk', name: 'zd-common', settings: { baseUrl: 'http://127.0.0.1:1' }, credentials: { type: 'api_token', email: 'a@example.com', token: 't' } });
+    // 1,200 resolved tickets that all mention "order"; one is about a duplicated invoice.
+    const conversations = Array.from({ length: 1_200 }, (_, i) =>
+      conversation(`c${i}`, 'solved', [message(1, 'customer', i === 600 ? 'My order shows a duplicated invoice' : `Question ${i} about my order number ${1000 + i}`), message(2, 'agent', `Answer ${i}`)]),
+    );
+    await database.db.transaction((tx) => storeBatch(tx, connection.id, null, { conversations, cursor: {} }));
+    await database.db.execute(sql`ANALYZE messages`);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('a query of only common words finds nothing; its distinctive word finds the match', async () => {
+    expect(await similarResolved(database.db, { text: 'order' })).toEqual([]);
+    const found = await similarResolved(database.db, { text: 'Where is my order? The invoice is duplicated', limit: 2 });
+    expect(found[0]).toMatchObject({ question: 'My order shows a duplicated invoice', answer: 'Answer 600' });
+  });
+});
+
