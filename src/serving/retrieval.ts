@@ -7,16 +7,18 @@
  *
  * The query text becomes an OR of its distinctive words (websearch_to_tsquery with "or"):
  * plainto_tsquery would AND every word of a whole ticket and match almost nothing, while an OR of
- * every word matches on "the" and "need" and must then rank most of the table. So these are left
- * out: stop words (the built-in Snowball dictionaries return an empty array for a stop word of
- * their language: English, German, French, Spanish here), words under three letters, and words in
- * more than COMMON_SHARE of the documents, read from the statistics ANALYZE keeps for the index
- * (cached per process). At most 16 words are kept, the longest first.
+ * every word matches on "the" and "need" and must then rank most of the table. So stop words are
+ * left out (the built-in Snowball dictionaries return an empty array for a stop word of their
+ * language: English, German, French, Spanish here), and words under three letters; the others are
+ * taken rarest first (shares from the index statistics, retrieval-stats.ts) while the documents
+ * they match stay within MATCH_BUDGET_DOCUMENTS, at most 16. Rare words are also the ones that say
+ * what a ticket is about, as in IDF weighting.
  *
  * Where the pgvector extension exists, embeddings could rank these instead; not built yet.
  */
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
+import { wordStats } from './retrieval-stats.ts';
 
 export interface RetrievedExample {
   conversationId: string;
@@ -40,39 +42,20 @@ const MAX_TEXT_CHARS = 2_000;
 const MAX_WORDS = 16;
 
 const STOP_WORD_LANGUAGES = ['english', 'german', 'french', 'spanish'];
-const STOP_WORD_CHECK = STOP_WORD_LANGUAGES.map((language) => `ts_lexize('${language}_stem', lexeme) <> '{}'`).join(' AND ');
+const STOP_WORD_CHECK = STOP_WORD_LANGUAGES.map((language) => `ts_lexize('${language}_stem', v.lexeme) <> '{}'`).join(' AND ');
 
-/** A word in more than this share of the documents says little about a ticket. */
-export const COMMON_SHARE = 0.05;
-/** Below this many indexed messages every word looks common: nothing is pruned. */
-const COMMON_MIN_DOCUMENTS = 1_000;
-const COMMON_TTL_MS = 10 * 60_000;
-const commonCache = new WeakMap<object, { words: Promise<string>; at: number }>();
-
-/** The index's common words (newline-separated), from pg_stats; refreshed every 10 minutes. */
-function commonWords(db: Tx): Promise<string> {
-  const cached = commonCache.get(db);
-  if (cached && Date.now() - cached.at < COMMON_TTL_MS) return cached.words;
-  const words = db
-    .execute<{ words: string | null }>(sql`
-      SELECT string_agg(x.word, E'\n') AS words
-      FROM pg_stats s
-      JOIN pg_class i ON i.relname = s.tablename AND i.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = s.schemaname)
-      CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS x(word, freq)
-      WHERE s.schemaname = current_schema() AND s.tablename = 'messages_customer_search_idx'
-        AND i.reltuples >= ${COMMON_MIN_DOCUMENTS} AND x.freq > ${COMMON_SHARE}`)
-    .then((result) => result.rows[0]?.words ?? '');
-  // A failed read is not cached: the next query tries again.
-  words.catch(() => commonCache.delete(db));
-  commonCache.set(db, { words, at: Date.now() });
-  return words;
-}
+/**
+ * Rarest words first, as long as the documents they match (estimated from the index statistics)
+ * stay under this budget: ranking cost grows with the matches. The rarest word is always kept.
+ */
+export const MATCH_BUDGET_DOCUMENTS = 1_000;
 
 export async function similarResolved(db: Tx, query: RetrievalQuery): Promise<RetrievedExample[]> {
   const limit = Math.max(1, Math.min(query.limit ?? 3, 20));
   const text = query.text.slice(0, MAX_QUERY_CHARS);
   if (!text.trim()) return [];
-  const common = await commonWords(db);
+  const stats = await wordStats(db);
+  const budgetShare = stats.documents > 0 ? MATCH_BUDGET_DOCUMENTS / stats.documents : 1;
   const exclude = query.excludeSource ? sql`AND NOT (c.source = ${query.excludeSource.source} AND c.source_id = ${query.excludeSource.sourceId})` : sql``;
   const statuses = sql.join(
     RESOLVED_STATUSES.map((s) => sql`${s}`),
@@ -80,16 +63,21 @@ export async function similarResolved(db: Tx, query: RetrievalQuery): Promise<Re
   );
   // Ranked first, then checked: a few more candidates than asked for, as some are not a first message or have no reply.
   const result = await db.execute<{ conversation_id: string; question: string; answer: string; rank: number }>(sql`
-    WITH query AS (
+    WITH words AS (
+      SELECT v.lexeme, coalesce(st.share, 0) AS share
+      FROM unnest(to_tsvector('simple', ${text})) v
+      LEFT JOIN unnest(string_to_array(${stats.words}, E'\n'), string_to_array(${stats.shares}, ',')::float8[]) AS st(word, share) ON st.word = v.lexeme
+      WHERE length(v.lexeme) >= 3 AND v.lexeme <> 'or' AND ${sql.raw(STOP_WORD_CHECK)}
+    ),
+    chosen AS (
+      SELECT lexeme, row_number() OVER w AS n, sum(share) OVER w AS matched
+      FROM words
+      WINDOW w AS (ORDER BY share, length(lexeme) DESC, lexeme)
+    ),
+    query AS (
       SELECT websearch_to_tsquery('simple', string_agg(lexeme, ' or ')) AS q
-      FROM (
-        SELECT lexeme FROM unnest(to_tsvector('simple', ${text}))
-        WHERE length(lexeme) >= 3 AND lexeme <> 'or'
-          AND NOT (lexeme = ANY (string_to_array(${common}, E'\n')))
-          AND ${sql.raw(STOP_WORD_CHECK)}
-        ORDER BY length(lexeme) DESC, lexeme
-        LIMIT ${MAX_WORDS}
-      ) words
+      FROM chosen
+      WHERE n = 1 OR (n <= ${MAX_WORDS} AND matched <= ${budgetShare})
     ),
     ranked AS (
       SELECT m.conversation_id, m.position, left(m.body, ${MAX_TEXT_CHARS}) AS question,
