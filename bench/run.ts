@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   curate: () => import('./curate.ts').then((m) => m.main()),
   webhook: () => import('./webhook.ts').then((m) => m.main()),
   train: () => import('./train.ts').then((m) => m.main()),
+  serve: () => import('./serve.ts').then((m) => m.main()),
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
