@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { openArtifactStore } from '../../src/artifacts/index.ts';
 import { createToken } from '../../src/auth/tokens.ts';
-import { modelEvaluations, models } from '../../src/db/schema/index.ts';
+import { auditEvents, modelEvaluations, models } from '../../src/db/schema/index.ts';
 import { uploadVersion } from '../../src/datasets/upload.ts';
 import { createDataset } from '../../src/datasets/versions.ts';
 import { registerHandlers } from '../../src/jobs/handlers.ts';
@@ -184,6 +184,24 @@ describe.skipIf(missing)('model evaluation (model.evaluate)', () => {
     const listed = await api('GET', `/models/${good?.id}/evaluations`);
     expect(listed.body.data).toHaveLength(1);
     expect(listed.body.data[0]).toMatchObject({ status: 'succeeded', baseline_label: 'base', report: { candidate: { modelId: good?.id } } });
+
+    // The gate: the good candidate goes to production (forced only if the tiny model's chrF
+    // happens to trail its base); the shuffled one, evaluated against it, is blocked on eval loss
+    // and goes through only with --force and a reason, which the audit keeps.
+    const first = await api('POST', `/models/${good?.id}/promote`, {});
+    if (first.status === 409) expect((await api('POST', `/models/${good?.id}/promote`, { force: true, reason: 'first production model' })).status).toBe(200);
+    else expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect((await api('POST', `/models/${bad?.id}/evaluations`, {})).status).toBe(202);
+    const against = await finished(database, String(bad?.id));
+    expect(against.report?.baseline).toMatchObject({ modelId: good?.id, label: 'production' });
+    const blocked = await api('POST', `/models/${bad?.id}/promote`, {});
+    expect(blocked.status).toBe(409);
+    expect(JSON.stringify(blocked.body)).toMatch(/eval_loss/);
+    expect((await api('POST', `/models/${bad?.id}/promote`, { force: true })).status).toBe(400); // a reason is required
+    const forced = await api('POST', `/models/${bad?.id}/promote`, { force: true, reason: 'testing the override' });
+    expect(forced.status, JSON.stringify(forced.body)).toBe(200);
+    const [audit] = await database.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, String(bad?.id)), eq(auditEvents.action, 'model.promote_forced')));
+    expect(audit?.details).toMatchObject({ forced: true, reason: 'testing the override' });
   });
 
   it('scores a model served by OpenAI from answers fetched through the inference client (no eval loss)', async () => {
