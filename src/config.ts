@@ -124,6 +124,10 @@ export const SETTINGS = {
     doc: 'Share of live words not in the training vocabulary, beyond the share already seen in the held-out split, above which a task has drifted.',
   },
   DRIFT_MIN_LIVE_MESSAGES: { schema: positiveInt.default(50), doc: 'Fewest live customer messages a drift check needs; with fewer it reports "not enough data" and never drifted.' },
+  DRAFTS_FROM_HARVEST: {
+    schema: bool.default(false),
+    doc: 'Harvests (after the first one of a connection) queue drafts and triage for tickets whose last message is a customer\'s and that have no draft yet: the polling fallback where webhooks cannot reach the hub.',
+  },
   TRIAGE_MIN_CONFIDENCE: { schema: z.coerce.number().min(0).max(1).default(0.7), doc: 'Confidence (0..1) a triage answer needs before its tags, priority and fields are written into the ticket; below it the triage is only recorded.' },
   DRAFT_ACCEPT_SIMILARITY: { schema: z.coerce.number().min(0).max(1).default(0.5), doc: 'Similarity (chrF, 0..1) of the agent\'s final public reply to the draft at or above which the draft counts as accepted.' },
 } satisfies Record<string, Setting>;

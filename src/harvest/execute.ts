@@ -23,6 +23,8 @@ export interface HarvestDeps {
   batchSize: number;
   /** Where new messages are queued for the compliance scan; the CLI's in-process harvest has none. */
   queue?: Queue | null;
+  /** DRAFTS_FROM_HARVEST: batches of an incremental harvest queue drafts for tickets awaiting an answer. */
+  draftsFromHarvest?: boolean;
 }
 
 export interface ExecuteOptions {
@@ -99,8 +101,10 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
     const runLog = log.child({ harvestId: runId, connection: connection.name, vendor: connection.vendor });
     try {
       const connector = connectorFor(database.db, deps.keyring, connection, { batchSize: deps.batchSize, log: runLog });
+      // Only an incremental harvest brings tickets someone waits for; the first one is history.
+      const store = { draftsFromHarvest: Boolean(deps.draftsFromHarvest) && connection.cursor !== null };
       for await (const batch of prefetchOne(connector.harvest(connection.cursor, { signal: abort.signal, log: runLog }))) {
-        const stored = await database.db.transaction((tx) => storeBatch(tx, connection.id, runId, batch, deps.queue ?? null));
+        const stored = await database.db.transaction((tx) => storeBatch(tx, connection.id, runId, batch, deps.queue ?? null, store));
         runLog.debug(stored, 'batch stored');
         const [row] = await database.db.select({ cancel: harvestRuns.cancelRequestedAt }).from(harvestRuns).where(eq(harvestRuns.id, runId));
         if (row?.cancel) throw new Cancelled();

@@ -9,7 +9,7 @@ import type { Keyring } from '../security/encryption.ts';
 import { executeRun } from './execute.ts';
 import { createRun } from './runs.ts';
 
-export function harvestRunHandler(deps: HandlerDeps & { keyring: Keyring; batchSize: number }): JobHandler<'harvest.run'> {
+export function harvestRunHandler(deps: HandlerDeps & { keyring: Keyring; batchSize: number; draftsFromHarvest?: boolean }): JobHandler<'harvest.run'> {
   const retryLimit = QUEUE_OPTIONS['harvest.run']?.retryLimit ?? 0;
   return async (payload, job) => {
     if ('connectionId' in payload) {

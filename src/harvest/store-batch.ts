@@ -10,6 +10,7 @@ import type { Conversation, HarvestBatch } from '../../integrations/types.ts';
 import type { Tx } from '../db/client.ts';
 import type { Queue } from '../queue/queue.ts';
 import { enqueueScansForConversations } from '../serving/compliance/scan.ts';
+import { enqueueDraftsFromHarvest } from '../serving/drafts/from-harvest.ts';
 import { enqueueDraftFeedback } from '../serving/feedback/enqueue.ts';
 import { connections, harvestRuns, messages } from '../db/schema/index.ts';
 
@@ -35,7 +36,12 @@ function lastCopies(batch: Conversation[]): Conversation[] {
 }
 
 /** With a queue, new and changed messages are queued for the compliance scan in the same transaction. */
-export async function storeBatch(tx: Tx, connectionId: string, runId: string | null, batch: HarvestBatch, queue: Queue | null = null): Promise<BatchResult> {
+export interface StoreOptions {
+  /** Queue drafts/triage for tickets waiting for an answer (DRAFTS_FROM_HARVEST, not on a first harvest). */
+  draftsFromHarvest?: boolean;
+}
+
+export async function storeBatch(tx: Tx, connectionId: string, runId: string | null, batch: HarvestBatch, queue: Queue | null = null, options: StoreOptions = {}): Promise<BatchResult> {
   // Batch and cursor commit together, so a commit lost to a server crash is simply fetched again:
   // the harvest need not wait for each WAL flush (it still waits at the run's end, see execute.ts).
   await tx.execute(sql`SET LOCAL synchronous_commit = off`);
@@ -57,6 +63,7 @@ export async function storeBatch(tx: Tx, connectionId: string, runId: string | n
     await removeVanishedMessages(tx, updatedIds, messageRows);
     if (queue) await enqueueScansForConversations(tx, queue, written.map((row) => row.id));
     if (queue) await enqueueDraftFeedback(tx, queue, written.map((row) => row.id));
+    if (queue && options.draftsFromHarvest) await enqueueDraftsFromHarvest(tx, queue, connectionId, written.map((row) => row.id));
     result.messages = messageRows.length;
   }
 

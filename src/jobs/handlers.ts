@@ -32,7 +32,7 @@ export interface HandlerDeps {
 type HandlerFactories = { [N in JobName]?: (deps: HandlerDeps) => JobHandler<N> };
 
 export const HANDLERS: HandlerFactories = {
-  'harvest.run': (deps) => harvestRunHandler({ ...deps, batchSize: deps.config.HARVEST_BATCH_SIZE }),
+  'harvest.run': (deps) => harvestRunHandler({ ...deps, batchSize: deps.config.HARVEST_BATCH_SIZE, draftsFromHarvest: deps.config.DRAFTS_FROM_HARVEST }),
   'dataset.build': datasetBuildHandler,
   'finetune.train': fineTuneHandler,
   'model.evaluate': modelEvaluateHandler,
