@@ -4,7 +4,7 @@
  * the draft counts as accepted at or above DRAFT_ACCEPT_SIMILARITY. Stored once per draft; a
  * solved ticket without an agent reply after the draft gets feedback_at with no verdict.
  */
-import { and, asc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
 import { conversations, drafts, messages } from '../../db/schema/index.ts';
 import { draftAcceptance, draftFeedback } from '../drafts/metrics.ts';
@@ -29,11 +29,13 @@ export async function recordFeedback(tx: Tx, draftId: string, threshold: number)
     .for('update', { of: drafts });
   if (!row || !RESOLVED_STATUSES.includes((row.status ?? '').toLowerCase()) || row.draft.text === null) return null;
 
-  const after = row.draft.postedAt ?? row.draft.createdAt;
+  // Vendors give message times in whole seconds (Zendesk's created_at): a reply sent within the
+  // second the draft was posted would otherwise look older than the draft.
+  const after = new Date(Math.floor((row.draft.postedAt ?? row.draft.createdAt).getTime() / 1000) * 1000);
   const replies = await tx
     .select({ body: messages.body })
     .from(messages)
-    .where(and(eq(messages.conversationId, row.conversationId), eq(messages.authorRole, 'agent'), eq(messages.visibility, 'public'), gt(messages.sourceCreatedAt, after)))
+    .where(and(eq(messages.conversationId, row.conversationId), eq(messages.authorRole, 'agent'), eq(messages.visibility, 'public'), gte(messages.sourceCreatedAt, after)))
     .orderBy(asc(messages.sourceCreatedAt), asc(messages.position));
   const finalReply = replies.at(-1)?.body ?? null;
   const similarity = finalReply === null ? null : chrF(row.draft.text, finalReply);
