@@ -124,6 +124,13 @@ export const SETTINGS = {
     doc: 'Share of live words not in the training vocabulary, beyond the share already seen in the held-out split, above which a task has drifted.',
   },
   DRIFT_MIN_LIVE_MESSAGES: { schema: positiveInt.default(50), doc: 'Fewest live customer messages a drift check needs; with fewer it reports "not enough data" and never drifted.' },
+  RETRIEVAL_TASKS: {
+    schema: z
+      .enum(['reply', 'none'], { error: 'must be "reply" or "none" (only reply prompts take retrieved examples)' })
+      .transform((value) => (value === 'none' ? [] : [value]))
+      .default(['reply']),
+    doc: 'Tasks whose prompts get similar resolved conversations from full-text search: `reply`, or `none` to switch retrieval off. Reply evaluations then also score the candidate with them (`retrieval` in the report).',
+  },
   DRAFTS_FROM_HARVEST: {
     schema: bool.default(false),
     doc: 'Harvests (after the first one of a connection) queue drafts and triage for tickets whose last message is a customer\'s and that have no draft yet: the polling fallback where webhooks cannot reach the hub.',

@@ -21,10 +21,12 @@ import { openArtifactStore, type ArtifactStore } from '../artifacts/index.ts';
 import type { Tx } from '../db/client.ts';
 import { datasetVersions, fineTuningJobs, modelEvaluations, models, type BaselineLabel } from '../db/schema/index.ts';
 import { emitEvent } from '../events/emit.ts';
+import type { Logger } from '../log.ts';
 import type { HandlerDeps } from '../jobs/handlers.ts';
 import { QUEUE_OPTIONS, type JobHandler } from '../queue/queue.ts';
 import { workerSettings, type Hyperparameters } from '../training/hyperparameters.ts';
 import { stopLeftoverWorker } from '../training/worker-process.ts';
+import { withRetrievedExamples } from './evaluate-retrieval.ts';
 import { EvaluationWorkerError, runEvaluationWorker, type WorkerMetrics } from './evaluate-worker.ts';
 import { writeServedPredictions } from './evaluate-openai.ts';
 import { getEvaluation, type EvaluationReport, type ModelMetrics } from './evaluations.ts';
@@ -115,6 +117,29 @@ async function finish(deps: Deps, evaluationId: string, modelId: string, outcome
   });
 }
 
+/**
+ * Reply models whose drafts get retrieved examples (RETRIEVAL_TASKS) are scored a second time with
+ * them, the candidate alone, so the report shows the effect of retrieval. Null when it does not apply.
+ */
+async function retrievalRun(
+  deps: Deps,
+  input: { model: ModelRow; sides: Array<{ name: string; model: ReturnType<typeof served> }>; test: { lines: string[] }; dir: string; config: Record<string, unknown>; log: Logger; signal: AbortSignal | undefined },
+): Promise<ModelMetrics | null> {
+  const candidate = input.sides.find((side) => side.name === 'candidate');
+  if (input.model.task !== 'reply' || !deps.config.RETRIEVAL_TASKS.includes('reply') || candidate?.model.backend !== 'local' || !input.model.datasetVersionId) return null;
+  const lines = await withRetrievedExamples(deps.database.db, input.model.datasetVersionId, input.test.lines);
+  if (!lines) return null;
+  const dir = join(input.dir, 'retrieval');
+  await mkdir(dir, { recursive: true });
+  const testPath = join(dir, 'test.jsonl');
+  await writeFile(testPath, `${lines.join('\n')}\n`);
+  const configPath = join(dir, 'eval.json');
+  await writeFile(configPath, `${JSON.stringify({ ...input.config, test_file: testPath, models: [localSpec('candidate', candidate.model)], predictions: [] }, null, 2)}\n`);
+  input.log.info({ examples: lines.length }, 'evaluating the candidate with retrieved examples');
+  const { report } = await runEvaluationWorker({ config: deps.config, configPath, dir, log: input.log, signal: input.signal }).finally(() => rm(testPath, { force: true }));
+  return metricsOf(report.models.find((entry) => entry.name === 'candidate')?.metrics);
+}
+
 export async function runEvaluation(deps: Deps, evaluationId: string, options: { signal?: AbortSignal; lastAttempt: boolean }): Promise<void> {
   const { db } = deps.database;
   const evaluation = await getEvaluation(db, evaluationId);
@@ -169,6 +194,8 @@ export async function runEvaluation(deps: Deps, evaluationId: string, options: {
       candidate: { modelId: model.id, ...metricsOf(byName.get('candidate')) },
       baseline: { modelId: baseline.row?.id ?? null, label: baseline.label, ...metricsOf(byName.get('baseline')) },
     };
+    const retrieval = await retrievalRun(deps, { model, sides, test, dir, config, log, signal: options.signal });
+    if (retrieval) stored.retrieval = { with: retrieval, without: metricsOf(byName.get('candidate')) };
     await finish(deps, evaluationId, model.id, { report: stored, baselineModelId: baseline.row?.id ?? null, baselineLabel: baseline.label });
     log.info({ candidate: stored.candidate, baseline: stored.baseline }, 'evaluation succeeded');
   } catch (error) {

@@ -102,7 +102,7 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
     // The same turns, system prompt and window as the model's training examples (src/serving/prompt.ts).
     const { systemPrompt, context } = await promptSettingsForModel(database.db, choice.model, 'reply');
     if (!awaitsReply(conversation, context)) return record({ ...chosen, status: 'skipped', reason: 'the last message is not the customer\'s: nothing to answer' });
-    const examples = await similarResolved(database.db, { text: retrievalText(conversation, context), excludeSource: { source: conversation.source, sourceId: conversation.sourceId }, limit: EXAMPLES });
+    const examples = deps.config.RETRIEVAL_TASKS.includes('reply') ? await similarResolved(database.db, { text: retrievalText(conversation, context), excludeSource: { source: conversation.source, sourceId: conversation.sourceId }, limit: EXAMPLES }) : [];
     let prompt: ChatMessage[];
     try {
       prompt = replyPrompt({ conversation, systemPrompt, context, examples });
