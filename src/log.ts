@@ -4,6 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
+import { safeErrorSerializer } from './safe-error.ts';
 
 export type { Logger };
 
@@ -43,6 +44,8 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT'>, d
     level: config.LOG_LEVEL,
     base: { service: 'tuneloop' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // A failed query's parameters are ticket content: never logged (src/safe-error.ts).
+    serializers: { err: safeErrorSerializer(pino.stdSerializers.err as (error: Error) => Record<string, unknown>) },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' } } } : {}),
   };
   return destination ? pino(options, destination) : pino(options);

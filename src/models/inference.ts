@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { models } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
+import { withoutControlCharacters } from '../safe-error.ts';
 import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.ts';
 import { inferenceBreakerOpen, inferenceDuration, inferenceRequests, type InferenceOutcome } from './inference-metrics.ts';
 
@@ -245,7 +246,8 @@ export function createInferenceClient(options: InferenceClientOptions): Inferenc
         const answer = await endpoint.breaker.run(() => request(endpoint, model, name, messages, completionOptions), isUnavailable);
         record('ok');
         return {
-          text: answer.choices[0]?.message.content ?? '',
+          // Model output is outside input: a NUL or other control character has no place in a note or a row.
+          text: withoutControlCharacters(answer.choices[0]?.message.content ?? ''),
           latencyMs: performance.now() - started,
           promptTokens: answer.usage?.prompt_tokens ?? null,
           completionTokens: answer.usage?.completion_tokens ?? null,

@@ -8,6 +8,7 @@ import { fromDrizzle, PgBoss, type Job } from 'pg-boss';
 import type { Tx } from '../db/client.ts';
 import type { Logger } from '../log.ts';
 import { jobDuration, jobFailures } from '../metrics.ts';
+import { safeErrorMessage } from '../safe-error.ts';
 import { JOB_NAMES, parseJobPayload, type JobName, type JobPayload } from './jobs.ts';
 
 export interface JobContext {
@@ -77,7 +78,11 @@ export async function startQueue(options: { url: string; schema: string; log: Lo
         } catch (error) {
           jobFailures.inc({ name });
           log.warn({ err: error, jobId: job.id, retryCount: job.retryCount }, 'job failed');
-          throw error;
+          // pg-boss stores what it is given as the job's output: only a safe message (no query
+          // parameters, no NUL that would make that write fail and leave the job stuck "active").
+          const failure = new Error(safeErrorMessage(error));
+          failure.name = error instanceof Error ? error.name : 'Error';
+          throw failure;
         } finally {
           stopTimer();
         }

@@ -54,6 +54,29 @@ describe('job queue (pg-boss)', () => {
     expect(await jobCount()).toBe(before);
   });
 
+  it('fails a job whose error holds query parameters and a NUL: retried, with neither in its output or the log', async () => {
+    const { log, lines } = captureLogger();
+    const own = await startQueue({ url: database.url, schema: 'pgboss', log });
+    try {
+      await own.work('dataset.build', async () => {
+        await database.db.execute(sql`SELECT ${'Ann Customer, IBAN DE89 3704 0044 0532 0130 00\u0000'}::int`);
+      });
+      const id = await own.send('dataset.build', { datasetVersionId: crypto.randomUUID() });
+      let job: { state: string; output: unknown } | undefined;
+      for (let i = 0; i < 100 && job?.state !== 'retry'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        job = (await database.db.execute<{ state: string; output: unknown }>(sql`SELECT state, output FROM pgboss.job WHERE id = ${id}`)).rows[0];
+      }
+      expect(job?.state).toBe('retry'); // not stuck in "active" until it expires
+      expect(JSON.stringify(job?.output)).toMatch(/query failed \(SELECT \$1::int…\): invalid byte sequence/);
+      const logged = JSON.stringify(lines());
+      expect(logged).toContain('job failed');
+      expect(`${logged}${JSON.stringify(job?.output)}`).not.toMatch(/Ann Customer|DE89/);
+    } finally {
+      await own.stop({ timeoutMs: 1_000 });
+    }
+  });
+
   it('reports queue depth per job name', async () => {
     await queue.send('model.evaluate', { modelId: crypto.randomUUID() });
     const depth = await queue.depth();

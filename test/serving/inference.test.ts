@@ -48,6 +48,12 @@ describe('inference client (loopback OpenAI-protocol server)', () => {
     await Promise.all(servers.map((s) => s.close().catch(() => undefined)));
   });
 
+  it('drops control characters a model writes (a NUL cannot go into a note or a row)', async () => {
+    const server = await start({ reply: () => 'Hello\u0000 there,\u0007\nthanks\tfor waiting.' });
+    const result = await client(server).inference.complete(model('t-ctl'), messages);
+    expect(result.text).toBe('Hello there,\nthanks\tfor waiting.');
+  });
+
   it('completes with a base model: text, tokens, the served name; json asks for a JSON object', async () => {
     const server = await start({ reply: (body) => (body.response_format ? '{"priority":"high"}' : 'Your order ships today.') });
     const { inference } = client(server);
