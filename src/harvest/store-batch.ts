@@ -11,6 +11,7 @@ import type { Tx } from '../db/client.ts';
 import type { Queue } from '../queue/queue.ts';
 import { enqueueScansForConversations } from '../serving/compliance/scan.ts';
 import { enqueueDraftsFromHarvest } from '../serving/drafts/from-harvest.ts';
+import { withoutNul } from './without-nul.ts';
 import { enqueueDraftFeedback } from '../serving/feedback/enqueue.ts';
 import { connections, harvestRuns, messages } from '../db/schema/index.ts';
 
@@ -31,15 +32,16 @@ export function contentHash(conversation: Conversation): string {
 /** The vendor may repeat a conversation within one page; the last copy wins. */
 function lastCopies(batch: Conversation[]): Conversation[] {
   const bySourceId = new Map<string, Conversation>();
-  for (const conversation of batch) bySourceId.set(conversation.sourceId, conversation);
+  for (const conversation of batch) bySourceId.set(conversation.sourceId, withoutNul(conversation));
   return [...bySourceId.values()];
 }
 
-/** With a queue, new and changed messages are queued for the compliance scan in the same transaction. */
 export interface StoreOptions {
   /** Queue drafts/triage for tickets waiting for an answer (DRAFTS_FROM_HARVEST, not on a first harvest). */
   draftsFromHarvest?: boolean;
 }
+
+/** With a queue, new and changed messages are queued for the compliance scan in the same transaction. */
 
 export async function storeBatch(tx: Tx, connectionId: string, runId: string | null, batch: HarvestBatch, queue: Queue | null = null, options: StoreOptions = {}): Promise<BatchResult> {
   // Batch and cursor commit together, so a commit lost to a server crash is simply fetched again:
