@@ -113,6 +113,9 @@ async function finish(deps: Deps, evaluationId: string, modelId: string, outcome
       .where(and(eq(modelEvaluations.id, evaluationId), inArray(modelEvaluations.status, ['queued', 'running'])))
       .returning({ id: modelEvaluations.id });
     if (!row) return; // finished meanwhile by another attempt
+    // The run's Slack message shows the evaluation and what the gate says: the ask to promote.
+    const [trained] = await tx.select({ jobId: models.fineTuningJobId }).from(models).where(eq(models.id, modelId));
+    if (trained?.jobId && deps.queue) await deps.queue.send('slack.notify', { kind: 'run.status', subjectId: trained.jobId }, { tx });
     await emitEvent(tx, { type: 'evaluation.finished', subjectId: evaluationId, data: { modelId, status: set.status, ...('report' in set ? { report: set.report } : { error: set.error }) } }, { queue: deps.queue });
   });
 }

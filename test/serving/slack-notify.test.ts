@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN } from '../../integrations/slack/sandbox.ts';
 import { loadConfig } from '../../src/config.ts';
-import { driftReports, fineTuningJobs, models, modelSwitches, slackMessages } from '../../src/db/schema/index.ts';
+import { driftReports, fineTuningJobs, modelEvaluations, models, modelSwitches, slackMessages } from '../../src/db/schema/index.ts';
 import { HANDLERS, type HandlerDeps } from '../../src/jobs/handlers.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { progressBar } from '../../src/serving/notify/run-view.ts';
@@ -67,6 +67,19 @@ describe('slack.notify for runs and promotions', () => {
     expect(all.map((entry) => entry.method)).toEqual(['chat.postMessage', 'chat.update', 'chat.update']);
     expect(all.at(-1)?.text).toContain('succeeded');
     expect(JSON.stringify(all.at(-1)?.blocks)).toContain('best validation loss 1.1');
+  });
+
+  it("shows the candidate's evaluation and the gate's answer on the run's message: the ask to promote", async () => {
+    const [run] = await database.db.insert(fineTuningJobs).values({ backend: 'local', model: 'tiny-base', method: 'lora', hyperparameters: {}, seed: 1, task: 'compliance', createdBy: 'test', status: 'succeeded', progress: { step: 4, totalSteps: 4 } }).returning();
+    const [model] = await database.db.insert(models).values({ task: 'compliance', backend: 'local', baseModel: 'tiny-base', adapterPath: '/x/a', fineTuningJobId: run?.id }).returning();
+    const report = { task: 'compliance', testFile: 'k', candidate: { modelId: model?.id, recall: 0.9, precision: 0.8 }, baseline: { modelId: null, label: 'base', recall: 0.5, precision: 0.6 } };
+    await database.db.insert(modelEvaluations).values({ modelId: model?.id ?? '', status: 'succeeded', baselineLabel: 'base', report });
+    await notify({ kind: 'run.status', subjectId: run?.id ?? '' });
+    const [stored] = await database.db.select().from(slackMessages).where(eq(slackMessages.subjectId, run?.id ?? ''));
+    const text = JSON.stringify(postedFor(stored?.ts ?? '').at(-1)?.blocks);
+    expect(text).toContain('the gate passes against its base model');
+    expect(text).toContain(`tuneloop models promote ${model?.id}`);
+    expect(text).toContain('✓ recall 0.9 vs 0.5');
   });
 
   it('announces a promotion', async () => {

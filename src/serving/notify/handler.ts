@@ -12,6 +12,9 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import { createSlackChat } from '../../../integrations/slack/index.ts';
 import { driftReports, fineTuningJobs, models, modelSwitches } from '../../db/schema/index.ts';
 import { driftMessage } from '../../models/drift-view.ts';
+import { getEvaluation, latestEvaluation } from '../../models/evaluations.ts';
+import { gateVerdict } from '../../models/gate.ts';
+import { productionModel } from '../../models/registry.ts';
 import type { HandlerDeps } from '../../jobs/handlers.ts';
 import type { JobHandler } from '../../queue/queue.ts';
 import { alertNotifyHandler } from '../compliance/index.ts';
@@ -38,8 +41,15 @@ export function slackNotifyHandler(deps: HandlerDeps): JobHandler<'slack.notify'
         await keepSlackMessageUpdated(deps.database, chat, subject, async (tx) => {
           const [run] = await tx.select().from(fineTuningJobs).where(eq(fineTuningJobs.id, payload.subjectId));
           if (!run) return null;
-          const [model] = await tx.select({ id: models.id }).from(models).where(eq(models.fineTuningJobId, run.id));
-          return runMessage(run, model?.id ?? null);
+          const [model] = await tx.select({ id: models.id, task: models.task }).from(models).where(eq(models.fineTuningJobId, run.id));
+          if (!model) return runMessage(run, null);
+          const latest = await latestEvaluation(tx, model.id);
+          if (!latest) return runMessage(run, model.id);
+          const evaluation = (await getEvaluation(tx, latest.id)) ?? { ...latest, error: null };
+          const production = await productionModel(deps.database.db, model.task);
+          const inProduction = production?.id === model.id;
+          const verdict = evaluation.status === 'succeeded' && !inProduction ? gateVerdict({ task: model.task, modelId: model.id, evaluation, productionModelId: production?.id ?? null, tolerances: deps.config }) : null;
+          return runMessage(run, model.id, { status: evaluation.status, error: evaluation.error, verdict, inProduction });
         }, job.signal);
         return;
       }

@@ -4,6 +4,7 @@
  * succeeded. Updated in place as the run moves (see keep-updated.ts).
  * https://docs.slack.dev/reference/block-kit/blocks
  */
+import type { GateVerdict } from '../../models/gate.ts';
 import type { FineTuningJob } from '../../training/status.ts';
 
 const STATUS_EMOJI: Record<string, string> = {
@@ -50,14 +51,37 @@ function detail(job: FineTuningJob, modelId: string | null): string {
   return parts.join(' · ') || job.status.replace('_', ' ');
 }
 
-export function runMessage(job: FineTuningJob, modelId: string | null): { text: string; blocks: unknown[] } {
+/** What the run's candidate was measured at, and whether the gate lets it through. */
+export interface RunEvaluation {
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  error: string | null;
+  verdict: Pick<GateVerdict, 'allowed' | 'reason' | 'baseline' | 'metrics'> | null;
+  inProduction?: boolean;
+}
+
+function evaluationLine(modelId: string, evaluation: RunEvaluation): string {
+  if (evaluation.status === 'queued' || evaluation.status === 'running') return `:hourglass_flowing_sand: evaluation ${evaluation.status}…`;
+  if (evaluation.status === 'failed') return `:x: evaluation failed: ${evaluation.error ?? 'no reason given'}`;
+  if (evaluation.inProduction) return ':rocket: in production';
+  const verdict = evaluation.verdict;
+  if (!verdict) return ':white_check_mark: evaluated';
+  const against = verdict.baseline?.label === 'production' ? 'production' : 'its base model';
+  const metrics = verdict.metrics.map((m) => `${m.pass ? '✓' : '✗'} ${m.metric} ${num(m.candidate) ?? 'n/a'} vs ${num(m.baseline) ?? 'n/a'}`).join(' · ');
+  const ask = verdict.allowed
+    ? `:white_check_mark: the gate passes against ${against}. Promote: \`tuneloop models promote ${modelId}\``
+    : `:no_entry: the gate blocks it against ${against}: ${verdict.reason}`;
+  return `${ask}${metrics ? `\n${metrics}` : ''}`;
+}
+
+export function runMessage(job: FineTuningJob, modelId: string | null, evaluation: RunEvaluation | null = null): { text: string; blocks: unknown[] } {
   const emoji = STATUS_EMOJI[job.status] ?? ':grey_question:';
   const title = `${emoji} Fine-tuning run for *${job.task}* on \`${job.model}\`: *${job.status.replace('_', ' ')}*`;
   const body = detail(job, modelId);
+  const evaluated = modelId && evaluation ? `\n${evaluationLine(modelId, evaluation)}` : '';
   return {
     text: `Fine-tuning run ${job.id} (${job.task}): ${job.status}`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `${title}\n${body}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `${title}\n${body}${evaluated}` } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `run \`${job.id}\` · ${job.backend} · ${job.method}` }] },
     ],
   };
