@@ -21,7 +21,8 @@ import { runDir } from '../training/run-config.ts';
 import { buildSuccessor } from './erasure-successor.ts';
 import type { Split } from './types.ts';
 import { lockAgainstErasure, versionPrefix } from './versions.ts';
-import { deleteFiles } from './write.ts';
+import { eraseServingCopies } from './erasure-serving.ts';
+import { deleteFiles, splitKey } from './write.ts';
 
 export const ErasureRequest = z
   .object({
@@ -49,6 +50,10 @@ export interface ErasureReport {
   modelsFlagged: number;
   /** Fine-tuning runs whose local copy of the training data was deleted. */
   trainingDataCopiesDeleted: number;
+  /** Write-back rows (drafts, final replies) of their tickets or naming their email. */
+  draftsDeleted: number;
+  /** Human-review pairs built from test examples this erasure removed. */
+  reviewPairsDeleted: number;
 }
 
 export interface ErasureDeps {
@@ -141,6 +146,9 @@ export async function eraseSubject(deps: ErasureDeps, input: ErasureRequest, act
         : [];
       runsWithCopies.push(...trainedOn.map((job) => job.id));
 
+      // Before the conversations go: serving's copies are found through them.
+      const removedTests = affected.map((old) => ({ testKey: splitKey(versionPrefix(old.datasetId, old.id), 'test'), positions: [...(byVersion.get(old.id)?.test ?? [])] }));
+      const serving = await eraseServingCopies(tx, { conversationIds, email: request.email ? request.email.toLowerCase() : null }, removedTests);
       const [counted] = await tx.select({ n: sql<number>`count(*)::int` }).from(messages).where(sql`${messages.conversationId} = ANY(${ids(conversationIds)})`);
       if (conversationIds.length) await tx.delete(conversations).where(sql`${conversations.id} = ANY(${ids(conversationIds)})`);
       if (messageIds.length) await tx.delete(messages).where(sql`${messages.id} = ANY(${ids(messageIds)})`);
@@ -155,6 +163,8 @@ export async function eraseSubject(deps: ErasureDeps, input: ErasureRequest, act
         filesDeleted: 0,
         modelsFlagged: flagged.length,
         trainingDataCopiesDeleted: 0,
+        draftsDeleted: serving.drafts,
+        reviewPairsDeleted: serving.reviewPairs,
       };
       await recordAudit(tx, {
         actor,

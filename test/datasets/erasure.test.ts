@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDir } from '../../src/training/run-config.ts';
 import { eq, sql } from 'drizzle-orm';
-import { auditEvents, datasetVersions, fineTuningJobs, models } from '../../src/db/schema/index.ts';
+import { auditEvents, datasetVersions, drafts, fineTuningJobs, modelEvaluations, models, reviewPairs } from '../../src/db/schema/index.ts';
 import { eraseSubject } from '../../src/datasets/erasure.ts';
+import { eraseServingCopies } from '../../src/datasets/erasure-serving.ts';
 import type { Manifest } from '../../src/datasets/manifest.ts';
 import { createVersion, getVersion } from '../../src/datasets/versions.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -82,8 +83,25 @@ describe('GDPR erasure', () => {
     mkdirSync(copy, { recursive: true });
     writeFileSync(join(copy, 'train.jsonl'), `{"messages":[{"role":"user","content":"${SUBJECT.email}"}]}\n`);
 
+    // Serving's copies: a draft on her ticket, a final reply on someone else's naming her email, and
+    // human-review pairs on every test example of the reply version (hers must go, the rest stay).
+    const theirs = (await database.db.execute<{ source_id: string; connection_id: string }>(sql`SELECT source_id, connection_id FROM conversations WHERE requester->>'email' = ${SUBJECT.email} LIMIT 1`)).rows[0];
+    const other = (await database.db.execute<{ source_id: string }>(sql`SELECT source_id FROM conversations WHERE coalesce(requester->>'email', '') <> ${SUBJECT.email} LIMIT 1`)).rows[0];
+    await database.db.insert(drafts).values([
+      { connectionId: theirs?.connection_id ?? '', source: 'zendesk', sourceId: theirs?.source_id ?? '', task: 'reply', status: 'posted', text: 'Hi Theodora, your lamp ships today.' },
+      { connectionId: theirs?.connection_id ?? '', source: 'zendesk', sourceId: other?.source_id ?? '', task: 'reply', status: 'posted', text: 'Added.', finalReply: `Added ${SUBJECT.email} to the account.` },
+    ]);
+    const [evaluation] = await database.db.insert(modelEvaluations).values({ modelId: model?.id ?? '', status: 'succeeded', report: { testFile: replyBefore.splits.test.key } }).returning();
+    const testPositions = Array.from({ length: replyBefore.splits.test.examples }, (_, position) => position);
+    await database.db.insert(reviewPairs).values(testPositions.map((position) => ({ evaluationId: evaluation?.id ?? '', position, prompt: [], answerA: 'a', answerB: 'b', candidateSide: 'a' as const })));
+    const hersInTest = (await database.db.execute<{ n: number }>(sql`
+      SELECT count(*)::int AS n FROM dataset_lineage l JOIN conversations c ON c.id = l.conversation_id
+      WHERE l.version_id = ${reply.version.id} AND l.split = 'test' AND c.requester->>'email' = ${SUBJECT.email}`)).rows[0]?.n ?? 0;
+
     const report = await eraseSubject(deps(), { email: 'Theodora.Quennell@example.net' }, 'test');
-    expect(report).toMatchObject({ modelsFlagged: 1, trainingDataCopiesDeleted: 1 });
+    expect(report).toMatchObject({ modelsFlagged: 1, trainingDataCopiesDeleted: 1, draftsDeleted: 2, reviewPairsDeleted: hersInTest });
+    const [left] = await database.db.select({ n: sql<number>`count(*)::int` }).from(reviewPairs);
+    expect(left?.n).toBe(testPositions.length - hersInTest);
     expect(existsSync(copy)).toBe(false);
     const [flagged] = await database.db.select().from(models).where(eq(models.id, model?.id ?? ''));
     expect(flagged?.retrainRequiredAt).toBeInstanceOf(Date);
@@ -139,5 +157,14 @@ describe('GDPR erasure', () => {
     const left = await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM conversations WHERE requester->>'id' = ${row?.id}`);
     expect(left.rows[0]?.n).toBe(0);
     await expect(eraseSubject(deps(), { email: 'a@b.example', sourceId: '1' } as never, 'test')).rejects.toThrow(/exactly one/);
+  });
+  it('removes the review pairs built from erased test examples, and only those', async () => {
+    const [model] = await database.db.insert(models).values({ task: 'reply', backend: 'local', baseModel: 'tiny' }).returning();
+    const [evaluation] = await database.db.insert(modelEvaluations).values({ modelId: model?.id ?? '', status: 'succeeded', report: { testFile: 'datasets/x/y/test.jsonl' } }).returning();
+    await database.db.insert(reviewPairs).values([0, 1, 2, 3, 4].map((position) => ({ evaluationId: evaluation?.id ?? '', position, prompt: [], answerA: 'a', answerB: 'b', candidateSide: 'b' as const })));
+    const erased = await database.db.transaction((tx) => eraseServingCopies(tx, { conversationIds: [], email: null }, [{ testKey: 'datasets/x/y/test.jsonl', positions: [1, 3] }, { testKey: 'datasets/other/test.jsonl', positions: [0] }]));
+    expect(erased).toEqual({ drafts: 0, reviewPairs: 2 });
+    const left = await database.db.select({ position: reviewPairs.position }).from(reviewPairs).where(eq(reviewPairs.evaluationId, evaluation?.id ?? ''));
+    expect(left.map((row) => row.position).sort()).toEqual([0, 2, 4]);
   });
 });
