@@ -39,6 +39,11 @@ function lastCopies(batch: Conversation[]): Conversation[] {
 export interface StoreOptions {
   /** Queue drafts/triage for tickets waiting for an answer (DRAFTS_FROM_HARVEST, not on a first harvest). */
   draftsFromHarvest?: boolean;
+  /**
+   * A conversation fetched outside a harvest (a webhook's ticket, read by draft.generate): the
+   * connection's cursor is left alone, and the caller's transaction keeps its durability.
+   */
+  outsideHarvest?: boolean;
 }
 
 /** With a queue, new and changed messages are queued for the compliance scan in the same transaction. */
@@ -46,7 +51,7 @@ export interface StoreOptions {
 export async function storeBatch(tx: Tx, connectionId: string, runId: string | null, batch: HarvestBatch, queue: Queue | null = null, options: StoreOptions = {}): Promise<BatchResult> {
   // Batch and cursor commit together, so a commit lost to a server crash is simply fetched again:
   // the harvest need not wait for each WAL flush (it still waits at the run's end, see execute.ts).
-  await tx.execute(sql`SET LOCAL synchronous_commit = off`);
+  if (!options.outsideHarvest) await tx.execute(sql`SET LOCAL synchronous_commit = off`);
   const unique = lastCopies(batch.conversations);
   const result: BatchResult = { seen: unique.length, created: 0, updated: 0, messages: 0 };
 
@@ -69,7 +74,7 @@ export async function storeBatch(tx: Tx, connectionId: string, runId: string | n
     result.messages = messageRows.length;
   }
 
-  await tx.update(connections).set({ cursor: batch.cursor, updatedAt: new Date() }).where(eq(connections.id, connectionId));
+  if (!options.outsideHarvest) await tx.update(connections).set({ cursor: batch.cursor, updatedAt: new Date() }).where(eq(connections.id, connectionId));
   if (runId) {
     await tx
       .update(harvestRuns)
@@ -158,4 +163,13 @@ async function removeVanishedMessages(tx: Tx, updatedConversationIds: number[], 
       sql`(${messages.conversationId}, ${messages.sourceId}) NOT IN (SELECT * FROM unnest(${sql.param(keep.map((r) => r.conversationId))}::bigint[], ${sql.param(keep.map((r) => r.message.sourceId))}::text[]))`,
     ),
   );
+}
+
+/**
+ * Stores one conversation fetched from the vendor outside a harvest (draft.generate reads every
+ * webhook's ticket), so its new messages reach the compliance scan at once rather than at the next
+ * harvest. Same upsert as a harvest: an unchanged conversation writes nothing.
+ */
+export async function storeFetchedConversation(tx: Tx, connectionId: string, conversation: Conversation, queue: Queue | null): Promise<BatchResult> {
+  return storeBatch(tx, connectionId, null, { conversations: [conversation], cursor: {} }, queue, { outsideHarvest: true });
 }

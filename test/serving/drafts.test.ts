@@ -5,7 +5,7 @@
  * failed as a pg-boss worker would, so each step is deterministic and nothing waits on time.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox.ts';
 import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox.ts';
@@ -104,6 +104,11 @@ describe('drafts and triage written back', () => {
     const [row] = await rowsFor(zendeskId, String(ticket.id));
     expect([row?.status, row?.reason]).toEqual(['skipped', 'no production model for the reply task']);
     expect(notesOf(ticket)).toEqual([]);
+    // The webhook's ticket is stored as a harvest would, and its message queued for the compliance scan.
+    const scans = await database.db.execute<{ n: number }>(sql`
+      SELECT count(*)::int AS n FROM pgboss.job j JOIN messages m ON m.id = (j.data->>'messageId')::bigint
+      JOIN conversations c ON c.id = m.conversation_id WHERE j.name = 'compliance.scan' AND c.source_id = ${String(ticket.id)}`);
+    expect(scans.rows[0]?.n).toBe(1);
 
     for (const task of ['reply', 'triage']) {
       const [created] = await database.db.insert(models).values({ task, backend: 'local', baseModel: 'base', status: 'production' }).returning();

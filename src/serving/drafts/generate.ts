@@ -14,6 +14,8 @@ import { eq, sql } from 'drizzle-orm';
 import { VendorError, type Conversation, type WriteBack } from '../../../integrations/types.ts';
 import type { Config } from '../../config.ts';
 import type { Database, Tx } from '../../db/client.ts';
+import { storeFetchedConversation } from '../../harvest/store-batch.ts';
+import type { Queue } from '../../queue/queue.ts';
 import { connections } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
 import { ModelRequestError, ModelUnavailableError, type ChatMessage, type InferenceClient } from '../../models/inference.ts';
@@ -31,6 +33,8 @@ export interface WriteBackDeps {
   log: Logger;
   config: Config;
   inference: InferenceClient;
+  /** For the compliance scans of the fetched ticket's new messages; none in some tests. */
+  queue?: Queue | null;
   /** Tests shorten the vendor backoff. */
   retryPolicy?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
 }
@@ -90,6 +94,8 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
       if (isFinalVendorError(error)) return record({ status: 'failed', reason: error.message });
       throw error;
     }
+    // Stored like a harvest would: a webhook's new messages get their compliance scan now.
+    await storeFetchedConversation(tx, connection.id, conversation, deps.queue ?? null);
     // A note from an earlier attempt whose row was lost (crash after posting): adopt it.
     const posted = noteWithMarker(conversation, marker);
     if (posted) return record({ status: 'posted', noteId: posted, reason: 'found on the ticket from an earlier attempt', modelId: existing?.modelId ?? null, arm: existing?.arm ?? null, abTestId: existing?.abTestId ?? null });
