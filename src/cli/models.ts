@@ -1,5 +1,5 @@
 /**
- * `tuneloop models list|show|promote|reject|rollback` and `tuneloop models ab start|show|end`: the
+ * `tuneloop models list|show|evaluate|promote|reject|rollback` and `tuneloop models ab start|show|end`: the
  * model registry from the terminal. Switches go through the same code as the API (gate, audit,
  * notification); the running hub serves the new model within a second, without a restart.
  */
@@ -9,7 +9,7 @@ import { TASKS, type Task } from '../datasets/config.ts';
 import type { Database } from '../db/client.ts';
 import type { ModelStatus } from '../db/schema/index.ts';
 import { abTestStats, endAbTest, getAbTest, startAbTest } from '../models/ab-test.ts';
-import { latestEvaluation } from '../models/evaluations.ts';
+import { getEvaluation, latestEvaluation, requestEvaluation } from '../models/evaluations.ts';
 import { reviewSummary } from '../models/reviews.ts';
 import { gateVerdict, type GateVerdict } from '../models/gate.ts';
 import { publicAbTest, publicModel, publicVerdict } from '../models/present.ts';
@@ -135,6 +135,25 @@ export function registerModelCommands(program: Command) {
       await withDatabase(async (database, config) => {
         const result = await withQueue(database, config, (queue) => refusals(() => rollback(database.db, task, { actor: 'cli', reason: options.reason, queue })));
         process.stdout.write(switchedLine('rolled back', result));
+      });
+    });
+
+  models
+    .command('evaluate')
+    .description('evaluate a model again on its held-out test split (run by the hub); --wait shows the result')
+    .argument('<id>')
+    .option('--wait', 'wait for the evaluation to finish and print its report')
+    .action(async (id: string, options: { wait?: boolean }) => {
+      await withDatabase(async (database, config) => {
+        const model = await refusals(() => requireModel(database.db, id));
+        const { evaluation, created } = await withQueue(database, config, (queue) => requestEvaluation(database.db, queue, model.id));
+        process.stdout.write(`${created ? 'queued' : `already ${evaluation.status}`}: evaluation ${evaluation.id} of model ${model.id}\n`);
+        if (!options.wait) return;
+        for (;;) {
+          const current = await getEvaluation(database.db, evaluation.id);
+          if (current?.status === 'succeeded' || current?.status === 'failed') return print(current);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
       });
     });
 

@@ -60,6 +60,14 @@ describe('tuneloop models', () => {
     const shown = JSON.parse(cli(['show', first.id]).stdout) as Record<string, unknown>;
     expect(shown).toMatchObject({ id: first.id, status: 'production', gate: null, evaluation: { status: 'succeeded' } });
 
+    // On demand: a new evaluation is queued for the hub's workers, once while it waits.
+    const evaluate = cli(['evaluate', first.id]);
+    expect(evaluate.status, evaluate.stderr).toBe(0);
+    expect(evaluate.stdout).toMatch(new RegExp(`^queued: evaluation [0-9a-f-]{36} of model ${first.id}`));
+    expect(cli(['evaluate', first.id]).stdout).toMatch(/^already queued: evaluation/);
+    const queued = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'model.evaluate' AND data->>'modelId' = ${first.id}`);
+    expect(queued.rows[0]?.n).toBe(1);
+
     expect(cli(['rollback', '--task', 'nope']).status).toBe(2);
     expect(cli(['show', '00000000-0000-4000-8000-0000000000aa']).stderr).toContain('no model');
   }, 180_000);
