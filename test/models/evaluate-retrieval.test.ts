@@ -50,8 +50,11 @@ describe.skipIf(missing)('evaluation with and without retrieval', () => {
   it('scores the candidate a second time with retrieved examples, and not when retrieval is off (RETRIEVAL_TASKS=none)', { timeout: 300_000 }, async () => {
     const on = await evaluate({});
     expect(on.status, on.error ?? '').toBe('succeeded');
-    expect(on.report?.retrieval?.without).toEqual(expect.objectContaining({ chrf: on.report?.candidate.chrf, examples: 4 }));
-    expect(on.report?.retrieval?.with).toEqual(expect.objectContaining({ examples: 4, chrf: expect.any(Number), rouge_l: expect.any(Number), latency_p95_ms: expect.any(Number) }));
+    // The test split's size depends on the harvested data (up to EVALUATION_MAX_EXAMPLES = 4 are scored).
+    const examples = on.report?.candidate.examples ?? 0;
+    expect(examples).toBeGreaterThan(0);
+    expect(on.report?.retrieval?.without).toEqual(expect.objectContaining({ chrf: on.report?.candidate.chrf, examples }));
+    expect(on.report?.retrieval?.with).toEqual(expect.objectContaining({ examples, chrf: expect.any(Number), rouge_l: expect.any(Number), latency_p95_ms: expect.any(Number) }));
     expect(existsSync(join(evaluationDir(home.home, on.id), 'retrieval', 'test.jsonl'))).toBe(false); // no copy of test data is kept
 
     const off = await evaluate({ RETRIEVAL_TASKS: 'none' });
