@@ -10,17 +10,14 @@
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { createSlackChat } from '../../../integrations/slack/index.ts';
-import { driftReports, fineTuningJobs, models, modelSwitches } from '../../db/schema/index.ts';
+import { driftReports, models, modelSwitches } from '../../db/schema/index.ts';
 import { driftMessage } from '../../models/drift-view.ts';
-import { getEvaluation, latestEvaluation } from '../../models/evaluations.ts';
-import { gateVerdict } from '../../models/gate.ts';
-import { productionModel } from '../../models/registry.ts';
 import type { HandlerDeps } from '../../jobs/handlers.ts';
 import type { JobHandler } from '../../queue/queue.ts';
 import { alertNotifyHandler } from '../compliance/index.ts';
 import { keepSlackMessageUpdated } from './keep-updated.ts';
 import { promotedMessage } from './model-view.ts';
-import { runMessage } from './run-view.ts';
+import { runMessageFor } from './run-context.ts';
 
 export function slackNotifyHandler(deps: HandlerDeps): JobHandler<'slack.notify'> {
   const alerts = alertNotifyHandler(deps);
@@ -38,19 +35,7 @@ export function slackNotifyHandler(deps: HandlerDeps): JobHandler<'slack.notify'
     const subject = { kind: payload.kind, subjectId: payload.subjectId, channel };
     switch (payload.kind) {
       case 'run.status': {
-        await keepSlackMessageUpdated(deps.database, chat, subject, async (tx) => {
-          const [run] = await tx.select().from(fineTuningJobs).where(eq(fineTuningJobs.id, payload.subjectId));
-          if (!run) return null;
-          const [model] = await tx.select({ id: models.id, task: models.task }).from(models).where(eq(models.fineTuningJobId, run.id));
-          if (!model) return runMessage(run, null);
-          const latest = await latestEvaluation(tx, model.id);
-          if (!latest) return runMessage(run, model.id);
-          const evaluation = (await getEvaluation(tx, latest.id)) ?? { ...latest, error: null };
-          const production = await productionModel(deps.database.db, model.task);
-          const inProduction = production?.id === model.id;
-          const verdict = evaluation.status === 'succeeded' && !inProduction ? gateVerdict({ task: model.task, modelId: model.id, evaluation, productionModelId: production?.id ?? null, tolerances: deps.config }) : null;
-          return runMessage(run, model.id, { status: evaluation.status, error: evaluation.error, verdict, inProduction });
-        }, job.signal);
+        await keepSlackMessageUpdated(deps.database, chat, subject, (tx) => runMessageFor(tx, deps.database.db, deps.config, payload.subjectId), job.signal);
         return;
       }
       case 'model.promoted': {
