@@ -4,7 +4,7 @@
  * Permanent vendor errors fail the run with the vendor's reason and keep the cursor; transient ones
  * are rethrown so the queue retries, and the retry resumes from the last stored batch.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { VendorError } from '../../integrations/types.ts';
 import { findConnection, connectorFor } from '../connections/store.ts';
 import type { Database } from '../db/client.ts';
@@ -49,6 +49,11 @@ async function finish(database: Database, runId: string, status: HarvestRun['sta
 function describe(error: unknown): string {
   if (error instanceof VendorError || error instanceof DecryptionError) return error.message;
   return error instanceof Error ? error.message : String(error);
+}
+
+async function backfillDone(database: Database, connectionId: string): Promise<boolean> {
+  const [row] = await database.db.select({ id: harvestRuns.id }).from(harvestRuns).where(and(eq(harvestRuns.connectionId, connectionId), eq(harvestRuns.status, 'succeeded'))).limit(1);
+  return Boolean(row);
 }
 
 export async function executeRun(deps: HarvestDeps, runId: string, options: ExecuteOptions): Promise<HarvestRun | null> {
@@ -101,8 +106,9 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
     const runLog = log.child({ harvestId: runId, connection: connection.name, vendor: connection.vendor });
     try {
       const connector = connectorFor(database.db, deps.keyring, connection, { batchSize: deps.batchSize, log: runLog });
-      // Only an incremental harvest brings tickets someone waits for; the first one is history.
-      const store = { draftsFromHarvest: Boolean(deps.draftsFromHarvest) && connection.cursor !== null };
+      // Only a harvest after a completed one brings tickets someone waits for; until the first one
+      // has finished (even when it resumes after a crash) it is the backfill of history.
+      const store = { draftsFromHarvest: Boolean(deps.draftsFromHarvest) && (await backfillDone(database, connection.id)) };
       for await (const batch of prefetchOne(connector.harvest(connection.cursor, { signal: abort.signal, log: runLog }))) {
         const stored = await database.db.transaction((tx) => storeBatch(tx, connection.id, runId, batch, deps.queue ?? null, store));
         runLog.debug(stored, 'batch stored');

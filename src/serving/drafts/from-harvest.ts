@@ -3,7 +3,7 @@
  * cannot reach the hub, a scheduled harvest is how new tickets arrive, so a stored batch queues
  * `draft.generate` and `triage.apply` for its tickets that wait for an answer — open, the last
  * message a customer's public one — and have no posted draft yet. Never during a connection's first
- * harvest (the backfill of history: nobody waits for drafts on old tickets). Jobs are sent in the
+ * completed harvest (the backfill of history: nobody waits for drafts on old tickets). Jobs are sent in the
  * batch's transaction; the handlers' idempotency (one write-back per ticket and task) absorbs a
  * webhook that queued the same ticket.
  */
