@@ -2,10 +2,10 @@
  * The polling fallback for write-back (DRAFTS_FROM_HARVEST): where webhooks or a Salesforce Flow
  * cannot reach the hub, a scheduled harvest is how new tickets arrive, so a stored batch queues
  * `draft.generate` and `triage.apply` for its tickets that wait for an answer — open, the last
- * message a customer's public one — and have no posted draft yet. Never during a connection's first
- * completed harvest (the backfill of history: nobody waits for drafts on old tickets). Jobs are sent in the
- * batch's transaction; the handlers' idempotency (one write-back per ticket and task) absorbs a
- * webhook that queued the same ticket.
+ * message a customer's public one — and have no posted draft yet. Never before a connection's first
+ * harvest has completed (that is the backfill of history: nobody waits for drafts on old tickets).
+ * Jobs are sent in the batch's transaction; the handlers' idempotency (one write-back per ticket
+ * and task) absorbs a webhook that queued the same ticket.
  */
 import { sql } from 'drizzle-orm';
 import { fromDrizzle } from 'pg-boss';
