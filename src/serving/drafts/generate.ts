@@ -4,88 +4,30 @@
  * ticket (production, or the A/B arm) → prompt with similar resolved conversations → completion →
  * note with a marker → drafts row.
  *
- * The whole attempt holds a per-ticket advisory lock, so two jobs for one ticket (a webhook and a
- * batch, or a replay) run one after the other and the second finds the first one's note.
+ * The whole attempt holds a per-ticket advisory lock (attempt.ts), so two jobs for one ticket (a
+ * webhook and a batch, or a replay) run one after the other and the second finds the first one's note.
  * Failures: an unknown ticket or refused credentials are recorded as failed and the job ends (a
  * retry cannot help); a vendor 429/5xx that outlasts the shared retry, and a model server that does
  * not answer, throw so pg-boss retries the job later — the drafts row says why meanwhile.
  */
-import { eq, sql } from 'drizzle-orm';
-import { VendorError, type Conversation, type WriteBack } from '../../../integrations/types.ts';
-import type { Config } from '../../config.ts';
-import type { Database, Tx } from '../../db/client.ts';
+import type { Conversation } from '../../../integrations/types.ts';
 import { storeFetchedConversation } from '../../harvest/store-batch.ts';
-import type { Queue } from '../../queue/queue.ts';
-import { connections } from '../../db/schema/index.ts';
-import type { Logger } from '../../log.ts';
-import { ModelRequestError, ModelUnavailableError, type ChatMessage, type InferenceClient } from '../../models/inference.ts';
+import { ModelRequestError, ModelUnavailableError, type ChatMessage } from '../../models/inference.ts';
 import { modelForTicket } from '../../models/registry.ts';
-import type { Keyring } from '../../security/encryption.ts';
 import { awaitsReply, NothingToPromptError, replyPrompt, retrievalText } from '../prompt.ts';
 import { similarResolved } from '../retrieval.ts';
-import { isClosed, markerFor, noteWithMarker, promptSettingsForModel, signedDraft, ticketKey, writeBackFor } from '../writeback.ts';
+import { isClosed, markerFor, noteWithMarker, promptSettingsForModel, signedDraft } from '../writeback.ts';
+import { isFinalVendorError, writeBackAttempt, type TicketJob, type WriteBackDeps } from './attempt.ts';
 import { draftModelUnavailable } from './metrics.ts';
-import { findDraft, recordDraft, type DraftOutcome, type DraftRow } from './record.ts';
-
-export interface WriteBackDeps {
-  database: Database;
-  keyring: Keyring;
-  log: Logger;
-  config: Config;
-  inference: InferenceClient;
-  /** For the compliance scans of the fetched ticket's new messages; none in some tests. */
-  queue?: Queue | null;
-  /** Tests shorten the vendor backoff. */
-  retryPolicy?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
-}
-
-export interface TicketJob {
-  connectionId: string;
-  sourceId: string;
-}
+import type { DraftRow } from './record.ts';
 
 /** Similar resolved conversations shown to the model as examples. */
 const EXAMPLES = 3;
 const MAX_TOKENS = 512;
 
-/**
- * Runs `attempt` under the ticket's advisory lock (transaction-scoped). A thrown error rolls the
- * transaction back; `retryAfter` lets an attempt record its row and still make the job retry.
- */
-export async function underTicketLock<T>(database: Database, key: string, attempt: (tx: Tx) => Promise<T>): Promise<T> {
-  return database.db.transaction(async (tx) => {
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`writeback:${key}`}))`);
-    return attempt(tx);
-  });
-}
-
-/** Vendor failures a retry cannot fix: recorded, and the job ends. Others go back to pg-boss. */
-export function isFinalVendorError(error: unknown): error is VendorError {
-  return error instanceof VendorError && !error.retryable;
-}
-
-export type AttemptResult = { row: DraftRow; retry: Error | null };
-
 export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?: AbortSignal): Promise<DraftRow | null> {
-  const { database, log } = deps;
-  const [connection] = await database.db.select().from(connections).where(eq(connections.id, job.connectionId));
-  if (!connection) {
-    log.warn({ connectionId: job.connectionId }, 'draft for a connection that no longer exists: nothing to do');
-    return null;
-  }
-  const base = { connectionId: connection.id, source: connection.vendor, sourceId: job.sourceId, task: 'reply' as const };
-  const key = ticketKey(connection.id, job.sourceId);
-
-  const result: AttemptResult = await underTicketLock(database, `${key}:reply`, async (tx) => {
-    const record = async (outcome: Omit<DraftOutcome, keyof typeof base>, retry: Error | null = null) => ({ row: await recordDraft(tx, { ...base, ...outcome }), retry });
-    const existing = await findDraft(tx, connection.id, job.sourceId, 'reply');
-    if (existing?.status === 'posted') return { row: existing, retry: null };
-
-    const writeBack: WriteBack | null = writeBackFor(database.db, deps.keyring, connection, { log, ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}) });
-    if (!writeBack) return record({ status: 'skipped', reason: `${connection.vendor} takes no drafts` });
-    const unsupported = writeBack.unsupported(job.sourceId, 'reply');
-    if (unsupported) return record({ status: 'skipped', reason: unsupported });
-
+  const { database } = deps;
+  return writeBackAttempt(deps, job, 'reply', async ({ tx, connection, writeBack, ticketKey: key, existing, record }) => {
     const marker = markerFor(connection.id, job.sourceId, 'reply');
     let conversation: Conversation;
     try {
@@ -138,8 +80,4 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
     }
     return record({ ...chosen, status: 'posted', text, noteId });
   });
-
-  if (result.retry) throw result.retry;
-  log.info({ connectionId: connection.id, sourceId: job.sourceId, status: result.row.status, modelId: result.row.modelId }, 'draft attempt recorded');
-  return result.row;
 }

@@ -5,17 +5,15 @@
  * holds the labels, the confidence and what was applied or left alone.
  * Same locking and failure rules as drafts/generate.ts.
  */
-import { eq } from 'drizzle-orm';
-import type { Conversation, TriageChange, WriteBack } from '../../../integrations/types.ts';
-import { connections } from '../../db/schema/index.ts';
+import type { Conversation, TriageChange } from '../../../integrations/types.ts';
 import { ModelRequestError, ModelUnavailableError, type ChatMessage } from '../../models/inference.ts';
 import { modelForTicket } from '../../models/registry.ts';
 import { parseTriageAnswer } from '../answers.ts';
-import { isFinalVendorError, underTicketLock, type AttemptResult, type TicketJob, type WriteBackDeps } from '../drafts/generate.ts';
+import { isFinalVendorError, writeBackAttempt, type TicketJob, type WriteBackDeps } from '../drafts/attempt.ts';
 import { draftModelUnavailable } from '../drafts/metrics.ts';
-import { findDraft, recordDraft, type DraftOutcome, type DraftRow } from '../drafts/record.ts';
+import type { DraftRow } from '../drafts/record.ts';
 import { NothingToPromptError, triagePrompt } from '../prompt.ts';
-import { isClosed, promptSettingsForModel, ticketKey, writeBackFor } from '../writeback.ts';
+import { isClosed, promptSettingsForModel } from '../writeback.ts';
 
 const MAX_TOKENS = 256;
 
@@ -33,25 +31,8 @@ export function triageChange(labels: Record<string, string>, confidence: number)
 }
 
 export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: AbortSignal): Promise<DraftRow | null> {
-  const { database, log } = deps;
-  const [connection] = await database.db.select().from(connections).where(eq(connections.id, job.connectionId));
-  if (!connection) {
-    log.warn({ connectionId: job.connectionId }, 'triage for a connection that no longer exists: nothing to do');
-    return null;
-  }
-  const base = { connectionId: connection.id, source: connection.vendor, sourceId: job.sourceId, task: 'triage' as const };
-  const key = ticketKey(connection.id, job.sourceId);
-
-  const result: AttemptResult = await underTicketLock(database, `${key}:triage`, async (tx) => {
-    const record = async (outcome: Omit<DraftOutcome, keyof typeof base>, retry: Error | null = null) => ({ row: await recordDraft(tx, { ...base, ...outcome }), retry });
-    const existing = await findDraft(tx, connection.id, job.sourceId, 'triage');
-    if (existing?.status === 'posted') return { row: existing, retry: null };
-
-    const writeBack: WriteBack | null = writeBackFor(database.db, deps.keyring, connection, { log, ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}) });
-    if (!writeBack) return record({ status: 'skipped', reason: `${connection.vendor} takes no triage` });
-    const unsupported = writeBack.unsupported(job.sourceId, 'triage');
-    if (unsupported) return record({ status: 'skipped', reason: unsupported });
-
+  const { database } = deps;
+  return writeBackAttempt(deps, job, 'triage', async ({ writeBack, ticketKey: key, record }) => {
     let conversation: Conversation;
     try {
       conversation = await writeBack.fetchTicket(job.sourceId, signal);
@@ -102,8 +83,4 @@ export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: 
     if (!outcome.applied.length) return record({ ...chosen, status: 'skipped', confidence, text, reason: 'nothing to change: every field was already set' });
     return record({ ...chosen, status: 'posted', confidence, text });
   });
-
-  if (result.retry) throw result.retry;
-  log.info({ connectionId: connection.id, sourceId: job.sourceId, status: result.row.status, modelId: result.row.modelId }, 'triage attempt recorded');
-  return result.row;
 }
