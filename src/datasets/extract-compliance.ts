@@ -6,7 +6,8 @@
  * false positive. Messages nobody reviewed are left out: no judgement, no label.
  * Serving asks the compliance model with the same user text (complianceUserText).
  */
-import { systemPromptFor, type DatasetConfig } from './config.ts';
+import type { DatasetConfig } from './config.ts';
+import { labelExample } from './label-example.ts';
 import type { ConversationTexts } from './scrub.ts';
 import type { Example, SourceConversation, SourceMessage } from './types.ts';
 
@@ -30,22 +31,8 @@ export function extractCompliance(conversation: SourceConversation, config: Data
     const verdict = complianceVerdict(message.reviewedAlerts ?? []);
     if (!verdict || !message.body.trim()) return;
     const body = texts.body(index);
-    const user = complianceUserText(message, body);
-    const target = JSON.stringify(verdict);
-    examples.push({
-      messages: [
-        { role: 'system', content: systemPromptFor('compliance', config) },
-        { role: 'user', content: user },
-        { role: 'assistant', content: target },
-      ],
-      conversationId: conversation.id,
-      messageIds: [message.id],
-      groupKey,
-      dedupText: user,
-      target,
-      lastUser: body,
-      labels: { violation: String(verdict.violation), policy: verdict.policy ?? 'none' },
-    });
+    const labels = { violation: String(verdict.violation), policy: verdict.policy ?? 'none' };
+    examples.push(labelExample({ task: 'compliance', config, user: complianceUserText(message, body), body, answer: verdict, labels, conversationId: conversation.id, messageId: message.id, groupKey }));
   });
   return { examples, skipped: examples.length ? {} : { no_reviewed_alert: 1 } };
 }

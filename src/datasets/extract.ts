@@ -10,6 +10,7 @@
  */
 import { labelsFor, systemPromptFor, type DatasetConfig, type Task } from './config.ts';
 import { extractCompliance } from './extract-compliance.ts';
+import { labelExample } from './label-example.ts';
 import { resolveLabel } from './labels.ts';
 import type { ConversationTexts } from './scrub.ts';
 import { increment, type ChatMessage, type Counts, type Example, type SourceConversation, type SourceMessage } from './types.ts';
@@ -126,24 +127,8 @@ function extractTriage(conversation: SourceConversation, config: DatasetConfig, 
   }
   const body = texts.body(index);
   const user = `${subjectPrefix(conversation, config, texts)}${body}`;
-  const target = JSON.stringify(labels);
   return {
-    examples: [
-      {
-        messages: [
-          { role: 'system', content: systemPromptFor('triage', config) },
-          { role: 'user', content: user },
-          { role: 'assistant', content: target },
-        ],
-        conversationId: conversation.id,
-        messageIds: [message.id],
-        groupKey,
-        dedupText: user,
-        target,
-        lastUser: body,
-        labels,
-      },
-    ],
+    examples: [labelExample({ task: 'triage', config, user, body, answer: labels, labels, conversationId: conversation.id, messageId: message.id, groupKey })],
     skipped: {},
   };
 }
