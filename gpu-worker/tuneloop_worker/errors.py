@@ -40,3 +40,16 @@ def as_worker_error(exc: BaseException) -> WorkerError:
         return WorkerError(f"{text[:500]}. Lower per_device_batch_size or max_seq_length (raise "
                            "gradient_accumulation to keep the effective batch), or use qlora.", "out_of_memory")
     return WorkerError(text[:2000], "runtime")
+
+
+def report_failure(emitter, exc: BaseException) -> int:
+    """Ends a command that failed: one `error` event (the traceback on stderr when the failure was
+    unexpected) and the exit code of its kind. Every command ends its failures this way."""
+    err = as_worker_error(exc)
+    if err is not exc:
+        import sys
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+    emitter.error(err.message, err.kind)
+    return err.exit_code

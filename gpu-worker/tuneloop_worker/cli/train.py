@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
-import traceback
 from typing import Any
 
 from ..config import RunConfig, apply_params, load_config, range_warnings
 from ..data import read_rows
-from ..errors import WorkerError, as_worker_error
+from ..errors import WorkerError, report_failure
 from ..events import Emitter, claim_stdout
 
 
@@ -78,8 +76,4 @@ def run_train(config_path: str, out: str) -> int:
         emitter.error("cancelled by SIGINT; rerun with the same --out to resume", "cancelled")
         return 130
     except Exception as exc:  # noqa: BLE001 - every failure must end as an `error` event
-        err = as_worker_error(exc)
-        if err is not exc:
-            traceback.print_exc(file=sys.stderr)
-        emitter.error(err.message, err.kind)
-        return err.exit_code
+        return report_failure(emitter, exc)

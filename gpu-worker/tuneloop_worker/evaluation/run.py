@@ -21,12 +21,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sys
-import traceback
 from typing import Any
 
 from ..data import read_rows
-from ..errors import WorkerError, as_worker_error
+from ..errors import WorkerError, report_failure
 from ..events import Emitter, claim_stdout
 from .config import EvalConfig, ModelSpec, PredictionSpec, load_eval_config
 from .metrics import latency_metrics, task_metrics
@@ -194,8 +192,4 @@ def run_evaluate(config_path: str, out: str) -> int:
         emitter.error("cancelled by SIGINT", "cancelled")
         return 130
     except Exception as exc:  # noqa: BLE001 - every failure must end as an `error` event
-        err = as_worker_error(exc)
-        if err is not exc:
-            traceback.print_exc(file=sys.stderr)
-        emitter.error(err.message, err.kind)
-        return err.exit_code
+        return report_failure(emitter, exc)
