@@ -274,13 +274,17 @@ def apply_params(cfg: RunConfig, params: dict[str, Any]) -> RunConfig:
     return new
 
 
-def load_config(path: str) -> RunConfig:
+def read_config_json(path: str) -> Any:
+    """A command's JSON config file, or a `config` WorkerError that says what is wrong with it."""
     try:
         with open(path, encoding="utf-8") as fh:
-            raw = json.load(fh)
+            return json.load(fh)
     except FileNotFoundError:
         raise _fail(f"config file not found: {os.path.abspath(path)}") from None
     except json.JSONDecodeError as err:
         raise _fail(f"config file {path} is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") \
             from None
-    return parse_config(raw)
+
+
+def load_config(path: str) -> RunConfig:
+    return parse_config(read_config_json(path))

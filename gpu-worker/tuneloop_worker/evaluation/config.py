@@ -15,12 +15,11 @@ test file's lines: they are scored without eval loss. Errors are WorkerError(kin
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import PRECISIONS
+from ..config import PRECISIONS, read_config_json
 from ..errors import WorkerError
 
 TASKS = ("reply", "triage", "compliance")
@@ -154,11 +153,4 @@ def parse_eval_config(raw: Any) -> EvalConfig:
 
 
 def load_eval_config(path: str) -> EvalConfig:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = json.load(fh)
-    except FileNotFoundError:
-        raise _fail(f"config file not found: {path}") from None
-    except json.JSONDecodeError as err:
-        raise _fail(f"config {path} is not valid JSON: {err.msg} (line {err.lineno})") from None
-    return parse_eval_config(raw)
+    return parse_eval_config(read_config_json(path))
