@@ -11,7 +11,7 @@
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSupportThreads, type SandboxThread } from '../integrations/sandbox-data.ts';
+import { generateSupportThreads, type SandboxThread } from '../integrations/sandbox-kit/data.ts';
 import { parseDatasetConfig } from '../src/datasets/config.ts';
 import { Curator } from '../src/datasets/curate.ts';
 import type { SourceConversation } from '../src/datasets/types.ts';

@@ -9,7 +9,7 @@
  */
 import OpenAI from 'openai';
 import type { Conversation, Message } from '../integrations/types.ts';
-import { generateSupportThreads, type SandboxThread } from '../integrations/sandbox-data.ts';
+import { generateSupportThreads, type SandboxThread } from '../integrations/sandbox-kit/data.ts';
 import { loadConfig } from '../src/config.ts';
 import { connectDatabase } from '../src/db/client.ts';
 import { applyMigrations } from '../src/db/migrate.ts';

@@ -19,7 +19,7 @@
  */
 import { Client } from '@hubspot/api-client';
 import type { z } from 'zod';
-import { abortableSleep, withRetry, type RetryPolicy } from '../retry.ts';
+import { abortableSleep, withRetry, type RetryPolicy } from '../common/retry.ts';
 import { VendorError, type ConnectorOptions, type VendorLogger } from '../types.ts';
 import { contentTypeError, shapeError, statusError, transportError, type Answer, type AuthKind } from './errors.ts';
 import { TokenResponse } from './schemas.ts';

@@ -4,7 +4,7 @@
  * never contain tokens. https://developers.hubspot.com/docs/api/error-handling
  */
 import type { z } from 'zod';
-import { parseRetryAfter } from '../retry.ts';
+import { parseRetryAfter } from '../common/retry.ts';
 import { VendorError } from '../types.ts';
 import { HubSpotErrorBody } from './schemas.ts';
 

@@ -5,7 +5,7 @@
  * `{ type: 'oauth', accessToken, refreshToken?, clientId?, clientSecret? }`.
  * Harvests inbox threads (`thread:<id>`) and tickets (`ticket:<id>`); see harvest.ts.
  */
-import type { RetryPolicy } from '../retry.ts';
+import type { RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Connector, type ConnectorFactory, type ConnectorOptions, type TestResult } from '../types.ts';
 import { HubSpotApi } from './client.ts';
 import { harvestHubSpot } from './harvest.ts';

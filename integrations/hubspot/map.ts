@@ -3,7 +3,7 @@
  * ids never collide: inbox threads (`thread:<id>`, map-thread.ts) and CRM tickets (`ticket:<id>`,
  * map-ticket.ts). This file holds what both share: people, languages and plain text.
  */
-import { htmlToText } from '../html-to-text.ts';
+import { htmlToText } from '../common/html-to-text.ts';
 import type { Person } from '../types.ts';
 import type { CrmObject, Owner } from './schemas.ts';
 

@@ -7,8 +7,8 @@
  * job retries, and knows whether the note exists.
  */
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
-import { textToHtml } from '../html-to-text.ts';
-import { abortableSleep, type RetryPolicy } from '../retry.ts';
+import { textToHtml } from '../common/html-to-text.ts';
+import { abortableSleep, type RetryPolicy } from '../common/retry.ts';
 import { VendorError, type ConnectorOptions, type VendorLogger } from '../types.ts';
 import { HubSpotApi } from './client.ts';
 import { CrmObject } from './schemas.ts';

@@ -10,7 +10,7 @@
  * of repeated.
  */
 import { z } from 'zod';
-import { withRetry, type RetryPolicy } from '../retry.ts';
+import { withRetry, type RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Conversation, type TriageChange, type TriageOutcome, type VendorLogger, type WriteBack, type WriteBackFactory, type WriteBackOptions } from '../types.ts';
 import { SalesforceClient } from './client.ts';
 import { toConversation } from './map.ts';

@@ -12,7 +12,7 @@
 import { PassThrough } from 'node:stream';
 import { Connection, type HttpRequest, type HttpResponse } from 'jsforce';
 import type { z } from 'zod';
-import { abortableSleep, withRetry, type RetryPolicy } from '../retry.ts';
+import { abortableSleep, withRetry, type RetryPolicy } from '../common/retry.ts';
 import { VendorError, type ConnectorOptions, type VendorLogger } from '../types.ts';
 import { toVendorError } from './errors.ts';
 import { QueryPage } from './raw.ts';

@@ -7,7 +7,7 @@
  * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm&type=5
  */
 import type { HttpResponse } from 'jsforce';
-import { parseRetryAfter } from '../retry.ts';
+import { parseRetryAfter } from '../common/retry.ts';
 import { VendorError } from '../types.ts';
 import { ErrorBody } from './raw.ts';
 

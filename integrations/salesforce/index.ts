@@ -2,7 +2,7 @@
  * The Salesforce connector: what the hub builds from a stored connection.
  *   const connector = salesforceConnector.create(settings, credentials, { onCredentialsRefreshed, batchSize, since, log });
  */
-import type { RetryPolicy } from '../retry.ts';
+import type { RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Connector, type ConnectorFactory, type ConnectorOptions, type Cursor, type HarvestContext, type TestResult } from '../types.ts';
 import { SalesforceClient, type SalesforceClientOptions } from './client.ts';
 import { toVendorError } from './errors.ts';

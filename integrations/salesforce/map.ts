@@ -5,7 +5,7 @@
  * unless published. A web or phone case's first message exists only as the Case Description.
  */
 import type { Conversation, Message, Person } from '../types.ts';
-import { htmlToText } from '../html-to-text.ts';
+import { htmlToText } from '../common/html-to-text.ts';
 import type { RawCase, RawCaseComment, RawEmailMessage } from './raw.ts';
 
 // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm (UserType)

@@ -4,7 +4,7 @@
  * Slack's form-encoded arguments accept.
  */
 import { z } from 'zod';
-import type { RetryPolicy } from '../retry.ts';
+import type { RetryPolicy } from '../common/retry.ts';
 import type { VendorLogger } from '../types.ts';
 import { SlackApi } from './client.ts';
 import { DEFAULT_API_URL } from './settings.ts';

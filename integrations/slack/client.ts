@@ -15,7 +15,7 @@
  */
 import { LogLevel, WebClient, type Logger } from '@slack/web-api';
 import type { z } from 'zod';
-import { withRetry, type RetryPolicy } from '../retry.ts';
+import { withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { VendorLogger } from '../types.ts';
 import { shapeError, toVendorError, type CallInfo } from './errors.ts';
 

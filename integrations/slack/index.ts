@@ -5,7 +5,7 @@
  * The bot needs channels:history (public channels) and/or groups:history (private ones),
  * users:read (users:read.email for authors' emails) and, with agentUserGroup, usergroups:read.
  */
-import type { RetryPolicy } from '../retry.ts';
+import type { RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Connector, type ConnectorFactory, type ConnectorOptions, type TestResult } from '../types.ts';
 import { SlackApi } from './client.ts';
 import { harvestSlack } from './harvest.ts';

@@ -9,7 +9,7 @@
  * repeated. A 429 means Zendesk did not process the request and is simply retried after Retry-After.
  */
 import { z } from 'zod';
-import { withRetry, type RetryPolicy } from '../retry.ts';
+import { withRetry, type RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Conversation, type TriageChange, type TriageOutcome, type VendorLogger, type WriteBack, type WriteBackFactory, type WriteBackOptions } from '../types.ts';
 import { ZendeskApi } from './client.ts';
 import { commentText, toConversation, ZENDESK_SYSTEM_USER_ID } from './map.ts';

@@ -9,7 +9,7 @@
  * since a re-run finds what a lost answer created.
  */
 import { z } from 'zod';
-import { withRetry, type RetryPolicy } from '../retry.ts';
+import { withRetry, type RetryPolicy } from '../common/retry.ts';
 import { VendorError } from '../types.ts';
 import { shapeError, statusError, transportError } from './errors.ts';
 import { endpointUriFor, type ZendeskCredentials, type ZendeskSettings } from './settings.ts';

@@ -18,7 +18,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import zendesk from 'node-zendesk';
 import type { z } from 'zod';
-import { withRetry, type RetryPolicy } from '../retry.ts';
+import { withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { VendorLogger } from '../types.ts';
 import { contentTypeError, shapeError, statusError, transportError, type AuthKind } from './errors.ts';
 import { endpointUriFor, type ZendeskCredentials, type ZendeskSettings } from './settings.ts';

@@ -4,7 +4,7 @@
  * https://developer.zendesk.com/api-reference/introduction/requests/#response-format
  */
 import type { z } from 'zod';
-import { parseRetryAfter } from '../retry.ts';
+import { parseRetryAfter } from '../common/retry.ts';
 import { VendorError } from '../types.ts';
 import { ZendeskErrorBody } from './schemas.ts';
 

@@ -3,7 +3,7 @@
  * from a stored connection. Settings: `{ subdomain?, baseUrl?, perPage? }` (one of subdomain/baseUrl);
  * credentials: `{ type: 'api_token', email, token }` or `{ type: 'oauth', accessToken }`.
  */
-import type { RetryPolicy } from '../retry.ts';
+import type { RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Connector, type ConnectorFactory, type ConnectorOptions, type TestResult } from '../types.ts';
 import { ZendeskApi } from './client.ts';
 import { harvestZendesk } from './harvest.ts';

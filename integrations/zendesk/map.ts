@@ -14,7 +14,7 @@
  * https://developer.zendesk.com/documentation/ticketing/reference-guides/via-object-reference
  */
 import type { AuthorRole, Conversation, Message, Person } from '../types.ts';
-import { htmlToText } from '../html-to-text.ts';
+import { htmlToText } from '../common/html-to-text.ts';
 import type { ZendeskComment, ZendeskTicket, ZendeskUser, ZendeskVia } from './schemas.ts';
 
 /** Zendesk's system user, the author of comments Zendesk writes itself. */

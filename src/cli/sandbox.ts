@@ -1,9 +1,9 @@
 /** `tuneloop sandbox zendesk|salesforce`: a vendor sandbox on loopback, for demos and trying things out. */
 import type { Command } from 'commander';
-import { SANDBOX_DEFAULTS as HUBSPOT, startHubSpotSandbox } from '../../integrations/hubspot/sandbox.ts';
-import { startSalesforceSandbox } from '../../integrations/salesforce/sandbox.ts';
-import { DEFAULT_CHANNELS as SLACK_CHANNELS, SANDBOX_BOT_TOKEN, startSlackSandbox, SUPPORT_GROUP_ID } from '../../integrations/slack/sandbox.ts';
-import { startZendeskSandbox, SANDBOX_DEFAULTS as ZENDESK } from '../../integrations/zendesk/sandbox.ts';
+import { SANDBOX_DEFAULTS as HUBSPOT, startHubSpotSandbox } from '../../integrations/hubspot/sandbox/index.ts';
+import { startSalesforceSandbox } from '../../integrations/salesforce/sandbox/index.ts';
+import { DEFAULT_CHANNELS as SLACK_CHANNELS, SANDBOX_BOT_TOKEN, startSlackSandbox, SUPPORT_GROUP_ID } from '../../integrations/slack/sandbox/index.ts';
+import { startZendeskSandbox, SANDBOX_DEFAULTS as ZENDESK } from '../../integrations/zendesk/sandbox/index.ts';
 import { fail } from './context.ts';
 
 interface SandboxOptions {

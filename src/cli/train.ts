@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { startOpenAISandbox, SANDBOX_API_KEY } from '../../integrations/openai/sandbox.ts';
+import { startOpenAISandbox, SANDBOX_API_KEY } from '../../integrations/openai/sandbox/index.ts';
 import { openArtifactStore } from '../artifacts/index.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';

@@ -7,7 +7,7 @@
  */
 import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import { OpenAIRequestError, openaiFineTuning, type ManagedEvent, type ManagedFineTuning } from '../../integrations/openai/index.ts';
-import { abortableSleep } from '../../integrations/retry.ts';
+import { abortableSleep } from '../../integrations/common/retry.ts';
 import { VendorError } from '../../integrations/types.ts';
 import type { Config } from '../config.ts';
 import { fineTuningEvents, fineTuningJobs, type FineTuningStatus } from '../db/schema/index.ts';

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox.ts';
-import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID } from '../../integrations/slack/sandbox.ts';
+import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox/index.ts';
+import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID } from '../../integrations/slack/sandbox/index.ts';
 import { createApp } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { loadConfig } from '../../src/config.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { INTENT_FIELD_ID } from '../../integrations/zendesk/sandbox-store.ts';
+import { INTENT_FIELD_ID } from '../../integrations/zendesk/sandbox/store.ts';
 import type { Manifest } from '../../src/datasets/manifest.ts';
 import { uploadVersion } from '../../src/datasets/upload.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

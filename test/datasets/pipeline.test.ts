@@ -6,7 +6,7 @@ import { datasetLineage } from '../../src/db/schema/index.ts';
 import type { Manifest } from '../../src/datasets/manifest.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addSolvedTicket, buildNext, createAndBuild, harvestSandbox, readAllSplits, tempHome, type HarvestedSandbox } from './helpers.ts';
-import { INTENT_FIELD_ID } from '../../integrations/zendesk/sandbox-store.ts';
+import { INTENT_FIELD_ID } from '../../integrations/zendesk/sandbox/store.ts';
 
 const TICKETS = 1_500;
 

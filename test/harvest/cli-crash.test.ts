@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_DEFAULTS as HUBSPOT } from '../../integrations/hubspot/sandbox.ts';
-import { DEFAULT_SANDBOX_CREDENTIALS as SALESFORCE } from '../../integrations/salesforce/sandbox-auth.ts';
-import { startSandboxProcess, type SandboxProcess } from '../../integrations/sandbox-process.ts';
-import { DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID } from '../../integrations/slack/sandbox.ts';
+import { SANDBOX_DEFAULTS as HUBSPOT } from '../../integrations/hubspot/sandbox/index.ts';
+import { DEFAULT_SANDBOX_CREDENTIALS as SALESFORCE } from '../../integrations/salesforce/sandbox/auth.ts';
+import { startSandboxProcess, type SandboxProcess } from '../../integrations/sandbox-kit/process.ts';
+import { DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID } from '../../integrations/slack/sandbox/index.ts';
 import { listRuns } from '../../src/harvest/runs.ts';
 import { runCli, startCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox.ts';
-import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox.ts';
+import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox/index.ts';
+import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox/index.ts';
 import { createApp } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { connections } from '../../src/db/schema/index.ts';

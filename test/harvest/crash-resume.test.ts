@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandbox } from '../../integrations/zendesk/sandbox.ts';
+import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandbox } from '../../integrations/zendesk/sandbox/index.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { harvestRuns } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

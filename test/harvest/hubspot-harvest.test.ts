@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createHubSpotSandbox, SANDBOX_DEFAULTS, type HubSpotSandbox } from '../../integrations/hubspot/sandbox.ts';
+import { createHubSpotSandbox, SANDBOX_DEFAULTS, type HubSpotSandbox } from '../../integrations/hubspot/sandbox/index.ts';
 import { connections } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addConnection, counts, harvestNow, storedSnapshot } from '../support/harvest.ts';

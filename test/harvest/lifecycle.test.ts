@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandbox } from '../../integrations/zendesk/sandbox.ts';
+import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandbox } from '../../integrations/zendesk/sandbox/index.ts';
 import { executeRun } from '../../src/harvest/execute.ts';
 import { cancelRun, createRun, getRun, listRuns } from '../../src/harvest/runs.ts';
 import { registerHandlers } from '../../src/jobs/handlers.ts';

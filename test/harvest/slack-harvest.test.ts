@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID, type SlackSandbox } from '../../integrations/slack/sandbox.ts';
-import { isThreadStart } from '../../integrations/slack/sandbox-store.ts';
+import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID, type SlackSandbox } from '../../integrations/slack/sandbox/index.ts';
+import { isThreadStart } from '../../integrations/slack/sandbox/store.ts';
 import { connections } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addConnection, counts, harvestNow, storedSnapshot } from '../support/harvest.ts';

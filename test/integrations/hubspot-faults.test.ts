@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHubSpotConnector, createTicketNote, hubspotConnector, type HubSpotCredentials } from '../../integrations/hubspot/index.ts';
-import { createHubSpotSandbox, SANDBOX_DEFAULTS, type HubSpotSandboxOptions } from '../../integrations/hubspot/sandbox.ts';
+import { createHubSpotSandbox, SANDBOX_DEFAULTS, type HubSpotSandboxOptions } from '../../integrations/hubspot/sandbox/index.ts';
 import { VendorError, type Connector, type Cursor, type HarvestBatch } from '../../integrations/types.ts';
 
 const TOKEN = { type: 'private_app', accessToken: SANDBOX_DEFAULTS.privateAppToken } as const;

@@ -5,7 +5,7 @@
  * policing, notes, OAuth refresh and truncated messages, as CONTRACT.md describes them.
  */
 import { describe, expect, it } from 'vitest';
-import { createHubSpotSandbox, SANDBOX_DEFAULTS, type HubSpotSandbox } from '../../integrations/hubspot/sandbox.ts';
+import { createHubSpotSandbox, SANDBOX_DEFAULTS, type HubSpotSandbox } from '../../integrations/hubspot/sandbox/index.ts';
 
 const BEARER = `Bearer ${SANDBOX_DEFAULTS.privateAppToken}`;
 

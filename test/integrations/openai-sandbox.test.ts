@@ -1,6 +1,6 @@
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOpenAISandbox, SANDBOX_API_KEY, type OpenAISandbox } from '../../integrations/openai/sandbox.ts';
+import { createOpenAISandbox, SANDBOX_API_KEY, type OpenAISandbox } from '../../integrations/openai/sandbox/index.ts';
 
 const line = (i: number) => JSON.stringify({ messages: [{ role: 'user', content: `Where is order ${i}?` }, { role: 'assistant', content: `Order ${i} ships tomorrow.` }] });
 const data = (n: number) => Array.from({ length: n }, (_, i) => line(i)).join('\n') + '\n';

@@ -4,7 +4,7 @@
  * bursts, the daily API limit, malformed answers and cancellation.
  */
 import { describe, expect, it } from 'vitest';
-import type { SandboxTurnKind } from '../../integrations/sandbox-data.ts';
+import type { SandboxTurnKind } from '../../integrations/sandbox-kit/data.ts';
 import type { Conversation } from '../../integrations/types.ts';
 import { collect, connectorFor, conversationsOf, failureOf, memoryLog, normalize, passwordCredentials, startSandbox, type Sandbox } from './salesforce-helpers.ts';
 

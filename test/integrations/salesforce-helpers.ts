@@ -4,7 +4,7 @@
  */
 import { afterEach, expect } from 'vitest';
 import { createSalesforceConnector, type SalesforceConnectorOptions } from '../../integrations/salesforce/index.ts';
-import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../../integrations/salesforce/sandbox.ts';
+import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../../integrations/salesforce/sandbox/index.ts';
 import type { SalesforceCredentials } from '../../integrations/salesforce/settings.ts';
 import { VendorError, type Connector, type Conversation, type Cursor, type HarvestBatch, type VendorLogger } from '../../integrations/types.ts';
 

@@ -4,7 +4,7 @@
  * message, deleted cases, and HTML bodies turned into text.
  */
 import { describe, expect, it } from 'vitest';
-import { htmlToText } from '../../integrations/html-to-text.ts';
+import { htmlToText } from '../../integrations/common/html-to-text.ts';
 import { toConversation } from '../../integrations/salesforce/map.ts';
 import { RawCase, RawCaseComment, RawEmailMessage } from '../../integrations/salesforce/raw.ts';
 

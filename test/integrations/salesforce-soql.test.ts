@@ -3,10 +3,10 @@
  * what it returns when run against the generated org (filters, relationship fields, ordering).
  */
 import { describe, expect, it } from 'vitest';
-import { to18 } from '../../integrations/salesforce/ids.ts';
-import { SalesforceStore } from '../../integrations/salesforce/sandbox-records.ts';
-import { planQuery, type Row } from '../../integrations/salesforce/soql-eval.ts';
-import { parseSoql, SoqlError } from '../../integrations/salesforce/soql.ts';
+import { to18 } from '../../integrations/salesforce/sandbox/ids.ts';
+import { SalesforceStore } from '../../integrations/salesforce/sandbox/records.ts';
+import { planQuery, type Row } from '../../integrations/salesforce/sandbox/soql-eval.ts';
+import { parseSoql, SoqlError } from '../../integrations/salesforce/sandbox/soql.ts';
 
 const store = new SalesforceStore(3, 40, { username: 'api@example.com', name: 'Api User', email: 'api@example.com' });
 const run = (soql: string, includeDeleted = false): Row[] => planQuery(soql).run(store, { includeDeleted, apiVersion: '62.0' });

@@ -7,7 +7,7 @@
  */
 import { WebClient } from '@slack/web-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSlackSandbox, DEFAULT_SCOPES, SANDBOX_BOT_TOKEN, type SlackSandbox } from '../../integrations/slack/sandbox.ts';
+import { createSlackSandbox, DEFAULT_SCOPES, SANDBOX_BOT_TOKEN, type SlackSandbox } from '../../integrations/slack/sandbox/index.ts';
 
 const BEARER = `Bearer ${SANDBOX_BOT_TOKEN}`;
 type Answer = { status: number; headers: Headers; json: Record<string, unknown> };

@@ -4,13 +4,13 @@
  * unreachable hosts and malformed answers. No database: batches are collected in memory.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateSupportThreads, type SandboxTurnKind } from '../../integrations/sandbox-data.ts';
-import { htmlToText } from '../../integrations/html-to-text.ts';
+import { generateSupportThreads, type SandboxTurnKind } from '../../integrations/sandbox-kit/data.ts';
+import { htmlToText } from '../../integrations/common/html-to-text.ts';
 import { createZendeskConnector, endpointUriFor, zendeskConnector, type ZendeskConnectorOptions } from '../../integrations/zendesk/index.ts';
 import { authorRole } from '../../integrations/zendesk/map.ts';
 import { ZendeskComment, ZendeskTicket } from '../../integrations/zendesk/schemas.ts';
-import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandboxOptions } from '../../integrations/zendesk/sandbox.ts';
-import { FOLLOW_UP_BODY } from '../../integrations/zendesk/sandbox-store.ts';
+import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandboxOptions } from '../../integrations/zendesk/sandbox/index.ts';
+import { FOLLOW_UP_BODY } from '../../integrations/zendesk/sandbox/store.ts';
 import { VendorError, type Connector, type Conversation, type Cursor, type HarvestBatch } from '../../integrations/types.ts';
 
 const SEED = 7;

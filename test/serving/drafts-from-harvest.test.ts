@@ -7,7 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox.ts';
+import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox/index.ts';
 import { drafts } from '../../src/db/schema/index.ts';
 import { executeRun } from '../../src/harvest/execute.ts';
 import { createRun } from '../../src/harvest/runs.ts';

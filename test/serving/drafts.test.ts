@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox.ts';
-import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox.ts';
-import type { StoredTicket } from '../../integrations/zendesk/sandbox-store.ts';
+import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox/index.ts';
+import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox/index.ts';
+import type { StoredTicket } from '../../integrations/zendesk/sandbox/store.ts';
 import { createApp } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { loadConfig } from '../../src/config.ts';

@@ -6,7 +6,7 @@
  * its SDK, and a loopback OpenAI-protocol server answering as the model it is asked for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox.ts';
+import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { connectDatabase, type Database } from '../../src/db/client.ts';
 import { models } from '../../src/db/schema/index.ts';

@@ -5,7 +5,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN } from '../../integrations/slack/sandbox.ts';
+import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN } from '../../integrations/slack/sandbox/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { driftReports, fineTuningJobs, modelEvaluations, models, modelSwitches, slackMessages } from '../../src/db/schema/index.ts';
 import { HANDLERS, type HandlerDeps } from '../../src/jobs/handlers.ts';

@@ -5,10 +5,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeBackFactory } from '../../integrations/registry.ts';
-import { createHubSpotSandbox, SANDBOX_DEFAULTS as HUBSPOT_DEFAULTS } from '../../integrations/hubspot/sandbox.ts';
-import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox.ts';
+import { createHubSpotSandbox, SANDBOX_DEFAULTS as HUBSPOT_DEFAULTS } from '../../integrations/hubspot/sandbox/index.ts';
+import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox/index.ts';
 import { VendorError, type WriteBack } from '../../integrations/types.ts';
-import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox.ts';
+import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox/index.ts';
 
 const FAST = { retryPolicy: { baseDelayMs: 2, maxDelayMs: 20 } };
 const closers: (() => Promise<void>)[] = [];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openaiFineTuning } from '../../integrations/openai/index.ts';
-import { createOpenAISandbox, SANDBOX_API_KEY, type OpenAISandbox } from '../../integrations/openai/sandbox.ts';
+import { createOpenAISandbox, SANDBOX_API_KEY, type OpenAISandbox } from '../../integrations/openai/sandbox/index.ts';
 import { createApp } from '../../src/app.ts';
 import { openArtifactStore } from '../../src/artifacts/index.ts';
 import { createToken } from '../../src/auth/tokens.ts';
