@@ -1,31 +1,46 @@
 /**
- * The connectors tuneloop can build from a stored connection, by vendor. src/ reaches vendors only
- * through this registry and integrations/types.ts, never through an SDK.
+ * Every vendor and provider tuneloop can talk to, by name. src/ reaches them only through this
+ * registry and integrations/types.ts, never through a vendor folder or SDK. Adding a vendor is one
+ * folder and one line here.
  */
-import { hubspotConnector, hubspotWriteBack } from './hubspot/index.ts';
-import { salesforceConnector, salesforceWriteBack } from './salesforce/index.ts';
-import { slackConnector } from './slack/index.ts';
-import type { ConnectorFactory, Source, WriteBackFactory } from './types.ts';
-import { zendeskConnector, zendeskWriteBack } from './zendesk/index.ts';
+import { hubspot } from './hubspot/index.ts';
+import { openai } from './openai/index.ts';
+import { salesforce } from './salesforce/index.ts';
+import { createSlackChat, type SlackChatOptions } from './slack/chat.ts';
+import { slack } from './slack/index.ts';
+import type { AppChat, ConnectorFactory, FineTuningProvider, SandboxLauncher, Source, Vendor, WriteBackFactory } from './types.ts';
+import { zendesk } from './zendesk/index.ts';
 
-export const CONNECTORS: Partial<Record<Source, ConnectorFactory>> = {
-  zendesk: zendeskConnector,
-  salesforce: salesforceConnector,
-  slack: slackConnector,
-  hubspot: hubspotConnector,
-};
+export const VENDORS: Readonly<Record<Source, Vendor>> = { zendesk, salesforce, hubspot, slack };
+
+export function vendorFor(source: string): Vendor | null {
+  return Object.hasOwn(VENDORS, source) ? VENDORS[source as Source] : null;
+}
 
 export function connectorFactory(source: string): ConnectorFactory | null {
-  return Object.hasOwn(CONNECTORS, source) ? (CONNECTORS[source as Source] ?? null) : null;
+  return vendorFor(source)?.connector ?? null;
 }
 
-/** Write-back (drafts as internal notes, triage) by vendor; Slack has none. */
-export const WRITE_BACKS: Partial<Record<Source, WriteBackFactory>> = {
-  zendesk: zendeskWriteBack,
-  salesforce: salesforceWriteBack,
-  hubspot: hubspotWriteBack,
-};
-
+/** Write-back (drafts as internal notes, triage) by vendor; null where the vendor has none (Slack). */
 export function writeBackFactory(source: string): WriteBackFactory | null {
-  return Object.hasOwn(WRITE_BACKS, source) ? (WRITE_BACKS[source as Source] ?? null) : null;
+  return vendorFor(source)?.writeBack ?? null;
 }
+
+/** Vendors that send signed webhooks to /webhooks/<source>/<connection id>. */
+export const WEBHOOK_SOURCES: readonly Source[] = Object.values(VENDORS)
+  .filter((vendor) => vendor.webhook)
+  .map((vendor) => vendor.source);
+
+/** Managed fine-tuning providers by name. */
+export const PROVIDERS: Readonly<Record<'openai', FineTuningProvider>> = { openai };
+
+/** The Slack app's own messages (compliance alerts, run progress), posted with its bot token. */
+export function slackChat(options: SlackChatOptions): AppChat {
+  return createSlackChat(options);
+}
+
+/** Every loopback sandbox `tuneloop sandbox <name>` can start, loaded on demand. */
+export const SANDBOXES: Readonly<Record<string, () => Promise<SandboxLauncher>>> = {
+  ...Object.fromEntries(Object.values(VENDORS).map((vendor) => [vendor.source, vendor.sandbox])),
+  openai: openai.sandbox,
+};

@@ -5,18 +5,10 @@
  */
 import OpenAI from 'openai';
 import type { z } from 'zod';
-import { VendorError, type VendorLogger } from '../types.ts';
+import { VendorError, type ProviderSettings } from '../types.ts';
 import { toOpenAIError } from './errors.ts';
 
-export interface OpenAISettings {
-  apiKey: string;
-  /** e.g. http://127.0.0.1:4020/v1; unset: https://api.openai.com/v1 */
-  baseURL?: string;
-  /** Retries of one call after 429/5xx (the SDK's own loop). */
-  maxRetries?: number;
-  timeoutMs?: number;
-  log?: VendorLogger;
-}
+export type OpenAISettings = ProviderSettings;
 
 export class OpenAIApi {
   readonly sdk: OpenAI;

@@ -5,19 +5,11 @@
  * https://platform.openai.com/docs/guides/error-codes#api-errors
  */
 import OpenAI from 'openai';
-import { VendorError } from '../types.ts';
+import { ProviderRequestError, VendorError } from '../types.ts';
 
 /** OpenAI refused what we asked (bad model, bad file, bad hyperparameters): `code`/`param` as OpenAI sent them. */
-export class OpenAIRequestError extends Error {
+export class OpenAIRequestError extends ProviderRequestError {
   override name = 'OpenAIRequestError';
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly code: string | null,
-    readonly param: string | null,
-  ) {
-    super(message);
-  }
 }
 
 function says(error: InstanceType<typeof OpenAI.APIError>): string {

@@ -8,58 +8,10 @@ import { toFile } from 'openai';
 import { z } from 'zod';
 import { OpenAIApi, type OpenAISettings } from './client.ts';
 import { OpenAICheckpoint, OpenAIEvent, OpenAIFile, OpenAIJob, page } from './schemas.ts';
+import type { CreateManagedJob, ManagedCheckpoint, ManagedEvent, ManagedFineTuning, ManagedJob } from '../types.ts';
 
 /** The metadata key that ties a provider job to the hub's job. */
 export const JOB_TAG = 'tuneloop_job_id';
-
-export interface ManagedJob {
-  id: string;
-  status: string;
-  fineTunedModel: string | null;
-  trainedTokens: number | null;
-  error: { code: string; message: string; param: string | null } | null;
-  estimatedFinish: Date | null;
-}
-
-export interface ManagedEvent {
-  id: string;
-  createdAt: Date;
-  level: 'info' | 'warn' | 'error';
-  message: string;
-  type: string;
-  data: Record<string, unknown>;
-}
-
-export interface ManagedCheckpoint {
-  id: string;
-  step: number;
-  modelName: string;
-  metrics: Record<string, number | null>;
-}
-
-export interface CreateManagedJob {
-  model: string;
-  trainingFile: string;
-  validationFile: string | null;
-  method: { type: 'supervised'; supervised: { hyperparameters: Record<string, number | 'auto'> } } | { type: 'dpo'; dpo: { hyperparameters: Record<string, number | 'auto'> } };
-  suffix: string | null;
-  seed: number;
-  /** The hub's job id; stored in the provider job's metadata. */
-  tag: string;
-  metadata: Record<string, string> | null;
-}
-
-export interface ManagedFineTuning {
-  readonly provider: 'openai';
-  uploadFile(filename: string, content: Readable | Uint8Array): Promise<string>;
-  findJob(tag: string): Promise<ManagedJob | null>;
-  createJob(input: CreateManagedJob): Promise<ManagedJob>;
-  getJob(id: string): Promise<ManagedJob>;
-  cancelJob(id: string): Promise<ManagedJob>;
-  /** Events after `lastSeenId`, oldest first; at most `maxPages` pages of 100 per call. */
-  newEvents(id: string, lastSeenId: string | null, maxPages?: number): Promise<ManagedEvent[]>;
-  checkpoints(id: string): Promise<ManagedCheckpoint[]>;
-}
 
 function toJob(job: OpenAIJob): ManagedJob {
   const error = job.error?.message ? { code: job.error.code ?? 'failed', message: job.error.message, param: job.error.param ?? null } : null;

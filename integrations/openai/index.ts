@@ -1,4 +1,12 @@
-/** What src/ may use of the OpenAI folder: the managed fine-tuning backend and its error types. */
+/** OpenAI as a fine-tuning provider: managed fine-tuning jobs, and the loopback sandbox of that API. */
+import type { FineTuningProvider } from '../types.ts';
+import { openaiFineTuning } from './fine-tuning.ts';
+
+export { JOB_TAG, openaiFineTuning } from './fine-tuning.ts';
 export { OpenAIRequestError } from './errors.ts';
-export { JOB_TAG, openaiFineTuning, type CreateManagedJob, type ManagedCheckpoint, type ManagedEvent, type ManagedFineTuning, type ManagedJob } from './fine-tuning.ts';
-export type { OpenAISettings } from './client.ts';
+
+export const openai: FineTuningProvider = {
+  name: 'openai',
+  fineTuning: openaiFineTuning,
+  sandbox: () => import('./sandbox/launch.ts').then((module) => module.openaiSandbox),
+};

@@ -1,12 +1,11 @@
 /**
- * `tuneloop train start|list|show|follow|events|cancel|upload`, and `tuneloop sandbox openai`.
+ * `tuneloop train start|list|show|follow|events|cancel|upload`.
  * Jobs go to the queue; a running hub (`tuneloop start`) or worker (`tuneloop worker --queues
  * finetune.train`) trains them, and `start` follows with a progress bar from the stored events.
  */
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { startOpenAISandbox, SANDBOX_API_KEY } from '../../integrations/openai/sandbox/index.ts';
 import { openArtifactStore } from '../artifacts/index.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
@@ -228,30 +227,4 @@ export function registerTrainCommands(program: Command) {
         }
       });
     });
-
-  registerOpenAISandboxCommand(program);
 }
-
-/** `tuneloop sandbox openai`: the loopback OpenAI fine-tuning API, beside the other vendor sandboxes. */
-export function registerOpenAISandboxCommand(program: Command) {
-  const sandbox = program.commands.find((command) => command.name() === 'sandbox') ?? program.command('sandbox').description('run a vendor API sandbox on loopback');
-  sandbox
-    .command('openai')
-    .description('OpenAI fine-tuning API sandbox (files, jobs, events, checkpoints, models)')
-    .option('--port <port>', 'port (0 picks a free one)', '4020')
-    .option('--step-ms <ms>', 'time per status change or training step', '1000')
-    .option('--max-steps <n>', 'most steps a job takes', '20')
-    .option('--rate-limit-every <n>', 'answer every Nth request with 429 + Retry-After')
-    .action(async (options: { port: string; stepMs: string; maxSteps: string; rateLimitEvery?: string }) => {
-      const started = await startOpenAISandbox({ port: Number(options.port), stepMs: Number(options.stepMs), maxSteps: Number(options.maxSteps), rateLimitEvery: options.rateLimitEvery ? Number(options.rateLimitEvery) : null });
-      process.stdout.write(
-        `OpenAI sandbox on ${started.url}/v1\nUse it as the openai backend:\n  OPENAI_API_KEY=${SANDBOX_API_KEY} OPENAI_BASE_URL=${started.url}/v1 npm start\n  npm run tuneloop -- train start --backend openai --model gpt-4o-mini --file train.jsonl\nCtrl-C stops it.\n`,
-      );
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await started.close();
-    });
-}
-

@@ -9,12 +9,11 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { installZendeskWebhook, manualSteps } from '../../integrations/zendesk/actions-webhooks.ts';
-import { ZendeskCredentials, ZendeskSettings } from '../../integrations/zendesk/settings.ts';
+import { VENDORS, WEBHOOK_SOURCES } from '../../integrations/registry.ts';
 import { findConnection, type ConnectionRow } from '../connections/store.ts';
 import type { Tx } from '../db/client.ts';
 import { decryptJson } from '../security/encryption.ts';
-import { generateSecret, saveEndpoint, WEBHOOK_VENDORS } from '../webhooks/secrets.ts';
+import { generateSecret, saveEndpoint } from '../webhooks/secrets.ts';
 import { keyringFor } from './connections.ts';
 import { fail, withDatabase } from './context.ts';
 
@@ -50,17 +49,13 @@ export function registerZendeskCommands(program: Command) {
       if (!hubUrl.success) fail(`--url ${hubUrl.error.issues[0]?.message ?? 'invalid'}`, 2);
       await withDatabase(async ({ db }, config) => {
         const row = await load(db, idOrName, ['zendesk']);
-        if (options.print) return void process.stdout.write(manualSteps(hubUrl.data, row.id, row.name));
+        const installer = VENDORS.zendesk.webhookInstaller;
+        if (!installer) fail('this build has no Zendesk webhook installer');
+        if (options.print) return void process.stdout.write(installer.manualSteps(hubUrl.data, row.id, row.name));
         const keyring = keyringFor(config);
-        const result = await installZendeskWebhook({
-          settings: ZendeskSettings.parse(row.settings),
-          credentials: ZendeskCredentials.parse(decryptJson(keyring, row.credentialsEncrypted)),
-          hubUrl: hubUrl.data,
-          connectionId: row.id,
-          connectionName: row.name,
-        });
+        const result = await installer.install(row.settings, decryptJson(keyring, row.credentialsEncrypted), { hubUrl: hubUrl.data, connectionId: row.id, connectionName: row.name });
         await db.transaction((tx) =>
-          saveEndpoint(tx, keyring, { connectionId: row.id, secret: result.secret, vendorWebhookId: result.webhookId, vendorTriggerId: String(result.triggerId) }, 'cli'),
+          saveEndpoint(tx, keyring, { connectionId: row.id, secret: result.secret, vendorWebhookId: result.webhookId, vendorTriggerId: result.triggerId }, 'cli'),
         );
         process.stdout.write(
           `webhook ${result.webhookId} ${result.createdWebhook ? 'created' : 'already there, reused'}\n` +
@@ -93,7 +88,7 @@ export function registerZendeskCommands(program: Command) {
     .action(async (idOrName: string, options: { generate?: boolean }) => {
       const secret = options.generate ? generateSecret() : await readStdinSecret();
       await withDatabase(async ({ db }, config) => {
-        const row = await load(db, idOrName, WEBHOOK_VENDORS);
+        const row = await load(db, idOrName, WEBHOOK_SOURCES);
         await db.transaction((tx) => saveEndpoint(tx, keyringFor(config), { connectionId: row.id, secret }, 'cli'));
         process.stdout.write(options.generate ? `${secret}\n` : `webhook secret stored for ${row.name}\n`);
         process.stderr.write(`webhook URL path: /webhooks/${row.vendor}/${row.id}\n`);

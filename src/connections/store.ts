@@ -11,6 +11,7 @@ import { recordAudit } from '../audit.ts';
 import type { Tx } from '../db/client.ts';
 import { connections } from '../db/schema/index.ts';
 import { decryptJson, encryptJson, sealedWithCurrentKey, type Keyring } from '../security/encryption.ts';
+import { openConnection } from './open.ts';
 
 export type ConnectionRow = typeof connections.$inferSelect;
 
@@ -127,17 +128,13 @@ export async function deleteConnection(db: Tx, row: ConnectionRow, actor: string
   await recordAudit(db, { actor, action: 'connection.deleted', subjectType: 'connection', subjectId: row.id, details: { vendor: row.vendor, name: row.name } });
 }
 
-/** Builds the vendor connector; a refreshed OAuth token is sealed and stored again. */
+/** Builds the vendor connector; a refreshed OAuth token is sealed and stored again (open.ts). */
 export function connectorFor(db: Tx, keyring: Keyring, row: ConnectionRow, options: ConnectorOptions = {}): Connector {
   const factory = factoryFor(row.vendor);
-  const settings = factory.settingsSchema.parse(row.settings);
-  const credentials = factory.credentialsSchema.parse(decryptJson(keyring, row.credentialsEncrypted));
-  return factory.create(settings, credentials, {
-    ...options,
-    onCredentialsRefreshed: async (refreshed) => {
-      await db.update(connections).set({ credentialsEncrypted: encryptJson(keyring, refreshed), updatedAt: new Date() }).where(eq(connections.id, row.id));
-    },
-  });
+  const opened = openConnection(db, keyring, row);
+  const settings = factory.settingsSchema.parse(opened.settings);
+  const credentials = factory.credentialsSchema.parse(opened.credentials);
+  return factory.create(settings, credentials, { ...options, onCredentialsRefreshed: opened.onCredentialsRefreshed });
 }
 
 /** Re-seals every connection's credentials with the current key; returns how many changed. */

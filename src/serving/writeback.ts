@@ -1,27 +1,24 @@
 /**
- * What the draft and triage jobs share: the vendor's WriteBack built from a stored connection
- * (credentials decrypted here, refreshed tokens sealed again), the marker that makes posting
- * idempotent, and the system prompt of the dataset version a model was trained on.
+ * What the draft and triage jobs share: the vendor's WriteBack built from a stored connection, the
+ * marker that makes posting idempotent, and the system prompt of the dataset version a model was
+ * trained on.
  */
 import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { writeBackFactory } from '../../integrations/registry.ts';
 import type { Conversation, VendorLogger, WriteBack, WriteBackOptions } from '../../integrations/types.ts';
+import { openConnection } from '../connections/open.ts';
 import type { ConnectionRow } from '../connections/store.ts';
 import type { Db } from '../db/client.ts';
-import { connections, datasets, datasetVersions } from '../db/schema/index.ts';
+import { datasets, datasetVersions } from '../db/schema/index.ts';
 import { parseDatasetConfig, systemPromptFor, type DatasetConfig, type Task } from '../datasets/config.ts';
-import { decryptJson, encryptJson, type Keyring } from '../security/encryption.ts';
+import type { Keyring } from '../security/encryption.ts';
 
 export function writeBackFor(db: Db, keyring: Keyring, row: ConnectionRow, options: { log?: VendorLogger; retryPolicy?: WriteBackOptions['retryPolicy'] } = {}): WriteBack | null {
   const factory = writeBackFactory(row.vendor);
   if (!factory) return null;
-  return factory.create(row.settings, decryptJson(keyring, row.credentialsEncrypted), {
-    ...options,
-    onCredentialsRefreshed: async (refreshed) => {
-      await db.update(connections).set({ credentialsEncrypted: encryptJson(keyring, refreshed), updatedAt: new Date() }).where(eq(connections.id, row.id));
-    },
-  });
+  const opened = openConnection(db, keyring, row);
+  return factory.create(opened.settings, opened.credentials, { ...options, onCredentialsRefreshed: opened.onCredentialsRefreshed });
 }
 
 /** The key the A/B split hashes: stable for a ticket across webhooks, retries and batches. */

@@ -6,9 +6,9 @@
  * the retry follows the same provider job.
  */
 import { and, desc, eq, isNotNull } from 'drizzle-orm';
-import { OpenAIRequestError, openaiFineTuning, type ManagedEvent, type ManagedFineTuning } from '../../integrations/openai/index.ts';
-import { abortableSleep } from '../../integrations/common/retry.ts';
-import { VendorError } from '../../integrations/types.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PROVIDERS } from '../../integrations/registry.ts';
+import { ProviderRequestError, VendorError, type ManagedEvent, type ManagedFineTuning } from '../../integrations/types.ts';
 import type { Config } from '../config.ts';
 import { fineTuningEvents, fineTuningJobs, type FineTuningStatus } from '../db/schema/index.ts';
 import { cancelRequested, claimJob, withJobLock } from './claim.ts';
@@ -21,7 +21,7 @@ import { cancel, fail, succeed } from './outcomes.ts';
 import { transition, type FineTuningJob } from './status.ts';
 
 export function openaiBackendFor(config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'>): ManagedFineTuning | null {
-  return config.OPENAI_API_KEY ? openaiFineTuning({ apiKey: config.OPENAI_API_KEY, ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}) }) : null;
+  return config.OPENAI_API_KEY ? PROVIDERS.openai.fineTuning({ apiKey: config.OPENAI_API_KEY, ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}) }) : null;
 }
 
 /** Transient provider failures in a row before the attempt gives up (pg-boss then retries it). */
@@ -140,7 +140,7 @@ async function follow(deps: RunnerDeps & { backend: ManagedFineTuning }, job: Fi
       if (!(error instanceof VendorError) || !error.retryable || ++failedPolls >= MAX_FAILED_POLLS) throw error;
       deps.log.warn({ err: error, fineTuningJobId: job.id, failedPolls }, 'polling OpenAI failed; trying again');
     }
-    await abortableSleep(deps.config.OPENAI_POLL_INTERVAL_MS, options.signal).catch(() => undefined);
+    await sleep(deps.config.OPENAI_POLL_INTERVAL_MS, undefined, { signal: options.signal }).catch(() => undefined);
   }
 }
 
@@ -158,10 +158,10 @@ export async function runOpenAIJob(deps: RunnerDeps & { backend: ManagedFineTuni
       const providerJobId = await ensureProviderJob(deps, backend, job);
       await follow({ ...deps, backend }, job, providerJobId, options);
     } catch (error) {
-      const permanent = error instanceof OpenAIRequestError || error instanceof DataSourceError || (error instanceof VendorError && !error.retryable);
+      const permanent = error instanceof ProviderRequestError || error instanceof DataSourceError || (error instanceof VendorError && !error.retryable);
       if (!permanent && !options.lastAttempt) throw error;
       const jobError =
-        error instanceof OpenAIRequestError
+        error instanceof ProviderRequestError
           ? { code: error.code ?? 'invalid_request', message: error.message, param: error.param }
           : { code: error instanceof DataSourceError ? 'invalid_training_file' : 'provider_error', message: error instanceof Error ? error.message : String(error), param: null };
       await db.transaction((tx) => fail(tx, deps, job, jobError, job.attempts));

@@ -9,45 +9,18 @@
  * signature all get the same 401, so the endpoint does not reveal which connection ids exist.
  */
 import { Hono, type Context } from 'hono';
-import type { z } from 'zod';
+import { VENDORS, WEBHOOK_SOURCES } from '../../integrations/registry.ts';
+import type { InboundRequest } from '../../integrations/types.ts';
 import type { AppDeps } from '../app.ts';
 import { BodyTooLarge, readBoundedBody } from '../webhooks/body.ts';
 import { createIngester, type Ingester } from '../webhooks/ingest.ts';
 import { webhookDeliveries, type WebhookOutcome } from '../webhooks/metrics.ts';
-import {
-  HubSpotPayload,
-  hubspotEvents,
-  SalesforcePayload,
-  salesforceEvents,
-  ZendeskInvocationId,
-  ZendeskPayload,
-  zendeskEvents,
-  type WebhookEvent,
-} from '../webhooks/payloads.ts';
-import { EndpointCache, type WebhookVendor } from '../webhooks/secrets.ts';
-import { verifyHubSpotV3, verifySalesforce, verifyZendesk, type Verdict } from '../webhooks/verify.ts';
+import { EndpointCache } from '../webhooks/secrets.ts';
 import { errorBody } from './errors.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface Received {
-  connectionId: string;
-  body: Uint8Array;
-  secret: string;
-}
-
-interface VendorRoute {
-  verify(c: Context, received: Received, now: number): Verdict;
-  /** Parses the body (already verified); null: malformed. */
-  events(c: Context, json: unknown): WebhookEvent[] | null;
-}
-
-function parsed<S extends z.ZodType>(schema: S, json: unknown): z.infer<S> | null {
-  const result = schema.safeParse(json);
-  return result.success ? result.data : null;
-}
-
-/** The URL HubSpot called: behind a TLS proxy, the forwarded scheme and host. */
+/** The URL the vendor called: behind a TLS proxy, the forwarded scheme and host (HubSpot signs it). */
 function publicUrl(c: Context): string {
   const url = new URL(c.req.url);
   const proto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
@@ -56,46 +29,6 @@ function publicUrl(c: Context): string {
   const scheme = proto === 'http' || proto === 'https' ? proto : url.protocol.slice(0, -1);
   return `${scheme}://${host || url.host}${url.pathname}${url.search}`;
 }
-
-const ROUTES: Record<WebhookVendor, VendorRoute> = {
-  zendesk: {
-    verify: (c, { secret, body }, now) =>
-      verifyZendesk(secret, c.req.header('x-zendesk-webhook-signature'), c.req.header('x-zendesk-webhook-signature-timestamp'), body, now),
-    events(c, json) {
-      const invocation = parsed(ZendeskInvocationId, c.req.header('x-zendesk-webhook-invocation-id'));
-      const payload = parsed(ZendeskPayload, json);
-      // Verified already, so present.
-      const signature = c.req.header('x-zendesk-webhook-signature') ?? '';
-      return invocation && payload ? zendeskEvents(payload, invocation, signature) : null;
-    },
-  },
-  hubspot: {
-    verify: (c, { secret, body }, now) =>
-      verifyHubSpotV3(
-        secret,
-        { method: c.req.method, uri: publicUrl(c), signature: c.req.header('x-hubspot-signature-v3'), timestamp: c.req.header('x-hubspot-request-timestamp') },
-        body,
-        now,
-      ),
-    events: (_c, json) => {
-      const payload = parsed(HubSpotPayload, json);
-      return payload ? hubspotEvents(payload) : null;
-    },
-  },
-  salesforce: {
-    verify: (c, { secret, body }, now) =>
-      verifySalesforce(
-        secret,
-        { signature: c.req.header('x-tuneloop-signature'), timestamp: c.req.header('x-tuneloop-timestamp'), authorization: c.req.header('authorization') },
-        body,
-        now,
-      ),
-    events: (_c, json) => {
-      const payload = parsed(SalesforcePayload, json);
-      return payload ? salesforceEvents(payload) : null;
-    },
-  },
-};
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -113,8 +46,9 @@ export function webhookRoutes(deps: AppDeps, options: { now?: () => number } = {
   const ingester: Ingester | null = deps.queue ? createIngester(deps.database.db, deps.queue) : null;
   const app = new Hono();
 
-  for (const vendor of Object.keys(ROUTES) as WebhookVendor[]) {
-    const route = ROUTES[vendor];
+  for (const vendor of WEBHOOK_SOURCES) {
+    const webhook = VENDORS[vendor].webhook;
+    if (!webhook) continue;
     const answer = (c: Context, outcome: WebhookOutcome, status: 400 | 401 | 413 | 503, code: string, message: string) => {
       webhookDeliveries.inc({ vendor, outcome });
       return c.json(errorBody(code, message), status);
@@ -132,10 +66,11 @@ export function webhookRoutes(deps: AppDeps, options: { now?: () => number } = {
       const endpoint = UUID.test(connectionId) ? await endpoints.get(connectionId) : null;
       const unauthorized = () => answer(c, 'unauthorized', 401, 'unauthorized', 'signature verification failed');
       if (!endpoint || endpoint.vendor !== vendor) return unauthorized();
-      const verdict = route.verify(c, { connectionId, body, secret: endpoint.secret }, now());
+      const request: InboundRequest = { method: c.req.method, url: publicUrl(c), header: (name) => c.req.header(name), body };
+      const verdict = webhook.verify(request, endpoint.secret, now());
       if (!verdict.ok) return verdict.reason === 'stale' ? answer(c, 'stale', 401, 'unauthorized', 'signature timestamp outside the 5-minute window') : unauthorized();
 
-      const events = route.events(c, parseJson(body));
+      const events = webhook.events(request, parseJson(body));
       if (!events) return answer(c, 'malformed', 400, 'invalid_request', `not a ${vendor} webhook payload this endpoint understands`);
       if (!ingester) return answer(c, 'unavailable', 503, 'unavailable', 'the job queue is not running; retry later');
       const result = await ingester.ingest(connectionId, vendor, events);

@@ -19,8 +19,7 @@ import { webhookDeliveries } from '../db/schema/index.ts';
 import { parseJobPayload, type JobName } from '../queue/jobs.ts';
 import type { Queue } from '../queue/queue.ts';
 import { webhookJobs } from './metrics.ts';
-import type { WebhookEvent } from './payloads.ts';
-import type { WebhookVendor } from './secrets.ts';
+import type { Source, WebhookEvent } from '../../integrations/types.ts';
 
 const WORK: readonly JobName[] = ['draft.generate', 'triage.apply'];
 const MAX_BATCH = 256;
@@ -35,14 +34,14 @@ export interface IngestResult {
 
 interface Pending {
   connectionId: string;
-  vendor: WebhookVendor;
+  vendor: Source;
   events: WebhookEvent[];
   resolve(result: IngestResult): void;
   reject(error: unknown): void;
 }
 
 export interface Ingester {
-  ingest(connectionId: string, vendor: WebhookVendor, events: WebhookEvent[]): Promise<IngestResult>;
+  ingest(connectionId: string, vendor: Source, events: WebhookEvent[]): Promise<IngestResult>;
 }
 
 const keyOf = (connectionId: string, deliveryId: string) => `${connectionId}\u0000${deliveryId}`;
@@ -50,7 +49,7 @@ const keyOf = (connectionId: string, deliveryId: string) => `${connectionId}\u00
 /** Writes one batch; returns, per pending request, what it got. */
 async function writeBatch(db: Db, queue: Queue, batch: Pending[]): Promise<IngestResult[]> {
   // The first request in the batch to carry a key owns it; later ones (replays) are duplicates.
-  const owner = new Map<string, { index: number; event: WebhookEvent; vendor: WebhookVendor; connectionId: string }>();
+  const owner = new Map<string, { index: number; event: WebhookEvent; vendor: Source; connectionId: string }>();
   batch.forEach((pending, index) => {
     for (const event of pending.events) {
       const key = keyOf(pending.connectionId, event.deliveryId);

@@ -10,9 +10,6 @@ import type { Tx } from '../db/client.ts';
 import { connections, webhookEndpoints } from '../db/schema/index.ts';
 import { decryptJson, encryptJson, sealedWithCurrentKey, type Keyring } from '../security/encryption.ts';
 
-export type WebhookVendor = 'zendesk' | 'hubspot' | 'salesforce';
-export const WEBHOOK_VENDORS: readonly WebhookVendor[] = ['zendesk', 'hubspot', 'salesforce'];
-
 export interface WebhookEndpoint {
   connectionId: string;
   vendor: string;

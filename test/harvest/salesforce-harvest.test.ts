@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { salesforceConnector } from '../../integrations/salesforce/index.ts';
+import { salesforceConnector } from '../../integrations/salesforce/connector.ts';
 import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addConnection, counts, harvestNow, storedSnapshot } from '../support/harvest.ts';

@@ -5,7 +5,7 @@
  * messages and `since`. No database: batches are collected in memory.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { hubspotConnector, type HubSpotCursor } from '../../integrations/hubspot/index.ts';
+import { hubspotConnector, type HubSpotCursor } from '../../integrations/hubspot/connector.ts';
 import { conversationRefFor, createHubSpotSandbox, FILE_ID_BASE, FOLLOW_UP_BODY, SANDBOX_DEFAULTS, type HubSpotSandboxOptions } from '../../integrations/hubspot/sandbox/index.ts';
 import { generateSupportThreads, type SandboxThread, type SandboxTurnKind } from '../../integrations/sandbox-kit/data.ts';
 import type { Connector, Conversation, Cursor, HarvestBatch } from '../../integrations/types.ts';

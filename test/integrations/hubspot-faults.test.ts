@@ -5,7 +5,7 @@
  * malformed answers; plus the connection test, settings, and posting a note on a ticket.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHubSpotConnector, createTicketNote, hubspotConnector, type HubSpotCredentials } from '../../integrations/hubspot/index.ts';
+import { createHubSpotConnector, createTicketNote, hubspotConnector, type HubSpotCredentials } from '../../integrations/hubspot/connector.ts';
 import { createHubSpotSandbox, SANDBOX_DEFAULTS, type HubSpotSandboxOptions } from '../../integrations/hubspot/sandbox/index.ts';
 import { VendorError, type Connector, type Cursor, type HarvestBatch } from '../../integrations/types.ts';
 

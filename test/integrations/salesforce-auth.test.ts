@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { salesforceConnector } from '../../integrations/salesforce/index.ts';
+import { salesforceConnector } from '../../integrations/salesforce/connector.ts';
 import type { SalesforceCredentials } from '../../integrations/salesforce/settings.ts';
 import { collect, connectorFor, conversationsOf, failureOf, passwordCredentials, startSandbox, type Sandbox } from './salesforce-helpers.ts';
 

@@ -3,7 +3,7 @@
  * the hub builds them, and small collectors. No database: batches are kept in memory.
  */
 import { afterEach, expect } from 'vitest';
-import { createSalesforceConnector, type SalesforceConnectorOptions } from '../../integrations/salesforce/index.ts';
+import { createSalesforceConnector, type SalesforceConnectorOptions } from '../../integrations/salesforce/connector.ts';
 import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../../integrations/salesforce/sandbox/index.ts';
 import type { SalesforceCredentials } from '../../integrations/salesforce/settings.ts';
 import { VendorError, type Connector, type Conversation, type Cursor, type HarvestBatch, type VendorLogger } from '../../integrations/types.ts';

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSupportThreads, type SandboxTurnKind } from '../../integrations/sandbox-kit/data.ts';
-import { createSlackConnector, SlackCursor, slackConnector, type SlackConnectorOptions } from '../../integrations/slack/index.ts';
+import { createSlackConnector, SlackCursor, slackConnector, type SlackConnectorOptions } from '../../integrations/slack/connector.ts';
 import { createSlackSandbox, DEFAULT_CHANNELS, DEFAULT_SCOPES, FOLLOW_UP_TEXT, LEGACY_BOT, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID, type SlackSandboxOptions } from '../../integrations/slack/sandbox/index.ts';
 import { VendorError, type Connector, type Conversation, type Cursor, type HarvestBatch } from '../../integrations/types.ts';
 

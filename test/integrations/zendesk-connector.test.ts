@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSupportThreads, type SandboxTurnKind } from '../../integrations/sandbox-kit/data.ts';
 import { htmlToText } from '../../integrations/common/html-to-text.ts';
-import { createZendeskConnector, endpointUriFor, zendeskConnector, type ZendeskConnectorOptions } from '../../integrations/zendesk/index.ts';
+import { createZendeskConnector, endpointUriFor, zendeskConnector, type ZendeskConnectorOptions } from '../../integrations/zendesk/connector.ts';
 import { authorRole } from '../../integrations/zendesk/map.ts';
 import { ZendeskComment, ZendeskTicket } from '../../integrations/zendesk/schemas.ts';
 import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandboxOptions } from '../../integrations/zendesk/sandbox/index.ts';

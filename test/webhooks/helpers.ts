@@ -5,8 +5,9 @@ import { createApp, type AppDeps } from '../../src/app.ts';
 import { connections } from '../../src/db/schema/index.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { encryptJson } from '../../src/security/encryption.ts';
-import { saveEndpoint, type WebhookVendor } from '../../src/webhooks/secrets.ts';
-import { sign } from '../../src/webhooks/verify.ts';
+import type { Source } from '../../integrations/types.ts';
+import { saveEndpoint } from '../../src/webhooks/secrets.ts';
+import { sign } from '../support/sign.ts';
 import { testDeps } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { captureLogger } from '../support/logger.ts';
@@ -36,7 +37,7 @@ export async function startHub(): Promise<Hub> {
 }
 
 /** A connection of `vendor` with a fresh webhook secret; credentials are irrelevant to webhooks. */
-export async function webhookConnection(hub: Hub, vendor: WebhookVendor): Promise<{ id: string; secret: string }> {
+export async function webhookConnection(hub: Hub, vendor: Source): Promise<{ id: string; secret: string }> {
   const secret = randomBytes(24).toString('base64');
   const [row] = await hub.database.db
     .insert(connections)

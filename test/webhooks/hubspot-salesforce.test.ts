@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sign } from '../../src/webhooks/verify.ts';
+import { sign } from '../support/sign.ts';
 import { deliveryCount, hubspotRequest, jobCounts, salesforceRequest, startHub, webhookConnection, type Hub } from './helpers.ts';
 
 describe('POST /webhooks/hubspot/:connectionId (signature v3) and /webhooks/salesforce/:connectionId', () => {

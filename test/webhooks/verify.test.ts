@@ -1,6 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeUri, sign, verifyHubSpotV3, verifySalesforce, verifyZendesk } from '../../src/webhooks/verify.ts';
+import { decodeUri, verifyHubSpotV3 } from '../../integrations/hubspot/webhook.ts';
+import { verifySalesforce } from '../../integrations/salesforce/webhook.ts';
+import { verifyZendesk } from '../../integrations/zendesk/webhook.ts';
+import { sign } from '../support/sign.ts';
 
 const body = new TextEncoder().encode('{"a":1}');
 const now = Date.parse('2026-11-25T15:00:00Z');

@@ -1,4 +1,5 @@
 import { jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { Source } from '../../../integrations/types.ts';
 
 /**
  * A configured vendor account. Credentials are AES-256-GCM encrypted (src/security/encryption.ts)
@@ -8,7 +9,7 @@ export const connections = pgTable(
   'connections',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    vendor: text('vendor').$type<'zendesk' | 'salesforce' | 'hubspot' | 'slack'>().notNull(),
+    vendor: text('vendor').$type<Source>().notNull(),
     name: text('name').notNull(),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
     credentialsEncrypted: text('credentials_encrypted').notNull(),

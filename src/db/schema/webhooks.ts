@@ -1,4 +1,5 @@
 import { index, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { Source } from '../../../integrations/types.ts';
 import { connections } from './connections.ts';
 
 /**
@@ -14,7 +15,7 @@ export const webhookDeliveries = pgTable(
       .references(() => connections.id, { onDelete: 'cascade' }),
     /** Zendesk X-Zendesk-Webhook-Invocation-Id, HubSpot eventId, Salesforce `${id}:${timestamp}`. */
     deliveryId: text('delivery_id').notNull(),
-    vendor: text('vendor').$type<'zendesk' | 'hubspot' | 'salesforce'>().notNull(),
+    vendor: text('vendor').$type<Source>().notNull(),
     /** What happened, e.g. "ticket.created", "ticket.propertyChange". */
     event: text('event').notNull(),
     /** The vendor's ticket/case/thread id, when the event names one. */

@@ -4,16 +4,15 @@
  * already created (marker in the Subject), so a retried job never creates a second one.
  */
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { createCaseTask } from '../../../integrations/salesforce/index.ts';
+import { vendorFor } from '../../../integrations/registry.ts';
 import type { Database } from '../../db/client.ts';
 import { complianceAlerts, connections } from '../../db/schema/index.ts';
 import { recordAudit } from '../../audit.ts';
 import type { Logger } from '../../log.ts';
-import { decryptJson, encryptJson, type Keyring } from '../../security/encryption.ts';
+import type { Keyring } from '../../security/encryption.ts';
+import { openConnection } from '../../connections/open.ts';
 import { alertView, loadAlertContext } from './alert-context.ts';
 import type { PolicySet } from './policies.ts';
-
-const PRIORITY = { low: 'Low', medium: 'Normal', high: 'High', critical: 'High' } as const;
 
 /** Creates the missing Tasks for these alerts; alerts on other vendors are skipped. */
 export async function deliverSalesforceTasks(deps: { database: Database; keyring: Keyring; log: Logger }, policies: PolicySet | null, alertIds: string[], signal?: AbortSignal): Promise<number> {
@@ -22,28 +21,23 @@ export async function deliverSalesforceTasks(deps: { database: Database; keyring
     const done = await deps.database.db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`alert-task:${alertId}`}))`);
       const context = await loadAlertContext(tx, alertId);
-      if (!context || context.connection.vendor !== 'salesforce' || context.alert.salesforceTaskId) return false;
+      const alertTasks = context ? vendorFor(context.connection.vendor)?.alertTasks : undefined;
+      if (!context || !alertTasks || context.alert.salesforceTaskId) return false;
       const [connection] = await tx.select().from(connections).where(eq(connections.id, context.conversation.connectionId));
       if (!connection) return false;
       const view = alertView(context, policies);
       const evidence = view.evidence.map((span) => `- ${span.kind}: "${span.excerpt}"`).join('\n');
-      const { taskId, existing } = await createCaseTask(
-        connection.settings,
-        decryptJson(deps.keyring, connection.credentialsEncrypted),
+      const opened = openConnection(deps.database.db, deps.keyring, connection);
+      const tasks = alertTasks.create(opened.settings, opened.credentials, { log: deps.log, onCredentialsRefreshed: opened.onCredentialsRefreshed });
+      const { taskId, existing } = await tasks.createTask(
         {
-          caseId: context.conversation.sourceId,
+          ticketId: context.conversation.sourceId,
           key: alertId,
           subject: `Compliance alert: ${view.policyId} (${view.severity})`,
           description: `${view.policyDescription ?? view.policyId}\nPolicy ${view.policyId} v${view.policyVersion}, severity ${view.severity}.\n\nEvidence:\n${evidence}`,
-          priority: PRIORITY[view.severity],
+          severity: view.severity,
         },
-        {
-          log: deps.log,
-          onCredentialsRefreshed: async (refreshed) => {
-            await deps.database.db.update(connections).set({ credentialsEncrypted: encryptJson(deps.keyring, refreshed), updatedAt: new Date() }).where(eq(connections.id, connection.id));
-          },
-          ...(signal ? { signal } : {}),
-        },
+        signal,
       );
       await tx.update(complianceAlerts).set({ salesforceTaskId: taskId }).where(and(eq(complianceAlerts.id, alertId), isNull(complianceAlerts.salesforceTaskId)));
       await recordAudit(tx, { actor: 'system', action: 'alert.task_created', subjectType: 'compliance_alert', subjectId: alertId, details: { taskId, caseId: context.conversation.sourceId, found: existing } });

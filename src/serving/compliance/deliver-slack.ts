@@ -5,7 +5,8 @@
  * keeps a "raised" and a "decided" job from both posting.
  */
 import { eq, sql } from 'drizzle-orm';
-import { createSlackChat, type SlackChat } from '../../../integrations/slack/index.ts';
+import { slackChat } from '../../../integrations/registry.ts';
+import type { AppChat } from '../../../integrations/types.ts';
 import type { Database } from '../../db/client.ts';
 import { complianceAlerts } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
@@ -19,14 +20,14 @@ export interface SlackDeliveryConfig {
   apiUrl: string;
 }
 
-export function slackChatFor(config: SlackDeliveryConfig, log?: Logger): SlackChat | null {
+export function slackChatFor(config: SlackDeliveryConfig, log?: Logger): AppChat | null {
   if (!config.channel || !config.token) return null;
-  return createSlackChat({ token: config.token, apiUrl: config.apiUrl, ...(log ? { log } : {}) });
+  return slackChat({ token: config.token, apiUrl: config.apiUrl, ...(log ? { log } : {}) });
 }
 
 export type SlackSyncResult = 'posted' | 'updated' | 'skipped';
 
-export async function syncAlertToSlack(database: Database, chat: SlackChat | null, channel: string | undefined, policies: PolicySet | null, alertId: string, log: Logger, signal?: AbortSignal): Promise<SlackSyncResult> {
+export async function syncAlertToSlack(database: Database, chat: AppChat | null, channel: string | undefined, policies: PolicySet | null, alertId: string, log: Logger, signal?: AbortSignal): Promise<SlackSyncResult> {
   if (!chat || !channel) {
     log.debug({ alertId }, 'compliance Slack channel or bot token not configured: alert not posted');
     return 'skipped';

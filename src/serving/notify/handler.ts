@@ -9,7 +9,7 @@
  * Unconfigured Slack (no bot token or channel) is not an error: nothing is posted.
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import { createSlackChat } from '../../../integrations/slack/index.ts';
+import { slackChat } from '../../../integrations/registry.ts';
 import { driftReports, models, modelSwitches } from '../../db/schema/index.ts';
 import { driftMessage } from '../../models/drift-view.ts';
 import type { HandlerDeps } from '../../jobs/handlers.ts';
@@ -23,7 +23,7 @@ export function slackNotifyHandler(deps: HandlerDeps): JobHandler<'slack.notify'
   const alerts = alertNotifyHandler(deps);
   const log = deps.log.child({ module: 'slack-notify' });
   const { SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl, SLACK_NOTIFY_CHANNEL: defaultChannel } = deps.config;
-  const chat = token ? createSlackChat({ token, apiUrl, log }) : null;
+  const chat = token ? slackChat({ token, apiUrl, log }) : null;
 
   return async (payload, job) => {
     if (payload.kind === 'alert.raised') return alerts(payload, job);

@@ -4,7 +4,7 @@
  * two jobs for the same subject (a status change racing a progress tick) from both posting.
  */
 import { sql } from 'drizzle-orm';
-import type { SlackChat } from '../../../integrations/slack/index.ts';
+import type { AppChat } from '../../../integrations/types.ts';
 import type { Database, Tx } from '../../db/client.ts';
 import { slackMessages } from '../../db/schema/index.ts';
 
@@ -17,7 +17,7 @@ export type KeepUpdatedResult = 'posted' | 'updated' | 'skipped';
 
 export async function keepSlackMessageUpdated(
   database: Database,
-  chat: SlackChat,
+  chat: AppChat,
   subject: { kind: string; subjectId: string; channel: string },
   render: (tx: Tx) => Promise<SlackMessageContent | null>,
   signal?: AbortSignal,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { RetryPolicy } from '../common/retry.ts';
-import type { VendorLogger } from '../types.ts';
+import type { AppChat, VendorLogger } from '../types.ts';
 import { SlackApi } from './client.ts';
 import { DEFAULT_API_URL } from './settings.ts';
 
@@ -16,21 +16,9 @@ export interface SlackChatOptions {
   log?: VendorLogger;
 }
 
-export interface ChatMessage {
-  channel: string;
-  /** Fallback text for notifications and clients without blocks. */
-  text: string;
-  blocks: unknown[];
-}
-
 const Posted = z.object({ ok: z.literal(true), channel: z.string(), ts: z.string() });
 
-export interface SlackChat {
-  post(message: ChatMessage, signal?: AbortSignal): Promise<{ channel: string; ts: string }>;
-  update(message: ChatMessage & { ts: string }, signal?: AbortSignal): Promise<{ channel: string; ts: string }>;
-}
-
-export function createSlackChat(options: SlackChatOptions): SlackChat {
+export function createSlackChat(options: SlackChatOptions): AppChat {
   const api = new SlackApi(options.apiUrl ?? DEFAULT_API_URL, options.token, {
     ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
     ...(options.log ? { log: options.log } : {}),

@@ -10,9 +10,9 @@
  */
 import { z } from 'zod';
 import { withRetry, type RetryPolicy } from '../common/retry.ts';
-import { VendorError } from '../types.ts';
+import { VendorError, type WebhookInstaller } from '../types.ts';
 import { shapeError, statusError, transportError } from './errors.ts';
-import { endpointUriFor, type ZendeskCredentials, type ZendeskSettings } from './settings.ts';
+import { endpointUriFor, ZendeskCredentials, ZendeskSettings } from './settings.ts';
 
 export interface InstallInput {
   settings: ZendeskSettings;
@@ -34,7 +34,7 @@ export interface InstallResult {
   createdTrigger: boolean;
 }
 
-/** The body Zendesk posts; its placeholders are rendered by Zendesk. Parsed by src/webhooks/payloads.ts. */
+/** The body Zendesk posts; its placeholders are rendered by Zendesk. Parsed by webhook.ts. */
 export const TRIGGER_BODY = JSON.stringify({ tuneloop: 1, event: 'ticket.end_user_update', ticket_id: '{{ticket.id}}', updated_at: '{{ticket.updated_at_with_timestamp}}' });
 
 export function webhookEndpoint(hubUrl: string, connectionId: string): string {
@@ -220,3 +220,11 @@ export function manualSteps(hubUrl: string, connectionId: string, connectionName
     '',
   ].join('\n');
 }
+
+export const zendeskWebhookInstaller: WebhookInstaller = {
+  async install(settings, credentials, target) {
+    const result = await installZendeskWebhook({ settings: ZendeskSettings.parse(settings), credentials: ZendeskCredentials.parse(credentials), ...target });
+    return { ...result, triggerId: String(result.triggerId) };
+  },
+  manualSteps,
+};

@@ -5,7 +5,7 @@
  * before the id was stored) is found instead of repeated.
  */
 import { z } from 'zod';
-import { VendorError, type ConnectorOptions, type VendorLogger } from '../types.ts';
+import { VendorError, type AlertTasksFactory, type ConnectorOptions, type VendorLogger } from '../types.ts';
 import { SalesforceClient } from './client.ts';
 import { toVendorError } from './errors.ts';
 import { salesforceCredentialsSchema, salesforceSettingsSchema } from './settings.ts';
@@ -63,3 +63,18 @@ export async function createCaseTask(
   if (!parsed.success) throw new VendorError('malformed', 'Salesforce returned an unexpected answer to creating a Task');
   return { taskId: parsed.data.id, existing: false };
 }
+
+const PRIORITY = { low: 'Low', medium: 'Normal', high: 'High', critical: 'High' } as const;
+
+/** Compliance alerts as Tasks on the Case, one per alert (the alert id is the Task's marker). */
+export const salesforceAlertTasks: AlertTasksFactory = {
+  create: (settings, credentials, options = {}) => ({
+    createTask: (input, signal) =>
+      createCaseTask(
+        settings,
+        credentials,
+        { caseId: input.ticketId, key: input.key, subject: input.subject, description: input.description, priority: PRIORITY[input.severity] },
+        { ...options, ...(signal ? { signal } : {}) },
+      ),
+  }),
+};
