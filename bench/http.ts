@@ -8,6 +8,7 @@ import autocannon from 'autocannon';
 import { Hono } from 'hono';
 import { randomBytes } from 'node:crypto';
 import { createApp } from '../src/app.ts';
+import { openArtifactStore } from '../src/artifacts/index.ts';
 import { loadConfig } from '../src/config.ts';
 import { createKeyring } from '../src/security/encryption.ts';
 import { connectDatabase } from '../src/db/client.ts';
@@ -39,6 +40,7 @@ export async function main() {
     log: createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' }),
     config: loadConfig({}),
     keyring: createKeyring(randomBytes(32)),
+    artifacts: openArtifactStore(loadConfig({})),
   });
   const bareServer = await listen(bare.fetch);
   const fullServer = await listen(full.fetch);

@@ -12,6 +12,7 @@ import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { benchDatabase } from './database.ts';
 import { createApp } from '../src/app.ts';
+import { openArtifactStore } from '../src/artifacts/index.ts';
 import { loadConfig } from '../src/config.ts';
 import { connectDatabase } from '../src/db/client.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
@@ -86,7 +87,8 @@ export async function main() {
   const secret = randomBytes(32).toString('base64url');
   await saveEndpoint(database.db, keyring, { connectionId: row.id, secret }, 'bench');
 
-  const full = createApp({ database, queue, log, config: loadConfig({ DATABASE_URL: scratch.url }), keyring });
+  const config = loadConfig({ DATABASE_URL: scratch.url });
+  const full = createApp({ database, queue, log, config, keyring, artifacts: openArtifactStore(config) });
   const bare = new Hono().post('/webhooks/zendesk/:connectionId', (c) => c.json({ ok: true }));
   const fullServer = await listen(full.fetch);
   const bareServer = await listen(bare.fetch);

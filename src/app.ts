@@ -4,8 +4,7 @@
  */
 import { Hono } from 'hono';
 import { routePath } from 'hono/route';
-import type { Config } from './config.ts';
-import type { Database } from './db/client.ts';
+import type { AppDeps } from './deps.ts';
 import { alertRoutes } from './web/alerts.ts';
 import { connectionRoutes } from './web/connections.ts';
 import { datasetRoutes } from './web/datasets.ts';
@@ -20,24 +19,13 @@ import { fileRoutes } from './web/files.ts';
 import { fineTuningRoutes } from './web/fine-tuning.ts';
 import { gdprRoutes } from './web/gdpr.ts';
 import { harvestRoutes } from './web/harvests.ts';
-import type { Keyring } from './security/encryption.ts';
-import type { Logger } from './log.ts';
 import { recordRequest } from './metrics.ts';
-import type { Queue } from './queue/queue.ts';
 import { requireToken, type AuthVariables } from './web/auth.ts';
 import { handleError, notFound } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
 import { abTestRoutes, modelRoutes } from './web/models.ts';
 import { tokenRoutes } from './web/tokens.ts';
 import { webhookRoutes } from './web/webhooks.ts';
-
-export interface AppDeps {
-  database: Database;
-  queue: Queue | null;
-  log: Logger;
-  config: Config;
-  keyring: Keyring;
-}
 
 export function createApp(deps: AppDeps) {
   const app = new Hono();

@@ -16,6 +16,8 @@ import { loadKeyring } from './security/encryption.ts';
 import { policiesFor } from './serving/compliance/handler.ts';
 import type { JobName } from './queue/jobs.ts';
 import { startQueue, type Queue } from './queue/queue.ts';
+import { openArtifactStore } from './artifacts/index.ts';
+import type { HubDeps } from './deps.ts';
 
 export interface HubOptions {
   config: Config;
@@ -54,6 +56,7 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   }
 
   const keyring = loadKeyring({ key: config.TUNELOOP_ENCRYPTION_KEY, previousKeys: config.TUNELOOP_ENCRYPTION_KEYS_PREVIOUS, home: config.TUNELOOP_HOME });
+  const deps: HubDeps = { database, queue, log, config, keyring, artifacts: openArtifactStore(config) };
   await syncAllSchedules(database.db, queue);
   await configureEventQueue(queue, config);
   await scheduleModelMonitoring(database.db, queue, config);
@@ -61,11 +64,11 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   let server: ServerType | null = null;
   let url: string | null = null;
   if (serveHttp) {
-    ({ server, url } = await listen(createApp({ database, queue, log, config, keyring }), config.HOST, config.PORT));
+    ({ server, url } = await listen(createApp(deps), config.HOST, config.PORT));
     log.info({ url }, 'hub listening');
   }
 
-  const handled = await registerHandlers({ database, queue, log, config, keyring }, queues ?? handledJobNames(), config.WORKER_CONCURRENCY);
+  const handled = await registerHandlers(deps, queues ?? handledJobNames(), config.WORKER_CONCURRENCY);
   log.info({ queues: handled }, handled.length ? 'job handlers running' : 'no job handlers in this process');
 
   let stopping: Promise<void> | null = null;

@@ -13,8 +13,8 @@ import { getEvaluation, latestEvaluation, requestEvaluation } from '../models/ev
 import { reviewSummary } from '../models/reviews.ts';
 import { gateVerdict, type GateVerdict } from '../models/gate.ts';
 import { publicAbTest, publicModel, publicVerdict } from '../models/present.ts';
-import type { SwitchResult } from '../models/promotion.ts';
-import { listModels, productionModel, promote, RegistryError, reject, requireModel, rollback, type ModelRow } from '../models/registry.ts';
+import { listModels, productionModel, RegistryError, requireModel, type ModelRow } from '../models/registry.ts';
+import { promote, reject, rollback, type SwitchResult } from '../models/promotion.ts';
 import { startQueue, type Queue } from '../queue/queue.ts';
 import { fail, quietLogger, withDatabase } from './context.ts';
 

@@ -3,8 +3,7 @@
  * failure is thrown for pg-boss to retry; a permanent one, or the last attempt, fails the version
  * with a message for people.
  */
-import { openArtifactStore } from '../artifacts/index.ts';
-import type { HandlerDeps } from '../jobs/handlers.ts';
+import type { HubDeps } from '../deps.ts';
 import type { JobHandler } from '../queue/queue.ts';
 import { QUEUE_OPTIONS } from '../queue/queue.ts';
 import { buildVersion, failVersion, PermanentBuildError, requeueVersion } from './build.ts';
@@ -12,8 +11,8 @@ import { buildVersion, failVersion, PermanentBuildError, requeueVersion } from '
 /** pg-boss's retry limit for this queue (queue.ts creates queues with 3 unless QUEUE_OPTIONS says otherwise). */
 const RETRY_LIMIT = QUEUE_OPTIONS['dataset.build']?.retryLimit ?? 3;
 
-export function datasetBuildHandler(deps: HandlerDeps): JobHandler<'dataset.build'> {
-  const store = openArtifactStore(deps.config);
+export function datasetBuildHandler(deps: HubDeps): JobHandler<'dataset.build'> {
+  const store = deps.artifacts;
   const log = deps.log.child({ module: 'datasets' });
   return async (payload, job) => {
     try {

@@ -8,7 +8,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { eventDeliveries, eventSubscriptions } from '../db/schema/index.ts';
-import type { HandlerDeps } from '../jobs/handlers.ts';
+import type { HubDeps } from '../deps.ts';
 import type { JobHandler, Queue } from '../queue/queue.ts';
 import { signedHeaders } from './signature.ts';
 import { subscriptionSecret } from './subscriptions.ts';
@@ -55,7 +55,7 @@ function backoffSeconds(config: Config, retry: number): number {
   return Math.min(config.EVENTS_RETRY_DELAY_MAX_SECONDS, Math.max(config.EVENTS_RETRY_DELAY_SECONDS, 1) * 2 ** Math.min(16, retry));
 }
 
-export function eventDeliverHandler(deps: HandlerDeps): JobHandler<'events.deliver'> {
+export function eventDeliverHandler(deps: HubDeps): JobHandler<'events.deliver'> {
   const { db } = deps.database;
   const log = deps.log.child({ module: 'events' });
   return async ({ deliveryId }, job) => {
@@ -117,7 +117,7 @@ export async function sweepOutbox(db: Db, queue: Queue): Promise<number> {
   });
 }
 
-export function eventSweepHandler(deps: HandlerDeps): JobHandler<'events.sweep'> {
+export function eventSweepHandler(deps: HubDeps): JobHandler<'events.sweep'> {
   return async () => {
     const sent = await sweepOutbox(deps.database.db, deps.queue);
     if (sent) deps.log.info({ sent }, 'outbox sweep sent deliveries');

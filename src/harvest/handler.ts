@@ -2,14 +2,14 @@
  * The `harvest.run` job: executes a run, or (from a connection's cron schedule) creates one.
  * pg-boss retries a thrown error; the retry resumes from the last committed cursor.
  */
-import type { HandlerDeps } from '../jobs/handlers.ts';
+import type { HubDeps } from '../deps.ts';
 import type { JobHandler } from '../queue/queue.ts';
 import { QUEUE_OPTIONS } from '../queue/queue.ts';
 import type { Keyring } from '../security/encryption.ts';
 import { executeRun } from './execute.ts';
 import { createRun } from './runs.ts';
 
-export function harvestRunHandler(deps: HandlerDeps & { keyring: Keyring; batchSize: number; draftsFromHarvest?: boolean }): JobHandler<'harvest.run'> {
+export function harvestRunHandler(deps: HubDeps & { keyring: Keyring; batchSize: number; draftsFromHarvest?: boolean }): JobHandler<'harvest.run'> {
   const retryLimit = QUEUE_OPTIONS['harvest.run']?.retryLimit ?? 0;
   return async (payload, job) => {
     if ('connectionId' in payload) {

@@ -2,16 +2,13 @@
  * The job handlers this process can run, by job name. Each domain registers its own handler here;
  * `tuneloop worker --queues a,b` runs a subset, `tuneloop start` runs them all.
  */
-import type { Config } from '../config.ts';
-import type { Database } from '../db/client.ts';
+import type { HubDeps } from '../deps.ts';
 import { datasetBuildHandler } from '../datasets/handler.ts';
 import { harvestRunHandler } from '../harvest/handler.ts';
 import { complianceScanHandler } from '../serving/compliance/index.ts';
 import { slackNotifyHandler } from '../serving/notify/handler.ts';
-import type { Logger } from '../log.ts';
-import type { Keyring } from '../security/encryption.ts';
 import type { JobName } from '../queue/jobs.ts';
-import type { JobHandler, Queue } from '../queue/queue.ts';
+import type { JobHandler } from '../queue/queue.ts';
 import { fineTuneHandler } from '../training/handler.ts';
 import { modelEvaluateHandler } from '../models/evaluate-handler.ts';
 import { eventDeliverHandler, eventSweepHandler } from '../events/deliver.ts';
@@ -21,15 +18,7 @@ import { draftGenerateHandler } from '../serving/drafts/handler.ts';
 import { draftFeedbackHandler } from '../serving/feedback/handler.ts';
 import { triageApplyHandler } from '../serving/triage/handler.ts';
 
-export interface HandlerDeps {
-  database: Database;
-  queue: Queue;
-  log: Logger;
-  config: Config;
-  keyring: Keyring;
-}
-
-type HandlerFactories = { [N in JobName]?: (deps: HandlerDeps) => JobHandler<N> };
+type HandlerFactories = { [N in JobName]?: (deps: HubDeps) => JobHandler<N> };
 
 export const HANDLERS: HandlerFactories = {
   'harvest.run': (deps) => harvestRunHandler({ ...deps, batchSize: deps.config.HARVEST_BATCH_SIZE, draftsFromHarvest: deps.config.DRAFTS_FROM_HARVEST }),
@@ -51,10 +40,10 @@ export function handledJobNames(): JobName[] {
   return Object.keys(HANDLERS) as JobName[];
 }
 
-export async function registerHandlers(deps: HandlerDeps, names: JobName[], concurrency: number): Promise<JobName[]> {
+export async function registerHandlers(deps: HubDeps, names: JobName[], concurrency: number): Promise<JobName[]> {
   const registered: JobName[] = [];
   for (const name of names) {
-    const factory = HANDLERS[name] as ((deps: HandlerDeps) => JobHandler<typeof name>) | undefined;
+    const factory = HANDLERS[name] as ((deps: HubDeps) => JobHandler<typeof name>) | undefined;
     if (!factory) continue;
     await deps.queue.work(name, factory(deps), { concurrency });
     registered.push(name);

@@ -12,7 +12,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { datasetVersions, driftReports, models } from '../db/schema/index.ts';
 import { emitEvent } from '../events/emit.ts';
-import type { HandlerDeps } from '../jobs/handlers.ts';
+import type { HubDeps } from '../deps.ts';
 import type { Logger } from '../log.ts';
 import type { JobHandler, Queue } from '../queue/queue.ts';
 import { compareProfiles, type DriftMetrics } from './drift-metrics.ts';
@@ -97,7 +97,7 @@ export async function checkAllTasks(deps: DriftDeps & { log: Logger }, tasks?: s
   return reports;
 }
 
-export function driftCheckHandler(deps: HandlerDeps): JobHandler<'drift.check'> {
+export function driftCheckHandler(deps: HubDeps): JobHandler<'drift.check'> {
   const log = deps.log.child({ module: 'drift' });
   return async (payload) => {
     await checkAllTasks({ db: deps.database.db, queue: deps.queue, config: deps.config, log }, payload.task ? [payload.task] : undefined);

@@ -17,12 +17,12 @@ import { join, resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { openArtifactStore, type ArtifactStore } from '../artifacts/index.ts';
+import type { ArtifactStore } from '../artifacts/index.ts';
 import type { Tx } from '../db/client.ts';
 import { datasetVersions, fineTuningJobs, modelEvaluations, models, type BaselineLabel } from '../db/schema/index.ts';
 import { emitEvent } from '../events/emit.ts';
 import type { Logger } from '../log.ts';
-import type { HandlerDeps } from '../jobs/handlers.ts';
+import type { HubDeps } from '../deps.ts';
 import { QUEUE_OPTIONS, type JobHandler } from '../queue/queue.ts';
 import { workerSettings, type Hyperparameters } from '../training/hyperparameters.ts';
 import { stopLeftoverWorker } from '../training/worker-process.ts';
@@ -33,7 +33,7 @@ import { getEvaluation, type EvaluationReport, type ModelMetrics } from './evalu
 import { createInferenceClient, ModelRequestError, type InferenceClient, type ServedModel } from './inference.ts';
 
 type ModelRow = typeof models.$inferSelect;
-type Deps = HandlerDeps & { store: ArtifactStore; inference?: InferenceClient };
+type Deps = HubDeps & { store: ArtifactStore; inference?: InferenceClient };
 
 /** A failure a retry cannot fix: the evaluation fails with this message. */
 class EvaluationInputError extends Error {
@@ -219,8 +219,8 @@ async function evaluationFor(db: Tx, modelId: string): Promise<string> {
   return row.id;
 }
 
-export function modelEvaluateHandler(deps: HandlerDeps): JobHandler<'model.evaluate'> {
-  const store = openArtifactStore(deps.config);
+export function modelEvaluateHandler(deps: HubDeps): JobHandler<'model.evaluate'> {
+  const store = deps.artifacts;
   const inference = createInferenceClient({ config: deps.config, log: deps.log });
   const retryLimit = QUEUE_OPTIONS['model.evaluate']?.retryLimit ?? 3;
   return async (payload, job) => {

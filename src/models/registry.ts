@@ -13,7 +13,6 @@ export type ModelRow = typeof models.$inferSelect;
 export type AbTestRow = typeof abTests.$inferSelect;
 export type Arm = 'production' | 'candidate';
 
-export { promote, reject, rollback, type PromoteOptions, type SwitchResult } from './promotion.ts';
 
 export type RegistryErrorCode = 'not_found' | 'conflict' | 'gate_blocked' | 'invalid_request';
 

@@ -10,13 +10,14 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { retrainingRuns, type TrainingBackend } from '../db/schema/index.ts';
 import { getVersion } from '../datasets/versions.ts';
-import type { HandlerDeps } from '../jobs/handlers.ts';
+import type { HubDeps } from '../deps.ts';
 import type { Logger } from '../log.ts';
 import type { JobHandler, Queue } from '../queue/queue.ts';
 import { createJob, getJob, JobInputError } from '../training/jobs.ts';
 import { modelForJob } from '../training/outcomes.ts';
 import { latestEvaluation } from './evaluations.ts';
-import { promote, RegistryError } from './registry.ts';
+import { RegistryError } from './registry.ts';
+import { promote } from './promotion.ts';
 import { evaluateAllPolicies, getPolicy, TrainingRequest, type RetrainingRun } from './retraining.ts';
 
 export interface RunDeps {
@@ -103,7 +104,7 @@ export async function advanceRuns(deps: RunDeps): Promise<void> {
   }
 }
 
-export function retrainEvaluateHandler(deps: HandlerDeps): JobHandler<'retrain.evaluate'> {
+export function retrainEvaluateHandler(deps: HubDeps): JobHandler<'retrain.evaluate'> {
   const log = deps.log.child({ module: 'retraining' });
   return async (payload) => {
     const runDeps = { db: deps.database.db, queue: deps.queue, config: deps.config, log };

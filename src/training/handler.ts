@@ -5,9 +5,8 @@
  * last attempt died with its process is failed by a periodic sweep (reconcile.ts).
  */
 import { eq } from 'drizzle-orm';
-import { openArtifactStore } from '../artifacts/index.ts';
 import { fineTuningJobs } from '../db/schema/index.ts';
-import type { HandlerDeps } from '../jobs/handlers.ts';
+import type { HubDeps } from '../deps.ts';
 import { QUEUE_OPTIONS, type JobHandler } from '../queue/queue.ts';
 import { runLocalJob } from './local-runner.ts';
 import { openaiBackendFor, runOpenAIJob } from './openai-runner.ts';
@@ -16,9 +15,9 @@ import { failLostJobs } from './reconcile.ts';
 /** How often a process that runs fine-tuning looks for jobs whose runner died on its last attempt. */
 const LOST_JOB_SWEEP_MS = 60_000;
 
-export function fineTuneHandler(deps: HandlerDeps): JobHandler<'finetune.train'> {
+export function fineTuneHandler(deps: HubDeps): JobHandler<'finetune.train'> {
   const retryLimit = QUEUE_OPTIONS['finetune.train']?.retryLimit ?? 0;
-  const store = openArtifactStore(deps.config);
+  const store = deps.artifacts;
   const sweep = () => failLostJobs(deps.database, deps, deps.config.QUEUE_SCHEMA, deps.log).catch((error: unknown) => deps.log.warn({ err: error }, 'lost fine-tuning job sweep failed'));
   // unref: the sweep never holds the process open at shutdown.
   setInterval(sweep, LOST_JOB_SWEEP_MS).unref();

@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { getAlert, listAlerts, transitionAlert, TransitionError, type Alert } from '../serving/compliance/alerts.ts';
 import { ALERT_STATUSES } from '../serving/compliance/transitions.ts';
 import type { AuthVariables } from './auth.ts';

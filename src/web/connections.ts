@@ -3,7 +3,7 @@
  * Credentials go in, never come out.
  */
 import { Hono } from 'hono';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import {
   ConnectionInputError,
   connectorFor,

@@ -7,8 +7,7 @@ import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
-import { openArtifactStore } from '../artifacts/index.ts';
+import type { AppDeps } from '../deps.ts';
 import { diffVersions } from '../datasets/diff.ts';
 import { ExportError, openSplit } from '../datasets/export.ts';
 import type { Manifest } from '../datasets/manifest.ts';
@@ -53,7 +52,7 @@ const versionParams = z.object({ id: z.string().min(1), v: z.string().regex(/^(\
 
 export function datasetRoutes(deps: AppDeps) {
   const { db } = deps.database;
-  const store = openArtifactStore(deps.config);
+  const store = deps.artifacts;
   const app = new Hono<{ Variables: AuthVariables }>();
 
   const load = async (ref: string) => {

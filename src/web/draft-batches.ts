@@ -1,7 +1,7 @@
 /** /api/v1/draft-batches: drafts and triage for a backlog of open tickets, with progress. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { BATCH_TASKS, BatchError, batchProgress, createBatch, getBatch, MAX_BATCH_TICKETS, type DraftBatch } from '../serving/batch/batches.ts';
 import type { AuthVariables } from './auth.ts';
 import { ApiError } from './errors.ts';

@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import type { DraftRow } from '../serving/drafts/record.ts';
 import { acceptanceByModel, listDrafts } from '../serving/feedback/stats.ts';
 import type { AuthVariables } from './auth.ts';

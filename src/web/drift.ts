@@ -1,7 +1,7 @@
 /** /api/v1/drift: drift reports of a task (`?task=reply`), newest first, and one report by id. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { getDriftReport, listDriftReports, type DriftReport } from '../models/drift.ts';
 import type { AuthVariables } from './auth.ts';
 import { ApiError } from './errors.ts';

@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { models } from '../db/schema/index.ts';
 import { listEvaluations, requestEvaluation, type Evaluation } from '../models/evaluations.ts';
 import type { AuthVariables } from './auth.ts';

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { createSubscription, getSubscription, listDeliveries, listSubscriptions, NewSubscription, publicDelivery, publicSubscription, removeSubscription } from '../events/subscriptions.ts';
 import { EventUrlError } from '../events/url-guard.ts';
 import type { AuthVariables } from './auth.ts';

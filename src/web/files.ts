@@ -8,8 +8,7 @@ import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
-import { openArtifactStore } from '../artifacts/index.ts';
+import type { AppDeps } from '../deps.ts';
 import { deleteTrainingFile, FileInputError, getTrainingFile, listTrainingFiles, uploadTrainingFile } from '../training/files.ts';
 import { publicFile } from '../training/present.ts';
 import type { AuthVariables } from './auth.ts';
@@ -25,7 +24,7 @@ async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint
 
 export function fileRoutes(deps: AppDeps) {
   const { db } = deps.database;
-  const store = openArtifactStore(deps.config);
+  const store = deps.artifacts;
   const maxBytes = deps.config.TRAINING_UPLOAD_MAX_BYTES;
   const app = new Hono<{ Variables: AuthVariables }>();
 

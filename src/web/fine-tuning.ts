@@ -6,7 +6,7 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import type { TrainingBackend } from '../db/schema/index.ts';
 import { eventsSince, listCheckpoints, listEvents, listMetrics } from '../training/events.ts';
 import { cancelJob, createJob, getJob, JobInputError, listJobs, NewFineTuningJob, type FineTuningJob } from '../training/jobs.ts';

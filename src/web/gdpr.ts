@@ -1,13 +1,12 @@
 /** /api/v1/gdpr/erasures: erase a data subject everywhere (src/datasets/erasure.ts) and report what was removed. */
 import { Hono } from 'hono';
-import type { AppDeps } from '../app.ts';
-import { openArtifactStore } from '../artifacts/index.ts';
+import type { AppDeps } from '../deps.ts';
 import { ErasureRequest, eraseSubject } from '../datasets/erasure.ts';
 import type { AuthVariables } from './auth.ts';
 import { validate } from './validate.ts';
 
 export function gdprRoutes(deps: AppDeps) {
-  const store = openArtifactStore(deps.config);
+  const store = deps.artifacts;
   const app = new Hono<{ Variables: AuthVariables }>();
 
   app.post('/erasures', validate('json', ErasureRequest), async (c) => {

@@ -1,7 +1,7 @@
 /** /api/v1/harvests: progress and status of harvest runs, and cancelling one. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { cancelRun, getRun, listRuns, type HarvestRun } from '../harvest/runs.ts';
 import type { AuthVariables } from './auth.ts';
 import { ApiError } from './errors.ts';

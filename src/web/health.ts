@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { migrationsApplied } from '../db/migrate.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { queueDepth, registry } from '../metrics.ts';
 import { refreshAbMetrics } from '../models/ab-metrics.ts';
 

@@ -5,15 +5,15 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { TASKS } from '../datasets/config.ts';
 import { abTestStats, endAbTest, getAbTest, startAbTest } from '../models/ab-test.ts';
 import { latestEvaluation } from '../models/evaluations.ts';
 import { reviewSummary } from '../models/reviews.ts';
 import { gateVerdict } from '../models/gate.ts';
 import { publicAbTest, publicModel, publicVerdict } from '../models/present.ts';
-import { listModels, productionModel, promote, RegistryError, reject, requireModel, rollback, type ModelRow } from '../models/registry.ts';
-import type { SwitchResult } from '../models/promotion.ts';
+import { listModels, productionModel, RegistryError, requireModel, type ModelRow } from '../models/registry.ts';
+import { promote, reject, rollback, type SwitchResult } from '../models/promotion.ts';
 import type { AuthVariables } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { validate } from './validate.ts';

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { getPolicy, listPolicies, listRuns, PolicyInput, RetrainingInputError, setPolicy, syncPolicySchedule, type PolicyRow, type RetrainingRun } from '../models/retraining.ts';
 import { ScheduleError, validateSchedule } from '../harvest/schedules.ts';
 import type { AuthVariables } from './auth.ts';

@@ -7,8 +7,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
-import { openArtifactStore } from '../artifacts/index.ts';
+import type { AppDeps } from '../deps.ts';
 import { createReviewPairs, MAX_REVIEW_PAIRS, nextReviewPair, ReviewError, reviewSummary, scoreReviewPair } from '../models/reviews.ts';
 import type { AuthVariables } from './auth.ts';
 import { ApiError } from './errors.ts';
@@ -25,7 +24,7 @@ const idParam = z.object({ id: z.uuid({ error: 'must be an id (uuid)' }) });
 
 export function evaluationReviewRoutes(deps: AppDeps) {
   const { db } = deps.database;
-  const store = openArtifactStore(deps.config);
+  const store = deps.artifacts;
   const app = new Hono<{ Variables: AuthVariables }>();
 
   app.post('/:id/review-pairs', validate('param', idParam), validate('json', z.object({ count: z.number().int().min(1).max(MAX_REVIEW_PAIRS).default(20) }).strict()), async (c) => {

@@ -11,7 +11,7 @@
 import { Hono, type Context } from 'hono';
 import { VENDORS, WEBHOOK_SOURCES } from '../../integrations/registry.ts';
 import type { InboundRequest } from '../../integrations/types.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { BodyTooLarge, readBoundedBody } from '../webhooks/body.ts';
 import { createIngester, type Ingester } from '../webhooks/ingest.ts';
 import { webhookDeliveries, type WebhookOutcome } from '../webhooks/metrics.ts';

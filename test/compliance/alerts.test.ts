@@ -14,7 +14,7 @@ import { createApp } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { loadConfig } from '../../src/config.ts';
 import { auditEvents, complianceAlerts, connections, conversations, messages } from '../../src/db/schema/index.ts';
-import type { HandlerDeps } from '../../src/jobs/handlers.ts';
+import type { HubDeps } from '../../src/deps.ts';
 import { HANDLERS } from '../../src/jobs/handlers.ts';
 import { parseJobPayload, type JobName } from '../../src/queue/jobs.ts';
 import { startQueue, type JobHandler, type Queue } from '../../src/queue/queue.ts';
@@ -23,6 +23,7 @@ import { createAndBuild, readAllSplits, tempHome } from '../datasets/helpers.ts'
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addConnection, harvestNow, testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
+import { openArtifactStore } from '../../src/artifacts/index.ts';
 
 const CHANNEL = DEFAULT_CHANNELS[0]?.id ?? 'C0SUPPORT01';
 const BREAKING = 'Thanks for waiting! Your money is 100% refund guaranteed. Questions? Mail me at jane.doe@example.org.';
@@ -30,7 +31,7 @@ const BREAKING = 'Thanks for waiting! Your money is 100% refund guaranteed. Ques
 describe('compliance alerts', () => {
   let database: TestDatabase;
   let queue: Queue;
-  let deps: HandlerDeps;
+  let deps: HubDeps;
   const slack = createSlackSandbox({ seed: 3, threads: 3 });
   const salesforce = createSalesforceSandbox({ seed: 4, cases: 3, apiLimit: 1_000_000 });
   let slackServer: { apiUrl: string; close(): Promise<void> };
@@ -45,7 +46,7 @@ describe('compliance alerts', () => {
     slackServer = await slack.listen();
     sfServer = await salesforce.listen();
     const config = loadConfig({ DATABASE_URL: database.url, COMPLIANCE_SLACK_CHANNEL: CHANNEL, SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN, SLACK_API_URL: slackServer.apiUrl });
-    deps = { database, queue, log: captureLogger().log, config, keyring: testKeyring() };
+    deps = { database, queue, log: captureLogger().log, config, keyring: testKeyring(), artifacts: openArtifactStore(config) };
     handlers.scan = HANDLERS['compliance.scan']?.(deps);
     handlers.notify = HANDLERS['slack.notify']?.(deps);
 

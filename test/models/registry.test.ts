@@ -6,7 +6,8 @@ import { abTestStats, endAbTest, startAbTest } from '../../src/models/ab-test.ts
 import { refreshAbMetrics } from '../../src/models/ab-metrics.ts';
 import { registry } from '../../src/metrics.ts';
 import { newcombeDifference } from '../../src/models/proportions.ts';
-import { modelForTicket, productionModel, promote, RegistryError, reject, rollback, SERVING_CACHE_MS } from '../../src/models/registry.ts';
+import { promote, reject, rollback } from '../../src/models/promotion.ts';
+import { modelForTicket, productionModel, RegistryError, SERVING_CACHE_MS } from '../../src/models/registry.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { insertEvaluation, insertModel, productionCount } from './support.ts';
 

@@ -16,7 +16,8 @@ import { loadConfig } from '../../src/config.ts';
 import { drafts, models } from '../../src/db/schema/index.ts';
 import { executeRun } from '../../src/harvest/execute.ts';
 import { createRun } from '../../src/harvest/runs.ts';
-import { HANDLERS, type HandlerDeps } from '../../src/jobs/handlers.ts';
+import { HANDLERS } from '../../src/jobs/handlers.ts';
+import type { HubDeps } from '../../src/deps.ts';
 import { forgetServingState } from '../../src/models/registry.ts';
 import { parseJobPayload, type JobName } from '../../src/queue/jobs.ts';
 import { startQueue, type JobHandler, type Queue } from '../../src/queue/queue.ts';
@@ -26,6 +27,7 @@ import { startFakeModelServer, type ChatBody, type FakeModelServer } from '../su
 import { addConnection, testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
 import { zendeskRequest } from '../webhooks/helpers.ts';
+import { openArtifactStore } from '../../src/artifacts/index.ts';
 
 const DRAFT = 'Hello Ann, I have refunded order 123 to your card; it shows within 5 business days.';
 const TRIAGE = { intent: 'refund_request', priority: 'high', language: 'en', category: 'billing', confidence: 0.92 };
@@ -34,7 +36,7 @@ const CONFIDENCE_FIELD = 9001;
 describe('drafts and triage written back', () => {
   let database: TestDatabase;
   let queue: Queue;
-  let deps: HandlerDeps;
+  let deps: HubDeps;
   let model: FakeModelServer;
   const zendesk = createZendeskSandbox({ seed: 21, tickets: 4 });
   const salesforce = createSalesforceSandbox({ seed: 22, cases: 2, apiLimit: 1_000_000 });
@@ -54,7 +56,7 @@ describe('drafts and triage written back', () => {
     closeSalesforce = sf.close;
     // No retries inside the inference client: a down server fails the attempt at once.
     const config = loadConfig({ DATABASE_URL: database.url, INFERENCE_BASE_URL: model.url, INFERENCE_MAX_RETRIES: '0', INFERENCE_BREAKER_FAILURES: '100' });
-    deps = { database, queue, log: captureLogger().log, config, keyring: testKeyring() };
+    deps = { database, queue, log: captureLogger().log, config, keyring: testKeyring(), artifacts: openArtifactStore(config) };
     handlers.draft = HANDLERS['draft.generate']?.(deps);
     handlers.triage = HANDLERS['triage.apply']?.(deps);
     handlers.feedback = HANDLERS['draft.feedback']?.(deps);

@@ -16,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startFakeModelServer, type FakeModelServer } from '../support/fake-model-server.ts';
 import { addConnection, testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
+import { openArtifactStore } from '../../src/artifacts/index.ts';
 
 /** Longer than the registry's per-process cache of the production model (1 s). */
 const CACHE_PASSED_MS = 1_100;
@@ -45,7 +46,7 @@ describe('promotion and rollback switch the drafts without a restart', () => {
 
   it('drafts come from the model in production at the time', async () => {
     const config = loadConfig({ DATABASE_URL: database.url, INFERENCE_BASE_URL: server.url, INFERENCE_MAX_RETRIES: '0' });
-    const draft = HANDLERS['draft.generate']?.({ database: worker, queue: null as never, log: captureLogger().log, config, keyring: testKeyring() });
+    const draft = HANDLERS['draft.generate']?.({ database: worker, queue: null as never, log: captureLogger().log, config, keyring: testKeyring(), artifacts: openArtifactStore(config) });
     if (!draft) throw new Error('no draft.generate handler');
     const job = { id: 'j', signal: new AbortController().signal, retryCount: 0 };
     const draftFor = async () => {

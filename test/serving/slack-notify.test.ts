@@ -8,12 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN } from '../../integrations/slack/sandbox/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import { driftReports, fineTuningJobs, modelEvaluations, models, modelSwitches, slackMessages } from '../../src/db/schema/index.ts';
-import { HANDLERS, type HandlerDeps } from '../../src/jobs/handlers.ts';
+import { HANDLERS } from '../../src/jobs/handlers.ts';
+import type { HubDeps } from '../../src/deps.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { progressBar } from '../../src/serving/notify/run-view.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
+import { openArtifactStore } from '../../src/artifacts/index.ts';
 
 const CHANNEL = DEFAULT_CHANNELS[0]?.id ?? 'C0SUPPORT01';
 const job = { id: 'job-1', signal: new AbortController().signal, retryCount: 0 };
@@ -23,14 +25,14 @@ describe('slack.notify for runs and promotions', () => {
   let queue: Queue;
   const slack = createSlackSandbox({ seed: 5, threads: 1 });
   let server: { apiUrl: string; close(): Promise<void> };
-  let deps: HandlerDeps;
+  let deps: HubDeps;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     queue = await startQueue({ url: database.url, schema: 'pgboss', log: captureLogger().log });
     server = await slack.listen();
     const config = loadConfig({ DATABASE_URL: database.url, SLACK_NOTIFY_CHANNEL: CHANNEL, SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN, SLACK_API_URL: server.apiUrl });
-    deps = { database, queue, log: captureLogger().log, config, keyring: testKeyring() };
+    deps = { database, queue, log: captureLogger().log, config, keyring: testKeyring(), artifacts: openArtifactStore(config) };
   });
 
   afterAll(async () => {

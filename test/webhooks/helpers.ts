@@ -1,7 +1,8 @@
 /** Shared set-up for webhook tests: a hub with a real database and queue, and signed requests. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { createApp, type AppDeps } from '../../src/app.ts';
+import { createApp } from '../../src/app.ts';
+import type { AppDeps } from '../../src/deps.ts';
 import { connections } from '../../src/db/schema/index.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { encryptJson } from '../../src/security/encryption.ts';

@@ -3,8 +3,7 @@
  * known-people.ts does not handle (lowercasing changes the text's length, or a spelling starts with
  * punctuation). Compiled once per set of spellings, only when needed.
  */
-import type { RawSpan } from './types.ts';
-import type { Spelling } from './known-people.ts';
+import type { RawSpan, Spelling } from './types.ts';
 
 interface Compiled {
   loose: RegExp | null;

@@ -13,7 +13,9 @@
  */
 import { nameLexicon } from './name-lexicon.ts';
 import { knownPeopleRegexScan } from './known-people-regex.ts';
-import type { KnownPerson, RawSpan } from './types.ts';
+import type { KnownPerson, RawSpan, Spelling } from './types.ts';
+
+export type { Spelling } from './types.ts';
 
 const HONORIFICS = /^(?:herr|herrn|frau|dr|prof|mr|mrs|ms|mx|miss)\.?$/i;
 const GENERIC_MAILBOXES = new Set(['info', 'support', 'service', 'kontakt', 'contact', 'hello', 'office', 'mail', 'admin', 'noreply', 'no-reply', 'team', 'sales', 'billing']);
@@ -21,22 +23,6 @@ const FIRST_WORD = /^[\p{L}\p{N}_]+/u;
 const ASCII = /^[\x00-\x7f]*$/;
 const UMLAUT_DIGRAPH = /[aou]e/;
 const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
-
-/** One spelling of one person. */
-export interface Spelling {
-  /** Lowercased text for loose spellings; the exact capitalised form for strict ones. */
-  text: string;
-  /** The spelling as written (the regex fallback matches it case-insensitively, as Unicode folds case). */
-  source: string;
-  /** The spelling split on whitespace; any run of whitespace in the text matches between pieces. */
-  pieces: string[];
-  /** Only this exact capitalisation counts (the name is also a common word). */
-  strict: boolean;
-  key: string;
-  email: boolean;
-  /** Length of the equivalent regex alternative: at one position, the longest is tried first. */
-  order: number;
-}
 
 export interface Matcher {
   /** Lowercased first word → spellings starting with it, longest first. */

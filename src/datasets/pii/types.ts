@@ -36,3 +36,19 @@ export interface ScrubContext {
 export function emptyCounts(): Record<PiiType, number> {
   return { NAME: 0, EMAIL: 0, PHONE: 0, IBAN: 0, CARD: 0, ADDRESS: 0, IP: 0, URL: 0, ID: 0 };
 }
+
+/** One spelling of one person (known-people.ts). */
+export interface Spelling {
+  /** Lowercased text for loose spellings; the exact capitalised form for strict ones. */
+  text: string;
+  /** The spelling as written (the regex fallback matches it case-insensitively, as Unicode folds case). */
+  source: string;
+  /** The spelling split on whitespace; any run of whitespace in the text matches between pieces. */
+  pieces: string[];
+  /** Only this exact capitalisation counts (the name is also a common word). */
+  strict: boolean;
+  key: string;
+  email: boolean;
+  /** Length of the equivalent regex alternative: at one position, the longest is tried first. */
+  order: number;
+}

@@ -8,7 +8,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Config } from '../../config.ts';
 import { complianceAlerts, conversations } from '../../db/schema/index.ts';
-import type { HandlerDeps } from '../../jobs/handlers.ts';
+import type { HubDeps } from '../../deps.ts';
 import type { JobHandler } from '../../queue/queue.ts';
 import { deliverSalesforceTasks } from './deliver-salesforce.ts';
 import { slackChatFor, syncAlertToSlack } from './deliver-slack.ts';
@@ -30,7 +30,7 @@ export function policiesFor(config: Pick<Config, 'COMPLIANCE_POLICY_FILE'>): Pol
   return set;
 }
 
-export function complianceScanHandler(deps: HandlerDeps): JobHandler<'compliance.scan'> {
+export function complianceScanHandler(deps: HubDeps): JobHandler<'compliance.scan'> {
   const policies = policiesFor(deps.config);
   const log = deps.log.child({ module: 'compliance' });
   const inference = createInferenceClient({ config: deps.config, log });
@@ -47,7 +47,7 @@ export function complianceScanHandler(deps: HandlerDeps): JobHandler<'compliance
 }
 
 /** `slack.notify` for compliance alerts; other kinds belong to other domains and are left alone. */
-export function alertNotifyHandler(deps: HandlerDeps): JobHandler<'slack.notify'> {
+export function alertNotifyHandler(deps: HubDeps): JobHandler<'slack.notify'> {
   const policies = policiesFor(deps.config);
   const log = deps.log.child({ module: 'compliance' });
   const chat = slackChatFor({ channel: deps.config.COMPLIANCE_SLACK_CHANNEL, token: deps.config.SLACK_BOT_TOKEN, apiUrl: deps.config.SLACK_API_URL }, log);

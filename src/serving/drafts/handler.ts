@@ -1,10 +1,10 @@
 /** `draft.generate`: one draft reply per ticket (generate.ts); a thrown error makes pg-boss retry. */
-import type { HandlerDeps } from '../../jobs/handlers.ts';
+import type { HubDeps } from '../../deps.ts';
 import { createInferenceClient } from '../../models/inference.ts';
 import type { JobHandler } from '../../queue/queue.ts';
 import { generateDraft } from './generate.ts';
 
-export function draftGenerateHandler(deps: HandlerDeps): JobHandler<'draft.generate'> {
+export function draftGenerateHandler(deps: HubDeps): JobHandler<'draft.generate'> {
   const log = deps.log.child({ module: 'drafts' });
   const inference = createInferenceClient({ config: deps.config, log });
   return async (payload, job) => {

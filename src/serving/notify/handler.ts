@@ -12,14 +12,14 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import { slackChat } from '../../../integrations/registry.ts';
 import { driftReports, models, modelSwitches } from '../../db/schema/index.ts';
 import { driftMessage } from '../../models/drift-view.ts';
-import type { HandlerDeps } from '../../jobs/handlers.ts';
+import type { HubDeps } from '../../deps.ts';
 import type { JobHandler } from '../../queue/queue.ts';
 import { alertNotifyHandler } from '../compliance/index.ts';
 import { keepSlackMessageUpdated } from './keep-updated.ts';
 import { promotedMessage } from './model-view.ts';
 import { runMessageFor } from './run-context.ts';
 
-export function slackNotifyHandler(deps: HandlerDeps): JobHandler<'slack.notify'> {
+export function slackNotifyHandler(deps: HubDeps): JobHandler<'slack.notify'> {
   const alerts = alertNotifyHandler(deps);
   const log = deps.log.child({ module: 'slack-notify' });
   const { SLACK_BOT_TOKEN: token, SLACK_API_URL: apiUrl, SLACK_NOTIFY_CHANNEL: defaultChannel } = deps.config;

@@ -1,10 +1,10 @@
 /** `triage.apply`: one triage per ticket (apply.ts); a thrown error makes pg-boss retry. */
-import type { HandlerDeps } from '../../jobs/handlers.ts';
+import type { HubDeps } from '../../deps.ts';
 import { createInferenceClient } from '../../models/inference.ts';
 import type { JobHandler } from '../../queue/queue.ts';
 import { applyTriage } from './apply.ts';
 
-export function triageApplyHandler(deps: HandlerDeps): JobHandler<'triage.apply'> {
+export function triageApplyHandler(deps: HubDeps): JobHandler<'triage.apply'> {
   const log = deps.log.child({ module: 'triage' });
   const inference = createInferenceClient({ config: deps.config, log });
   return async (payload, job) => {
