@@ -67,7 +67,7 @@ export function registerDraftCommands(program: Command) {
         const queue = await startQueue({ url: database.url, schema: config.QUEUE_SCHEMA, log: quietLogger(config) });
         let batch: DraftBatch;
         try {
-          batch = await createBatch(database.db, queue, { connectionId: connection.id, tasks, ...(since ? { since } : {}), ...(limit ? { limit } : {}), createdBy: 'cli', queueSchema: config.QUEUE_SCHEMA });
+          batch = await createBatch(database.db, queue, { connectionId: connection.id, tasks, ...(since ? { since } : {}), ...(limit ? { limit } : {}), createdBy: 'cli' });
         } catch (error) {
           if (error instanceof BatchError) fail(error.message);
           throw error;

@@ -22,14 +22,14 @@ export class DeliveryError extends Error {
 
 /** Retry settings of the `events.deliver` queue; applies to jobs sent from now on. */
 export async function configureEventQueue(queue: Queue, config: Pick<Config, 'EVENTS_RETRY_LIMIT' | 'EVENTS_RETRY_DELAY_SECONDS' | 'EVENTS_RETRY_DELAY_MAX_SECONDS'>): Promise<void> {
-  await queue.boss.updateQueue('events.deliver', {
+  await queue.configureRetries('events.deliver', {
     retryLimit: config.EVENTS_RETRY_LIMIT,
     retryDelay: config.EVENTS_RETRY_DELAY_SECONDS,
     retryBackoff: true,
     retryDelayMax: config.EVENTS_RETRY_DELAY_MAX_SECONDS,
   });
   // Deliveries emitted without a queue (CLI, registry calls with a bare db) are sent by this sweep.
-  await queue.boss.schedule('events.sweep', '* * * * *', {});
+  await queue.schedule('events.sweep', '* * * * *', {}, 'events.sweep');
 }
 
 async function post(url: URL, headers: Record<string, string>, body: string): Promise<{ status: number | null; error: string | null }> {

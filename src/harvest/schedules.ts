@@ -12,7 +12,7 @@ export class ScheduleError extends Error {
 
 export function validateSchedule(queue: Queue, cron: string): void {
   try {
-    queue.boss.previewSchedule(cron, { count: 1 });
+    queue.checkCron(cron);
   } catch (error) {
     throw new ScheduleError(`schedule "${cron}" is not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -20,14 +20,14 @@ export function validateSchedule(queue: Queue, cron: string): void {
 
 export async function syncSchedule(queue: Queue, connection: Pick<ConnectionRow, 'id' | 'schedule'>): Promise<void> {
   if (connection.schedule) {
-    await queue.boss.schedule('harvest.run', connection.schedule, { connectionId: connection.id, trigger: 'schedule' }, { key: connection.id });
+    await queue.schedule('harvest.run', connection.schedule, { connectionId: connection.id, trigger: 'schedule' }, connection.id);
   } else {
-    await queue.boss.unschedule('harvest.run', connection.id);
+    await queue.unschedule('harvest.run', connection.id);
   }
 }
 
 export async function removeSchedule(queue: Queue, connectionId: string): Promise<void> {
-  await queue.boss.unschedule('harvest.run', connectionId);
+  await queue.unschedule('harvest.run', connectionId);
 }
 
 /** On start: every connection's schedule, as stored, is (re)registered. */

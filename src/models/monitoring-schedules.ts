@@ -10,8 +10,8 @@ import type { Queue } from '../queue/queue.ts';
 import { listPolicies, syncPolicySchedule } from './retraining.ts';
 
 export async function scheduleModelMonitoring(db: Db, queue: Queue, config: Pick<Config, 'DRIFT_CHECK_CRON'>): Promise<void> {
-  await queue.boss.schedule('drift.check', config.DRIFT_CHECK_CRON, {}, { key: 'all' });
-  await queue.boss.schedule('retrain.evaluate', config.DRIFT_CHECK_CRON, {}, { key: 'policies' });
-  await queue.boss.schedule('retrain.evaluate', '* * * * *', { advanceOnly: true }, { key: 'advance' });
+  await queue.schedule('drift.check', config.DRIFT_CHECK_CRON, {}, 'all');
+  await queue.schedule('retrain.evaluate', config.DRIFT_CHECK_CRON, {}, 'policies');
+  await queue.schedule('retrain.evaluate', '* * * * *', { advanceOnly: true }, 'advance');
   for (const policy of await listPolicies(db)) await syncPolicySchedule(queue, policy);
 }

@@ -88,8 +88,8 @@ export async function listRuns(db: Tx, task: string, limit = 20): Promise<Retrai
 /** A policy's cron trigger is a pg-boss schedule keyed by the task (like harvest schedules). */
 export async function syncPolicySchedule(queue: Queue, policy: Pick<PolicyRow, 'task' | 'triggers' | 'enabled'>): Promise<void> {
   const key = `retrain.${policy.task}`;
-  if (policy.enabled && policy.triggers.cron) await queue.boss.schedule('retrain.evaluate', policy.triggers.cron, { task: policy.task, trigger: 'cron' }, { key });
-  else await queue.boss.unschedule('retrain.evaluate', key);
+  if (policy.enabled && policy.triggers.cron) await queue.schedule('retrain.evaluate', policy.triggers.cron, { task: policy.task, trigger: 'cron' }, key);
+  else await queue.unschedule('retrain.evaluate', key);
 }
 
 /** What the triggers look at: activity since the last firing (or since the policy exists). */

@@ -3,7 +3,7 @@
  * reaches the table; `work` parses again in the handler (jobs may outlive a deploy) and records
  * durations and failures for /metrics.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { fromDrizzle, PgBoss, type Job } from 'pg-boss';
 import type { Tx } from '../db/client.ts';
 import type { Logger } from '../log.ts';
@@ -30,10 +30,54 @@ export interface SendOptions {
   priority?: number;
 }
 
+/** One job of a `sendMany` batch. */
+export interface BatchJob<N extends JobName> {
+  payload: JobPayload<N>;
+  singletonKey?: string;
+}
+
+/** Retry settings of a queue that come from configuration rather than QUEUE_OPTIONS. */
+export interface RetrySettings {
+  retryLimit: number;
+  retryDelay: number;
+  retryBackoff: boolean;
+  retryDelayMax: number;
+}
+
+/**
+ * Everything the hub asks of pg-boss. No module outside src/queue/ touches pg-boss itself, so its
+ * API (and the place its tables live) can change here alone.
+ */
 export interface Queue {
-  boss: PgBoss;
   send<N extends JobName>(name: N, payload: JobPayload<N>, options?: SendOptions): Promise<string | null>;
+  /** Many jobs of one queue in ONE statement, inside `tx`: a rollback drops them all. */
+  sendMany<N extends JobName>(name: N, jobs: readonly BatchJob<N>[], options: { tx: Tx }): Promise<void>;
+  /** Throws a readable Error when `cron` is not a cron expression pg-boss accepts. */
+  checkCron(cron: string): void;
+  /** A cron schedule of `name` under `key`; one firing per tick however many hubs run. */
+  schedule<N extends JobName>(name: N, cron: string, payload: JobPayload<N>, key: string): Promise<void>;
+  unschedule(name: JobName, key: string): Promise<void>;
+  /** The keys of `name`'s schedules. */
+  scheduleKeys(name: JobName): Promise<string[]>;
+  configureRetries(name: JobName, settings: RetrySettings): Promise<void>;
   work<N extends JobName>(name: N, handler: JobHandler<N>, options?: { concurrency?: number }): Promise<void>;
+  /** Stops this process's handler of `name` (jobs stay queued for other workers). */
+  stopWorking(name: JobName): Promise<void>;
+  cancel(name: JobName, ids: readonly string[]): Promise<void>;
+  /** A job: its state, payload and output (its error when it failed), or null. */
+  job(name: JobName, id: string): Promise<{ id: string; state: string; data: unknown; output: unknown } | null>;
+  /**
+   * Runs the jobs of `name` queued right now in this process, one at a time, as a worker would:
+   * completed on success, failed (so retried) on a throw. For one-shot commands and tests.
+   */
+  drain<N extends JobName>(name: N, handler: JobHandler<N>): Promise<{ completed: number; failed: string[] }>;
+  /**
+   * An SQL condition for a query of the hub's own tables: true while a job of `name` is queued,
+   * retrying or running whose singleton key, or whose payload fields, equal the given values.
+   */
+  openJobExists(name: JobName, match: { singletonKey?: SQL | string; data?: Record<string, SQL | string> }): SQL<boolean>;
+  /** True when pg-boss's tables answer. */
+  ping(): Promise<boolean>;
   depth(): Promise<Array<{ name: JobName; queued: number; active: number; failed: number }>>;
   stop(options: { timeoutMs: number }): Promise<void>;
 }
@@ -60,12 +104,70 @@ export async function startQueue(options: { url: string; schema: string; log: Lo
     if (!existing) await boss.createQueue(name, { retryLimit: 3, retryDelay: 5, retryBackoff: true, ...QUEUE_OPTIONS[name] });
   }
 
+  const inTransaction = (tx: Tx) => fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql);
+
   return {
-    boss,
     async send(name, payload, sendOptions = {}) {
       const data = parseJobPayload(name, payload);
       const { tx, ...rest } = sendOptions;
-      return boss.send(name, data, { ...rest, ...(tx ? { db: fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql) } : {}) });
+      return boss.send(name, data, { ...rest, ...(tx ? { db: inTransaction(tx) } : {}) });
+    },
+    async sendMany(name, jobs, { tx }) {
+      if (!jobs.length) return;
+      // Validated as send() would: insert() is pg-boss's raw batch path (docs/api/jobs.md insert(name, jobs, { db })).
+      const rows = jobs.map((job) => ({ data: parseJobPayload(name, job.payload), ...(job.singletonKey ? { singletonKey: job.singletonKey } : {}) }));
+      await boss.insert(name, rows, { db: inTransaction(tx) });
+    },
+    checkCron(cron) {
+      boss.previewSchedule(cron, { count: 1 });
+    },
+    async schedule(name, cron, payload, key) {
+      await boss.schedule(name, cron, parseJobPayload(name, payload), { key });
+    },
+    async unschedule(name, key) {
+      await boss.unschedule(name, key);
+    },
+    async scheduleKeys(name) {
+      return (await boss.getSchedules(name)).map((schedule) => schedule.key);
+    },
+    async configureRetries(name, settings) {
+      await boss.updateQueue(name, settings);
+    },
+    async stopWorking(name) {
+      await boss.offWork(name);
+    },
+    async cancel(name, ids) {
+      if (ids.length) await boss.cancel(name, [...ids]);
+    },
+    async job(name, id) {
+      const job = await boss.getJobById(name, id);
+      return job ? { id: job.id, state: job.state, data: job.data, output: job.output } : null;
+    },
+    async drain(name, handler) {
+      const outcome = { completed: 0, failed: [] as string[] };
+      for (;;) {
+        const jobs = await boss.fetch<unknown>(name, { batchSize: 20 });
+        if (!jobs.length) return outcome;
+        for (const job of jobs) {
+          try {
+            await handler(parseJobPayload(name, job.data), { id: job.id, signal: new AbortController().signal, retryCount: job.retryCount });
+            await boss.complete(name, job.id);
+            outcome.completed++;
+          } catch (error) {
+            await boss.fail(name, job.id, { message: safeErrorMessage(error) });
+            outcome.failed.push(job.id);
+          }
+        }
+      }
+    },
+    openJobExists(name, match) {
+      const conditions = [sql`j.name = ${name}`, sql`j.state IN ('created', 'retry', 'active')`];
+      if (match.singletonKey !== undefined) conditions.push(sql`j.singleton_key = ${match.singletonKey}`);
+      for (const [field, value] of Object.entries(match.data ?? {})) conditions.push(sql`j.data->>${field} = ${value}`);
+      return sql<boolean>`EXISTS (SELECT 1 FROM ${sql.identifier(options.schema)}.job j WHERE ${sql.join(conditions, sql` AND `)})`;
+    },
+    async ping() {
+      return (await boss.getQueue('harvest.run')) !== null;
     },
     async work(name, handler, workOptions = {}) {
       const log = options.log.child({ queue: name });

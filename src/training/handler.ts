@@ -18,7 +18,7 @@ const LOST_JOB_SWEEP_MS = 60_000;
 export function fineTuneHandler(deps: HubDeps): JobHandler<'finetune.train'> {
   const retryLimit = QUEUE_OPTIONS['finetune.train']?.retryLimit ?? 0;
   const store = deps.artifacts;
-  const sweep = () => failLostJobs(deps.database, deps, deps.config.QUEUE_SCHEMA, deps.log).catch((error: unknown) => deps.log.warn({ err: error }, 'lost fine-tuning job sweep failed'));
+  const sweep = () => failLostJobs(deps.database, deps.queue, deps.log).catch((error: unknown) => deps.log.warn({ err: error }, 'lost fine-tuning job sweep failed'));
   // unref: the sweep never holds the process open at shutdown.
   setInterval(sweep, LOST_JOB_SWEEP_MS).unref();
   return async (payload, job) => {

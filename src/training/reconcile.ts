@@ -8,12 +8,14 @@ import { and, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { fineTuningJobs } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
+import type { Queue } from '../queue/queue.ts';
 import { fail } from './outcomes.ts';
 import type { Notifier } from './status.ts';
 
 export const STALE_AFTER_MS = 2 * 60_000;
 
-export async function failLostJobs(database: Database, notifier: Notifier, queueSchema: string, log: Logger, now = Date.now()): Promise<string[]> {
+export async function failLostJobs(database: Database, queue: Queue, log: Logger, now = Date.now()): Promise<string[]> {
+  const notifier: Notifier = { queue };
   const stale = await database.db
     .select()
     .from(fineTuningJobs)
@@ -26,10 +28,7 @@ export async function failLostJobs(database: Database, notifier: Notifier, queue
         sql`SELECT id FROM fine_tuning_jobs WHERE id = ${job.id} AND status IN ('validating_files', 'queued', 'running') AND heartbeat_at < ${new Date(now - STALE_AFTER_MS)} FOR UPDATE`,
       );
       if (!still.rows.length) return null;
-      // pg-boss's own table, read the way src/queue/queue.ts reads it for queue depth.
-      const live = await tx.execute<{ live: boolean }>(
-        sql`SELECT EXISTS (SELECT 1 FROM ${sql.identifier(queueSchema)}.job WHERE name = 'finetune.train' AND singleton_key = ${job.id} AND state IN ('created', 'retry', 'active')) AS live`,
-      );
+      const live = await tx.execute<{ live: boolean }>(sql`SELECT ${queue.openJobExists('finetune.train', { singletonKey: job.id })} AS live`);
       if (live.rows[0]?.live) return null;
       return fail(tx, notifier, job, { code: 'worker_lost', message: 'the process running this job stopped and no retry is left; start a new job', param: null }, job.attempts);
     });

@@ -28,7 +28,7 @@ export function draftBatchRoutes(deps: AppDeps) {
     if (!deps.queue) throw new ApiError(503, 'unavailable', 'the job queue is not running');
     const body = c.req.valid('json');
     try {
-      const batch = await createBatch(db, deps.queue, { connectionId: body.connectionId, tasks: [...new Set(body.tasks)], ...(body.since ? { since: new Date(body.since) } : {}), ...(body.limit ? { limit: body.limit } : {}), createdBy: c.get('actor'), queueSchema: deps.config.QUEUE_SCHEMA });
+      const batch = await createBatch(db, deps.queue, { connectionId: body.connectionId, tasks: [...new Set(body.tasks)], ...(body.since ? { since: new Date(body.since) } : {}), ...(body.limit ? { limit: body.limit } : {}), createdBy: c.get('actor') });
       return c.json({ ...publicBatch(batch), progress: await batchProgress(db, batch) }, 202);
     } catch (error) {
       if (error instanceof BatchError) throw new ApiError(error.code === 'not_found' ? 404 : 422, error.code, error.message);

@@ -35,7 +35,7 @@ export function healthRoutes(deps: AppDeps) {
       return true;
     }, 'database');
     const migrations = database.ok ? await check(() => migrationsApplied(deps.database), 'migrations') : { ok: false, error: 'database unreachable' };
-    const queue = deps.queue ? await check(async () => (await deps.queue?.boss.getQueue('harvest.run')) !== null, 'queue') : { ok: false, error: 'queue not started' };
+    const queue = deps.queue ? await check(async () => (await deps.queue?.ping()) === true, 'queue') : { ok: false, error: 'queue not started' };
     const ready = database.ok && migrations.ok && queue.ok;
     return c.json({ status: ready ? 'ready' : 'not_ready', checks: { database, migrations, queue } }, ready ? 200 : 503);
   });

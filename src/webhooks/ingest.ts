@@ -13,15 +13,14 @@
  * two concurrent batches always lock in the same order (no deadlocks).
  */
 import { sql } from 'drizzle-orm';
-import { fromDrizzle } from 'pg-boss';
 import type { Db, Tx } from '../db/client.ts';
 import { webhookDeliveries } from '../db/schema/index.ts';
-import { parseJobPayload, type JobName } from '../queue/jobs.ts';
+import type { JobPayload } from '../queue/jobs.ts';
 import type { Queue } from '../queue/queue.ts';
 import { webhookJobs } from './metrics.ts';
 import type { Source, WebhookEvent } from '../../integrations/types.ts';
 
-const WORK: readonly JobName[] = ['draft.generate', 'triage.apply'];
+const WORK = ['draft.generate', 'triage.apply'] as const;
 const MAX_BATCH = 256;
 /** Transactions in flight at once; the rest of the pool stays free for the API. */
 const MAX_IN_FLIGHT = 4;
@@ -69,21 +68,17 @@ async function writeBatch(db: Db, queue: Queue, batch: Pending[]): Promise<Inges
       .onConflictDoNothing()
       .returning({ connectionId: webhookDeliveries.connectionId, deliveryId: webhookDeliveries.deliveryId });
     const fresh = new Set(inserted.map((row) => keyOf(row.connectionId, row.deliveryId)));
-    const jobs = new Map<JobName, Array<{ data: object; singletonKey: string }>>(WORK.map((name) => [name, []]));
+    // Both jobs of a ticket take the same payload and key.
+    const tickets: Array<{ payload: JobPayload<'draft.generate'>; singletonKey: string }> = [];
     for (const [key, { index, event, vendor, connectionId }] of owner) {
       if (!fresh.has(key) || !event.actionable || event.sourceId === null) continue;
-      for (const name of WORK) {
-        // Validated here as queue.send would: insert() is pg-boss's raw batch path.
-        const data = parseJobPayload(name, { connectionId, sourceId: event.sourceId, deliveryId: event.deliveryId.slice(0, 200) });
-        jobs.get(name)?.push({ data, singletonKey: `${connectionId}:${event.deliveryId}`.slice(0, 500) });
-        webhookJobs.inc({ vendor, job: name });
-        const result = results[index];
-        if (result) result.jobs++;
-      }
+      tickets.push({ payload: { connectionId, sourceId: event.sourceId, deliveryId: event.deliveryId.slice(0, 200) }, singletonKey: `${connectionId}:${event.deliveryId}`.slice(0, 500) });
+      for (const name of WORK) webhookJobs.inc({ vendor, job: name });
+      const result = results[index];
+      if (result) result.jobs += WORK.length;
     }
-    // https://github.com/timgit/pg-boss docs/api/jobs.md insert(name, jobs, { db }): one statement per queue.
-    const adapter = fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql);
-    for (const [name, list] of jobs) if (list.length) await queue.boss.insert(name, list, { db: adapter });
+    // One statement per queue.
+    for (const name of WORK) await queue.sendMany(name, tickets, { tx });
     batch.forEach((pending, index) => {
       const result = results[index];
       if (!result) return;

@@ -80,16 +80,9 @@ describe('compliance alerts', () => {
   /** Runs every queued job of `name` with its real handler, as a worker would; returns how many ran. */
   async function drain<N extends JobName>(name: N, handler: JobHandler<N> | undefined): Promise<number> {
     if (!handler) throw new Error(`no handler for ${name}`);
-    let ran = 0;
-    for (;;) {
-      const jobs = await queue.boss.fetch<unknown>(name, { batchSize: 50 });
-      if (!jobs.length) return ran;
-      for (const job of jobs) {
-        await handler(parseJobPayload(name, job.data), { id: job.id, signal: new AbortController().signal, retryCount: 0 });
-        await queue.boss.complete(name, job.id);
-        ran++;
-      }
-    }
+    const { completed, failed } = await queue.drain(name, handler);
+    expect(failed).toEqual([]);
+    return completed;
   }
 
   const alertsOf = (messageId: number) => database.db.select().from(complianceAlerts).where(eq(complianceAlerts.messageId, messageId)).orderBy(complianceAlerts.policyId);
@@ -108,7 +101,7 @@ describe('compliance alerts', () => {
         throw new Error('batch failed');
       }),
     ).rejects.toThrow('batch failed');
-    expect(await queue.boss.fetch('compliance.scan')).toEqual([]);
+    expect((await queue.depth()).find((row) => row.name === 'compliance.scan')?.queued).toBe(0);
     // The harvest hook: enqueues the new message (and the harvested ones, never scanned yet).
     const enqueued = await database.db.transaction((tx) => enqueueScansForConversations(tx, queue, [sfConversation.id, slackConversation.id]));
     const [stored] = await database.db.select({ n: sql<number>`count(*)::int` }).from(messages).where(sql`${messages.conversationId} IN (${sfConversation.id}, ${slackConversation.id})`);

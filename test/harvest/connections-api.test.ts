@@ -111,10 +111,10 @@ describe('connections API', () => {
     const created = await post('/api/v1/connections', { ...zendeskBody('zd-scheduled'), schedule: '*/15 * * * *' });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
-    expect((await queue.boss.getSchedules('harvest.run')).map((s) => s.key)).toContain(id);
+    expect((await queue.scheduleKeys('harvest.run'))).toContain(id);
     const deleted = await app.request(`/api/v1/connections/${id}`, { method: 'DELETE', headers });
     expect(deleted.status).toBe(200);
-    expect((await queue.boss.getSchedules('harvest.run')).map((s) => s.key)).not.toContain(id);
+    expect((await queue.scheduleKeys('harvest.run'))).not.toContain(id);
     expect((await app.request(`/api/v1/connections/${id}`, { headers })).status).toBe(404);
   });
 

@@ -51,7 +51,7 @@ describe('draft batches', () => {
     const done = openTickets.slice(0, 2);
     await database.db.insert(drafts).values(done.map((sourceId) => ({ connectionId, source: 'zendesk', sourceId, task: 'reply' as const, status: 'posted' as const })));
 
-    const batch = await createBatch(database.db, queue, { connectionId, tasks: ['reply', 'triage'], createdBy: 'test', queueSchema: 'pgboss' });
+    const batch = await createBatch(database.db, queue, { connectionId, tasks: ['reply', 'triage'], createdBy: 'test' });
     const replyJobs = await queued('draft.generate');
     const triageJobs = await queued('triage.apply');
     expect(new Set(replyJobs)).toEqual(new Set(openTickets.slice(2)));
@@ -59,7 +59,7 @@ describe('draft batches', () => {
     expect(new Set(triageJobs)).toEqual(new Set(openTickets));
     expect(batch.tickets).toBe(openTickets.length);
 
-    const again = await createBatch(database.db, queue, { connectionId, tasks: ['reply'], createdBy: 'test', queueSchema: 'pgboss' });
+    const again = await createBatch(database.db, queue, { connectionId, tasks: ['reply'], createdBy: 'test' });
     expect(again.tickets).toBe(0);
     expect((await queued('draft.generate')).length).toBe(replyJobs.length);
 

@@ -76,21 +76,7 @@ describe('drafts and triage written back', () => {
   /** Runs every queued job of `name` as a worker would: complete on success, fail (→ retry) on a throw. */
   async function drain<N extends JobName>(name: N, handler: JobHandler<N> | undefined): Promise<{ completed: number; failed: string[] }> {
     if (!handler) throw new Error(`no handler registered for ${name}`);
-    const outcome = { completed: 0, failed: [] as string[] };
-    for (;;) {
-      const jobs = await queue.boss.fetch<unknown>(name, { batchSize: 20 });
-      if (!jobs.length) return outcome;
-      for (const job of jobs) {
-        try {
-          await handler(parseJobPayload(name, job.data), { id: job.id, signal: new AbortController().signal, retryCount: job.retryCount });
-          await queue.boss.complete(name, job.id);
-          outcome.completed++;
-        } catch (error) {
-          await queue.boss.fail(name, job.id, { message: String(error) });
-          outcome.failed.push(job.id);
-        }
-      }
-    }
+    return queue.drain(name, handler);
   }
 
   const send = (name: 'draft.generate' | 'triage.apply', connectionId: string, sourceId: string) => queue.send(name, { connectionId, sourceId, deliveryId: randomUUID() });
@@ -195,7 +181,7 @@ describe('drafts and triage written back', () => {
     const first = await drain('draft.generate', handlers.draft);
     expect(first.completed).toBe(0);
     expect(first.failed).toHaveLength(1);
-    const job = await queue.boss.getJobById('draft.generate', first.failed[0] ?? '');
+    const job = await queue.job('draft.generate', first.failed[0] ?? '');
     expect(job?.state).toBe('retry');
     expect(notesOf(next)).toEqual([]);
     const [failed] = await rowsFor(zendeskId, String(next.id));

@@ -214,7 +214,7 @@ describe('fine-tuning API', () => {
     for (const id of [lost, retrying]) await database.db.update(fineTuningJobs).set({ status: 'running', heartbeatAt: old }).where(eq(fineTuningJobs.id, id));
     // As pg-boss leaves a job whose retries are used up; the other one is still queued for a retry.
     await database.db.execute(sql`UPDATE pgboss.job SET state = 'failed' WHERE name = 'finetune.train' AND singleton_key = ${lost}`);
-    expect(await failLostJobs(database, { queue }, 'pgboss', captureLogger().log)).toEqual([lost]);
+    expect(await failLostJobs(database, queue, captureLogger().log)).toEqual([lost]);
     expect(await getJob(database.db, lost)).toMatchObject({ status: 'failed', error: { code: 'worker_lost' } });
     expect((await getJob(database.db, retrying))?.status).toBe('running');
   });

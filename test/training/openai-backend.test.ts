@@ -64,7 +64,7 @@ describe('fine-tuning on the openai backend', () => {
     const created = await create({ validation_file: validation.body.id, suffix: 'emea', method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2, batch_size: 4 } } }, metadata: { team: 'emea' } });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const { status } = await followEvents(app, token, created.body.id);
-    await queue.boss.offWork('finetune.train');
+    await queue.stopWorking('finetune.train');
     sandbox.setFaults({ rateLimitEvery: null });
     expect(status).toBe('succeeded');
 

@@ -7,10 +7,8 @@
  * tickets' `drafts` rows, which every job leaves behind whether it posted, skipped or failed.
  */
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
-import { fromDrizzle } from 'pg-boss';
 import type { Db } from '../../db/client.ts';
 import { connections, conversations, draftBatches, drafts } from '../../db/schema/index.ts';
-import { parseJobPayload } from '../../queue/jobs.ts';
 import type { Queue } from '../../queue/queue.ts';
 
 export const BATCH_TASKS = ['reply', 'triage'] as const;
@@ -40,8 +38,6 @@ export interface BatchRequest {
   since?: Date;
   limit?: number;
   createdBy: string;
-  /** pg-boss's schema (QUEUE_SCHEMA), to leave out tickets whose job is still queued. */
-  queueSchema: string;
 }
 
 export type DraftBatch = typeof draftBatches.$inferSelect;
@@ -56,11 +52,9 @@ export async function createBatch(db: Db, queue: Queue, request: BatchRequest): 
     // A task is pending for a ticket when it has no write-back yet and no job still queued or
     // running for it (an earlier batch, a webhook: that one will do it). A ticket is in the batch
     // while any requested task is pending; only the pending tasks get a job. Newest first.
-    const jobTable = sql`${sql.identifier(request.queueSchema)}.job`;
     const pending = (task: BatchTask) =>
       sql<boolean>`(NOT EXISTS (SELECT 1 FROM ${drafts} d WHERE d.connection_id = ${conversations.connectionId} AND d.source_id = ${conversations.sourceId} AND d.task = ${task})
-        AND NOT EXISTS (SELECT 1 FROM ${jobTable} j WHERE j.name = ${JOB_FOR[task]} AND j.state IN ('created', 'retry', 'active')
-          AND j.data->>'connectionId' = ${request.connectionId} AND j.data->>'sourceId' = ${conversations.sourceId}))`;
+        AND NOT ${queue.openJobExists(JOB_FOR[task], { data: { connectionId: request.connectionId, sourceId: sql`${conversations.sourceId}` } })})`;
     const flags = request.tasks.map((task) => sql`${pending(task)}`);
     const rows = await tx
       .select({ sourceId: conversations.sourceId, pending: sql<boolean[]>`ARRAY[${sql.join(flags, sql`, `)}]` })
@@ -84,15 +78,14 @@ export async function createBatch(db: Db, queue: Queue, request: BatchRequest): 
       .values({ connectionId: request.connectionId, tasks: request.tasks, sourceIds, tickets: sourceIds.length, createdBy: request.createdBy })
       .returning();
     if (!batch) throw new Error('batch insert returned nothing');
-    // One INSERT per queue (pg-boss's batch path) in this transaction; payloads validated as send() would.
-    const adapter = fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql);
+    // One INSERT per queue in this transaction.
     for (const [index, task] of request.tasks.entries()) {
       const name = JOB_FOR[task];
       const jobs = rows.filter((row) => row.pending[index]).map(({ sourceId }) => ({
-        data: parseJobPayload(name, { connectionId: request.connectionId, sourceId }),
+        payload: { connectionId: request.connectionId, sourceId },
         singletonKey: `${request.connectionId}:${task}:${sourceId}`.slice(0, 500),
       }));
-      if (jobs.length) await queue.boss.insert(name, jobs, { db: adapter });
+      await queue.sendMany(name, jobs, { tx });
     }
     return batch;
   });

@@ -6,11 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
-import { fromDrizzle } from 'pg-boss';
 import type { Database, Tx } from '../../db/client.ts';
 import { complianceScans, conversations, messages } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
-import { parseJobPayload } from '../../queue/jobs.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { ModelUnavailableError } from '../../models/inference.ts';
 import { raiseAlerts, type Alert } from './alerts.ts';
@@ -85,9 +83,8 @@ export async function enqueueScansForConversations(tx: Tx, queue: Queue, convers
     .leftJoin(complianceScans, eq(complianceScans.messageId, messages.id))
     .where(and(inArray(messages.conversationId, [...conversationIds]), needsScan()));
   if (!rows.length) return 0;
-  const jobs = rows.map((row) => ({ data: parseJobPayload('compliance.scan', { messageId: row.id }) }));
   // One INSERT for the whole batch instead of a send() per message.
-  await queue.boss.insert('compliance.scan', jobs, { db: fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql) });
+  await queue.sendMany('compliance.scan', rows.map((row) => ({ payload: { messageId: row.id } })), { tx });
   return rows.length;
 }
 

@@ -8,9 +8,7 @@
  * and task) absorbs a webhook that queued the same ticket.
  */
 import { sql } from 'drizzle-orm';
-import { fromDrizzle } from 'pg-boss';
 import type { Tx } from '../../db/client.ts';
-import { parseJobPayload } from '../../queue/jobs.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { CLOSED_STATUSES } from '../batch/batches.ts';
 
@@ -35,12 +33,11 @@ export async function enqueueDraftsFromHarvest(tx: Tx, queue: Queue, connectionI
       AND (SELECT m.author_role = 'customer' AND m.visibility = 'public' FROM messages m WHERE m.conversation_id = c.id ORDER BY m.position DESC LIMIT 1)
       AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.connection_id = c.connection_id AND d.source_id = c.source_id AND d.task = t.task AND d.status = 'posted')`);
   if (!rows.rows.length) return 0;
-  const adapter = fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql);
   for (const [name, task] of WORK) {
     const jobs = rows.rows
       .filter((row) => row.task === task)
-      .map((row) => ({ data: parseJobPayload(name, { connectionId, sourceId: row.source_id }), singletonKey: `${connectionId}:${task}:${row.source_id}`.slice(0, 500) }));
-    if (jobs.length) await queue.boss.insert(name, jobs, { db: adapter });
+      .map((row) => ({ payload: { connectionId, sourceId: row.source_id }, singletonKey: `${connectionId}:${task}:${row.source_id}`.slice(0, 500) }));
+    await queue.sendMany(name, jobs, { tx });
   }
   return rows.rows.length;
 }
