@@ -1,6 +1,6 @@
 /**
  * Curation throughput: extract + scrub + filter + dedup + split on 50,000 generated support
- * conversations (integrations/sandbox-data.ts, built from real Bitext support data), in memory,
+ * conversations (integrations/sandbox-kit/data.ts, built from real Bitext support data), in memory,
  * vs a baseline that only parses the same rows and writes one naive example per agent reply.
  * Both read the conversations as JSON rows (as they come out of Postgres) and write JSONL to a
  * file, in one process on one core, in the same run. `requireResolved: false` so every

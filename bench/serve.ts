@@ -16,10 +16,10 @@ import { applyMigrations } from '../src/db/migrate.ts';
 import { connections } from '../src/db/schema/index.ts';
 import { storeBatch } from '../src/harvest/store-batch.ts';
 import { createLogger } from '../src/log.ts';
-import { createInferenceClient, type ServedModel } from '../src/models/inference.ts';
+import { createInferenceClient, type ServedModel } from '../src/models/inference/client.ts';
 import { parseTriageAnswer } from '../src/serving/answers.ts';
-import { replyPrompt, retrievalText } from '../src/serving/prompt.ts';
-import { similarResolved } from '../src/serving/retrieval.ts';
+import { replyPrompt, retrievalText } from '../src/datasets/prompts/prompt.ts';
+import { similarResolved } from '../src/datasets/prompts/retrieval.ts';
 import { startFakeModelServer } from '../test/support/fake-model-server.ts';
 import { benchDatabase } from './database.ts';
 

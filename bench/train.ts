@@ -24,10 +24,10 @@ import { fineTuningJobs } from '../src/db/schema/index.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { createLogger } from '../src/log.ts';
 import { applyWorkerEvent } from '../src/training/events.ts';
-import { uploadTrainingFile } from '../src/training/files.ts';
-import { runLocalJob } from '../src/training/local-runner.ts';
-import { parseWorkerLine } from '../src/training/worker-events.ts';
-import { WORKER_DIR } from '../src/training/worker-process.ts';
+import { uploadTrainingFile } from '../src/training/files/files.ts';
+import { runLocalJob } from '../src/training/worker/runner.ts';
+import { parseWorkerLine } from '../src/training/worker/events.ts';
+import { WORKER_DIR } from '../src/training/worker/process.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 3_000);
 

@@ -152,7 +152,7 @@ export interface TriageOutcome {
 
 /**
  * Writing back into a vendor's ticket: read it, find or post tuneloop's internal note, apply a
- * triage. One vendor call at a time; reads are retried (integrations/retry.ts); a post is retried
+ * triage. One vendor call at a time; reads are retried (integrations/common/retry.ts); a post is retried
  * only where the vendor refused it (429) or after checking that the note is not there already.
  */
 export interface WriteBack {

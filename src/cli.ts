@@ -4,23 +4,23 @@
  */
 import { Command } from 'commander';
 import { registerAdminCommands } from './cli/admin.ts';
-import { registerAlertCommands } from './cli/alerts.ts';
-import { registerConnectionCommands } from './cli/connections.ts';
-import { registerDatasetCommands } from './cli/dataset.ts';
-import { registerDraftCommands } from './cli/draft.ts';
-import { registerEventCommands } from './cli/events.ts';
-import { registerDriftCommands } from './cli/drift.ts';
-import { registerRetrainCommands } from './cli/retrain.ts';
-import { registerGdprCommands } from './cli/gdpr.ts';
-import { registerHarvestCommands } from './cli/harvest.ts';
-import { registerModelCommands } from './cli/models.ts';
-import { registerReviewCommands } from './cli/review.ts';
+import { registerAlertCommands } from './cli/serving/alerts.ts';
+import { registerConnectionCommands } from './cli/harvest/connections.ts';
+import { registerDatasetCommands } from './cli/datasets/dataset.ts';
+import { registerDraftCommands } from './cli/serving/draft.ts';
+import { registerEventCommands } from './cli/serving/events.ts';
+import { registerDriftCommands } from './cli/models/drift.ts';
+import { registerRetrainCommands } from './cli/models/retrain.ts';
+import { registerGdprCommands } from './cli/datasets/gdpr.ts';
+import { registerHarvestCommands } from './cli/harvest/harvest.ts';
+import { registerModelCommands } from './cli/models/models.ts';
+import { registerReviewCommands } from './cli/models/review.ts';
 import { registerSandboxCommands } from './cli/sandbox.ts';
 import { registerServeCommands } from './cli/serve.ts';
 import { registerTokenCommands } from './cli/token.ts';
-import { registerTrainCommands } from './cli/train.ts';
+import { registerTrainCommands } from './cli/training/train.ts';
 import { registerWorkerSetup } from './cli/worker-setup.ts';
-import { registerZendeskCommands } from './cli/zendesk.ts';
+import { registerZendeskCommands } from './cli/harvest/zendesk.ts';
 
 const program = new Command('tuneloop')
   .description('self-hosted fine-tuning hub for support and compliance teams')

@@ -10,7 +10,7 @@ import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
 import { syncAllSchedules } from './harvest/schedules.ts';
 import { configureEventQueue } from './events/deliver.ts';
-import { scheduleModelMonitoring } from './models/monitoring-schedules.ts';
+import { scheduleModelMonitoring } from './models/retraining/schedules.ts';
 import type { Logger } from './log.ts';
 import { loadKeyring } from './security/encryption.ts';
 import { policiesFor } from './serving/compliance/handler.ts';

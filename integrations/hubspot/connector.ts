@@ -8,12 +8,12 @@
 import type { RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Connector, type ConnectorFactory, type ConnectorOptions, type TestResult } from '../types.ts';
 import { HubSpotApi } from './client.ts';
-import { harvestHubSpot } from './harvest.ts';
+import { harvestHubSpot } from './harvest/harvest.ts';
 import { OAuthTokenInfo, PrivateAppTokenInfo } from './schemas.ts';
 import { HubSpotCredentials, HubSpotSettings, REQUIRED_SCOPES } from './settings.ts';
 
 export { HubSpotCredentials, HubSpotSettings, REQUIRED_SCOPES } from './settings.ts';
-export { HubSpotCursor } from './harvest.ts';
+export { HubSpotCursor } from './harvest/harvest.ts';
 export { createTicketNote } from './notes.ts';
 
 /** Records per list/search call; CRM search allows 200, but smaller pages keep batches and retries small. */

@@ -2,13 +2,13 @@
  * Write-back into HubSpot: a draft reply as a note on a CRM ticket (`ticket:<id>`), through
  * notes.ts. Inbox threads (`thread:<id>`) have no internal notes in the public API, so they take no
  * drafts; triage is not written to HubSpot (its ticket properties differ per account).
- * The ticket is read the way the harvest reads it (harvest-tickets.ts), so the draft's prompt sees
+ * The ticket is read the way the harvest reads it (harvest/tickets.ts), so the draft's prompt sees
  * the same conversation as the training data did.
  */
 import { VendorError, type Conversation, type TriageOutcome, type WriteBack, type WriteBackFactory, type WriteBackOptions } from '../types.ts';
 import { HubSpotApi } from './client.ts';
-import { TicketDetails } from './harvest-tickets.ts';
-import { TICKET_PREFIX } from './map.ts';
+import { TicketDetails } from './harvest/tickets.ts';
+import { TICKET_PREFIX } from './harvest/map.ts';
 import { createTicketNote } from './notes.ts';
 import { HubSpotCredentials, HubSpotSettings } from './settings.ts';
 

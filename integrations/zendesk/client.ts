@@ -85,7 +85,7 @@ export class ZendeskApi {
     return this.requestOnce('GET', what, path, undefined, schema, signal);
   }
 
-  /** One PUT/POST, no retries: whether a write may be repeated is the caller's decision (actions-drafts.ts). */
+  /** One PUT/POST, no retries: whether a write may be repeated is the caller's decision (write-back.ts). */
   sendOnce<T>(method: 'PUT' | 'POST', what: string, path: ZendeskPath, body: unknown, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
     return this.requestOnce(method, what, path, body, schema, signal);
   }

@@ -11,7 +11,7 @@ import { connections, datasetVersions } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
 import { parseDatasetConfig, type Task } from './config.ts';
 import { Curator } from './curate.ts';
-import { EMPTY_TASK_NOTES } from './extract.ts';
+import { EMPTY_TASK_NOTES } from './steps/extract.ts';
 import { FORMAT, type Manifest } from './manifest.ts';
 import { readConversations } from './read.ts';
 import { findDataset, getVersion, lockAgainstErasure, versionPrefix, type VersionRow } from './versions.ts';

@@ -6,11 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { DatasetConfig, Task } from './config.ts';
-import { Deduplicator } from './dedup.ts';
-import { extract } from './extract.ts';
-import { conversationDropReason, ExampleFilter } from './filter.ts';
-import { CurationScrubber, rawTexts, type ScrubStats } from './scrub.ts';
-import { groupKeyOf, Splitter } from './split.ts';
+import { Deduplicator } from './steps/dedup.ts';
+import { extract } from './steps/extract.ts';
+import { conversationDropReason, ExampleFilter } from './steps/filter.ts';
+import { CurationScrubber, rawTexts, type ScrubStats } from './steps/scrub.ts';
+import { groupKeyOf, Splitter } from './steps/split.ts';
 import { approxTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
 import { increment, SPLITS, type Counts, type SourceConversation, type Split } from './types.ts';
 

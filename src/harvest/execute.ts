@@ -10,21 +10,19 @@ import { findConnection, connectorFor } from '../connections/store.ts';
 import type { Database } from '../db/client.ts';
 import { harvestRuns } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
-import type { Queue } from '../queue/queue.ts';
 import { DecryptionError, type Keyring } from '../security/encryption.ts';
 import { prefetchOne } from './prefetch.ts';
 import { getRun, isTerminal, type HarvestRun } from './runs.ts';
 import { storeBatch } from './store-batch.ts';
+import type { OnBatchStored } from './stored.ts';
 
 export interface HarvestDeps {
   database: Database;
   keyring: Keyring;
   log: Logger;
   batchSize: number;
-  /** Where new messages are queued for the compliance scan; the CLI's in-process harvest has none. */
-  queue?: Queue | null;
-  /** DRAFTS_FROM_HARVEST: batches of an incremental harvest queue drafts for tickets awaiting an answer. */
-  draftsFromHarvest?: boolean;
+  /** Hears of each stored batch in its transaction (the compliance scan, drafts, feedback: stored.ts). */
+  onStored?: OnBatchStored | null;
 }
 
 export interface ExecuteOptions {
@@ -108,9 +106,9 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
       const connector = connectorFor(database.db, deps.keyring, connection, { batchSize: deps.batchSize, log: runLog });
       // Only a harvest after a completed one brings tickets someone waits for; until the first one
       // has finished (even when it resumes after a crash) it is the backfill of history.
-      const store = { draftsFromHarvest: Boolean(deps.draftsFromHarvest) && (await backfillDone(database, connection.id)) };
+      const store = { incremental: await backfillDone(database, connection.id) };
       for await (const batch of prefetchOne(connector.harvest(connection.cursor, { signal: abort.signal, log: runLog }))) {
-        const stored = await database.db.transaction((tx) => storeBatch(tx, connection.id, runId, batch, deps.queue ?? null, store));
+        const stored = await database.db.transaction((tx) => storeBatch(tx, connection.id, runId, batch, deps.onStored ?? null, store));
         runLog.debug(stored, 'batch stored');
         const [row] = await database.db.select({ cancel: harvestRuns.cancelRequestedAt }).from(harvestRuns).where(eq(harvestRuns.id, runId));
         if (row?.cancel) throw new Cancelled();

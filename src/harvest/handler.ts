@@ -5,11 +5,11 @@
 import type { HubDeps } from '../deps.ts';
 import type { JobHandler } from '../queue/queue.ts';
 import { QUEUE_OPTIONS } from '../queue/queue.ts';
-import type { Keyring } from '../security/encryption.ts';
 import { executeRun } from './execute.ts';
 import { createRun } from './runs.ts';
+import type { OnBatchStored } from './stored.ts';
 
-export function harvestRunHandler(deps: HubDeps & { keyring: Keyring; batchSize: number; draftsFromHarvest?: boolean }): JobHandler<'harvest.run'> {
+export function harvestRunHandler(deps: HubDeps & { batchSize: number; onStored: OnBatchStored }): JobHandler<'harvest.run'> {
   const retryLimit = QUEUE_OPTIONS['harvest.run']?.retryLimit ?? 0;
   return async (payload, job) => {
     if ('connectionId' in payload) {

@@ -8,12 +8,9 @@ import { createHash } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Conversation, HarvestBatch } from '../../integrations/types.ts';
 import type { Tx } from '../db/client.ts';
-import type { Queue } from '../queue/queue.ts';
-import { enqueueScansForConversations } from '../serving/compliance/scan.ts';
-import { enqueueDraftsFromHarvest } from '../serving/drafts/from-harvest.ts';
-import { withoutNul } from './without-nul.ts';
-import { enqueueDraftFeedback } from '../serving/feedback/enqueue.ts';
 import { connections, harvestRuns, messages } from '../db/schema/index.ts';
+import type { OnBatchStored } from './stored.ts';
+import { withoutNul } from './without-nul.ts';
 
 /** Messages per INSERT statement: bounds one statement's size however long the conversations are. */
 const MESSAGE_CHUNK = 5_000;
@@ -37,8 +34,8 @@ function lastCopies(batch: Conversation[]): Conversation[] {
 }
 
 export interface StoreOptions {
-  /** Queue drafts/triage for tickets waiting for an answer (DRAFTS_FROM_HARVEST, not on a first harvest). */
-  draftsFromHarvest?: boolean;
+  /** A harvest after the connection's first completed one (see BatchStored.incremental). */
+  incremental?: boolean;
   /**
    * A conversation fetched outside a harvest (a webhook's ticket, read by draft.generate): the
    * connection's cursor is left alone, and the caller's transaction keeps its durability.
@@ -46,9 +43,8 @@ export interface StoreOptions {
   outsideHarvest?: boolean;
 }
 
-/** With a queue, new and changed messages are queued for the compliance scan in the same transaction. */
-
-export async function storeBatch(tx: Tx, connectionId: string, runId: string | null, batch: HarvestBatch, queue: Queue | null = null, options: StoreOptions = {}): Promise<BatchResult> {
+/** `onStored` hears of the new and changed conversations in the same transaction (stored.ts). */
+export async function storeBatch(tx: Tx, connectionId: string, runId: string | null, batch: HarvestBatch, onStored: OnBatchStored | null = null, options: StoreOptions = {}): Promise<BatchResult> {
   // Batch and cursor commit together, so a commit lost to a server crash is simply fetched again:
   // the harvest need not wait for each WAL flush (it still waits at the run's end, see execute.ts).
   if (!options.outsideHarvest) await tx.execute(sql`SET LOCAL synchronous_commit = off`);
@@ -68,9 +64,7 @@ export async function storeBatch(tx: Tx, connectionId: string, runId: string | n
     await upsertMessages(tx, messageRows);
     const updatedIds = written.filter((row) => !row.inserted).map((row) => row.id);
     await removeVanishedMessages(tx, updatedIds, messageRows);
-    if (queue) await enqueueScansForConversations(tx, queue, written.map((row) => row.id));
-    if (queue) await enqueueDraftFeedback(tx, queue, written.map((row) => row.id));
-    if (queue && options.draftsFromHarvest) await enqueueDraftsFromHarvest(tx, queue, connectionId, written.map((row) => row.id));
+    if (onStored) await onStored(tx, { connectionId, conversationIds: written.map((row) => row.id), incremental: Boolean(options.incremental) && !options.outsideHarvest });
     result.messages = messageRows.length;
   }
 
@@ -170,6 +164,6 @@ async function removeVanishedMessages(tx: Tx, updatedConversationIds: number[], 
  * webhook's ticket), so its new messages reach the compliance scan at once rather than at the next
  * harvest. Same upsert as a harvest: an unchanged conversation writes nothing.
  */
-export async function storeFetchedConversation(tx: Tx, connectionId: string, conversation: Conversation, queue: Queue | null): Promise<BatchResult> {
-  return storeBatch(tx, connectionId, null, { conversations: [conversation], cursor: {} }, queue, { outsideHarvest: true });
+export async function storeFetchedConversation(tx: Tx, connectionId: string, conversation: Conversation, onStored: OnBatchStored | null): Promise<BatchResult> {
+  return storeBatch(tx, connectionId, null, { conversations: [conversation], cursor: {} }, onStored, { outsideHarvest: true });
 }

@@ -10,18 +10,19 @@ import { slackNotifyHandler } from '../serving/notify/handler.ts';
 import type { JobName } from '../queue/jobs.ts';
 import type { JobHandler } from '../queue/queue.ts';
 import { fineTuneHandler } from '../training/handler.ts';
-import { modelEvaluateHandler } from '../models/evaluate-handler.ts';
+import { modelEvaluateHandler } from '../models/evaluation/handler.ts';
 import { eventDeliverHandler, eventSweepHandler } from '../events/deliver.ts';
-import { driftCheckHandler } from '../models/drift.ts';
-import { retrainEvaluateHandler } from '../models/retraining-runs.ts';
+import { driftCheckHandler } from '../models/drift/check.ts';
+import { retrainEvaluateHandler } from '../models/retraining/runs.ts';
 import { draftGenerateHandler } from '../serving/drafts/handler.ts';
+import { reactToHarvest } from '../serving/on-harvest.ts';
 import { draftFeedbackHandler } from '../serving/feedback/handler.ts';
 import { triageApplyHandler } from '../serving/triage/handler.ts';
 
 type HandlerFactories = { [N in JobName]?: (deps: HubDeps) => JobHandler<N> };
 
 export const HANDLERS: HandlerFactories = {
-  'harvest.run': (deps) => harvestRunHandler({ ...deps, batchSize: deps.config.HARVEST_BATCH_SIZE, draftsFromHarvest: deps.config.DRAFTS_FROM_HARVEST }),
+  'harvest.run': (deps) => harvestRunHandler({ ...deps, batchSize: deps.config.HARVEST_BATCH_SIZE, onStored: reactToHarvest(deps.queue, deps.config) }),
   'dataset.build': datasetBuildHandler,
   'finetune.train': fineTuneHandler,
   'model.evaluate': modelEvaluateHandler,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Tx } from '../db/client.ts';
 import type { TrainingFileFormat } from '../db/schema/index.ts';
 import { resolveVersionRef } from '../datasets/versions.ts';
-import { getTrainingFile, type TrainingFile } from './files.ts';
+import { getTrainingFile, type TrainingFile } from './files/files.ts';
 
 export interface DataFile {
   key: string;

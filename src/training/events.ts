@@ -5,7 +5,7 @@
 import { and, asc, desc, eq, gt, lt, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { fineTuningCheckpoints, fineTuningEvents, fineTuningJobs, fineTuningMetrics, type EventLevel } from '../db/schema/index.ts';
-import { describeEvent, type WorkerEvent } from './worker-events.ts';
+import { describeEvent, type WorkerEvent } from './worker/events.ts';
 
 export type JobEvent = typeof fineTuningEvents.$inferSelect;
 export type Checkpoint = typeof fineTuningCheckpoints.$inferSelect;

@@ -8,8 +8,8 @@ import { eq } from 'drizzle-orm';
 import { fineTuningJobs } from '../db/schema/index.ts';
 import type { HubDeps } from '../deps.ts';
 import { QUEUE_OPTIONS, type JobHandler } from '../queue/queue.ts';
-import { runLocalJob } from './local-runner.ts';
-import { openaiBackendFor, runOpenAIJob } from './openai-runner.ts';
+import { runLocalJob } from './worker/runner.ts';
+import { openaiBackendFor, runOpenAIJob } from './openai/runner.ts';
 import { failLostJobs } from './reconcile.ts';
 
 /** How often a process that runs fine-tuning looks for jobs whose runner died on its last attempt. */

@@ -6,7 +6,6 @@ import { basename } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { fineTuningCheckpoints, models, type JobError } from '../db/schema/index.ts';
-import { requestEvaluation } from '../models/evaluations.ts';
 import { recordEvent } from './events.ts';
 import { transition, type FineTuningJob, type Notifier } from './status.ts';
 
@@ -61,8 +60,9 @@ export async function succeed(tx: Tx, notifier: Notifier, job: FineTuningJob, in
     })
     .onConflictDoNothing()
     .returning();
-  // Every new candidate is evaluated against production (or its base) on the held-out test split.
-  if (model && notifier.queue) await requestEvaluation(tx, notifier.queue, model.id);
+  // Every new candidate is evaluated against production (or its base) on the held-out test split:
+  // the models stage takes it from this job (src/models/evaluation/handler.ts).
+  if (model && notifier.queue) await notifier.queue.send('model.evaluate', { modelId: model.id }, { tx });
   await recordEvent(tx, job.id, { level: 'info', type: 'model', message: `New fine-tuned model created: ${input.fineTunedModel} (candidate ${model?.id ?? 'already registered'})`, data: { modelId: model?.id ?? null, fineTunedModel: input.fineTunedModel }, attempt: input.attempt });
   return done;
 }

@@ -4,7 +4,7 @@
  * tuneloop fields (backend, dataset_version, progress, model_id, cost, …).
  */
 import type { Checkpoint, JobEvent, MetricRow } from './events.ts';
-import type { TrainingFile } from './files.ts';
+import type { TrainingFile } from './files/files.ts';
 import { openaiMethod, type Hyperparameters } from './hyperparameters.ts';
 import type { FineTuningJob } from './status.ts';
 

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { migrationsApplied } from '../db/migrate.ts';
 import type { AppDeps } from '../deps.ts';
 import { queueDepth, registry } from '../metrics.ts';
-import { refreshAbMetrics } from '../models/ab-metrics.ts';
+import { refreshAbMetrics } from '../models/ab/metrics.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
 

@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { complianceAlerts, connections, conversations, messages, models } from '../../src/db/schema/index.ts';
-import { createInferenceClient, ModelUnavailableError } from '../../src/models/inference.ts';
+import { createInferenceClient, ModelUnavailableError } from '../../src/models/inference/client.ts';
 import { policiesFor } from '../../src/serving/compliance/handler.ts';
 import { complianceModelCheck } from '../../src/serving/compliance/model-check.ts';
 import { scanMessage } from '../../src/serving/compliance/scan.ts';

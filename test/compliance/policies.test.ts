@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { policiesFor } from '../../src/serving/compliance/handler.ts';
-import { compilePolicies, loadPolicies, PolicyFileError } from '../../src/serving/compliance/policies.ts';
-import { assertSafePattern, UnsafePatternError } from '../../src/serving/compliance/safe-regex.ts';
+import { compilePolicies, loadPolicies, PolicyFileError } from '../../src/serving/compliance/policies/policies.ts';
+import { assertSafePattern, UnsafePatternError } from '../../src/serving/compliance/policies/safe-regex.ts';
 
 const policies = loadPolicies('policies/compliance.yaml');
 const agent = (body: string, visibility: 'public' | 'internal' = 'public') => ({ authorRole: 'agent' as const, visibility, body });

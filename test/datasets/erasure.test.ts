@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDir } from '../../src/training/run-config.ts';
+import { runDir } from '../../src/training/worker/run-config.ts';
 import { eq, sql } from 'drizzle-orm';
 import { auditEvents, datasetVersions, drafts, fineTuningJobs, modelEvaluations, models, reviewPairs } from '../../src/db/schema/index.ts';
-import { eraseSubject } from '../../src/datasets/erasure.ts';
-import { eraseServingCopies } from '../../src/datasets/erasure-serving.ts';
+import { eraseSubject } from '../../src/gdpr/erase.ts';
+import { eraseServingCopies } from '../../src/gdpr/serving-copies.ts';
 import type { Manifest } from '../../src/datasets/manifest.ts';
 import { createVersion, getVersion } from '../../src/datasets/versions.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

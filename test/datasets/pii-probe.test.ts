@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { INTENT_FIELD_ID } from '../../integrations/zendesk/sandbox/store.ts';
 import type { Manifest } from '../../src/datasets/manifest.ts';
-import { uploadVersion } from '../../src/datasets/upload.ts';
+import { uploadVersion } from '../../src/datasets/upload/version.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { harvestNow } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';

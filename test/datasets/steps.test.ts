@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseDatasetConfig, DatasetConfigError } from '../../src/datasets/config.ts';
-import { Deduplicator } from '../../src/datasets/dedup.ts';
-import { extract } from '../../src/datasets/extract.ts';
-import { conversationDropReason, ExampleFilter } from '../../src/datasets/filter.ts';
+import { Deduplicator } from '../../src/datasets/steps/dedup.ts';
+import { extract } from '../../src/datasets/steps/extract.ts';
+import { conversationDropReason, ExampleFilter } from '../../src/datasets/steps/filter.ts';
 import { guessLanguage } from '../../src/datasets/language.ts';
-import { bandsFor } from '../../src/datasets/minhash.ts';
-import { CurationScrubber, rawTexts } from '../../src/datasets/scrub.ts';
-import { groupKeyOf, Splitter } from '../../src/datasets/split.ts';
+import { bandsFor } from '../../src/datasets/steps/minhash.ts';
+import { CurationScrubber, rawTexts } from '../../src/datasets/steps/scrub.ts';
+import { groupKeyOf, Splitter } from '../../src/datasets/steps/split.ts';
 import type { Example, SourceConversation, SourceMessage } from '../../src/datasets/types.ts';
 
 let nextId = 1;

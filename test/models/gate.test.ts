@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EvaluationReport, ModelMetrics } from '../../src/models/evaluations.ts';
-import { gateVerdict, type GateTolerances } from '../../src/models/gate.ts';
+import type { EvaluationReport, ModelMetrics } from '../../src/models/evaluation/evaluations.ts';
+import { gateVerdict, type GateTolerances } from '../../src/models/registry/gate.ts';
 
 const NONE: GateTolerances = { GATE_TOLERANCE: 0, GATE_METRIC_TOLERANCES: undefined };
 const PRODUCTION = '00000000-0000-4000-8000-000000000001';

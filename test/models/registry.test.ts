@@ -2,12 +2,12 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectDatabase, type Database } from '../../src/db/client.ts';
 import { abTests, auditEvents, connections, drafts, eventDeliveries, eventSubscriptions, models, modelSwitches } from '../../src/db/schema/index.ts';
-import { abTestStats, endAbTest, startAbTest } from '../../src/models/ab-test.ts';
-import { refreshAbMetrics } from '../../src/models/ab-metrics.ts';
+import { abTestStats, endAbTest, startAbTest } from '../../src/models/ab/ab-test.ts';
+import { refreshAbMetrics } from '../../src/models/ab/metrics.ts';
 import { registry } from '../../src/metrics.ts';
 import { newcombeDifference } from '../../src/models/proportions.ts';
-import { promote, reject, rollback } from '../../src/models/promotion.ts';
-import { modelForTicket, productionModel, RegistryError, SERVING_CACHE_MS } from '../../src/models/registry.ts';
+import { promote, reject, rollback } from '../../src/models/registry/promotion.ts';
+import { modelForTicket, productionModel, RegistryError, SERVING_CACHE_MS } from '../../src/models/registry/registry.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { insertEvaluation, insertModel, productionCount } from './support.ts';
 

@@ -12,8 +12,8 @@ import { createApp } from '../../src/app.ts';
 import { openArtifactStore } from '../../src/artifacts/index.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { modelEvaluations, models, reviewPairs } from '../../src/db/schema/index.ts';
-import { evaluationDir } from '../../src/models/evaluate-handler.ts';
-import { createReviewPairs, nextReviewPair, reviewSummary, scoreReviewPair } from '../../src/models/reviews.ts';
+import { evaluationDir } from '../../src/models/evaluation/handler.ts';
+import { createReviewPairs, nextReviewPair, reviewSummary, scoreReviewPair } from '../../src/models/evaluation/reviews.ts';
 import { testDeps } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 

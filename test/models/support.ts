@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.ts';
 import { models, modelEvaluations, type ModelStatus } from '../../src/db/schema/index.ts';
-import type { EvaluationReport, ModelMetrics } from '../../src/models/evaluations.ts';
+import type { EvaluationReport, ModelMetrics } from '../../src/models/evaluation/evaluations.ts';
 
 export async function insertModel(db: Db, task = 'reply', status: ModelStatus = 'candidate', baseModel = 'tiny-random-qwen2') {
   const [row] = await db.insert(models).values({ task, backend: 'local', baseModel, adapterPath: `/tmp/adapters/${Math.random().toString(36).slice(2)}`, status }).returning();

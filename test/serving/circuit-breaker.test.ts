@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, CircuitOpenError, type BreakerState } from '../../src/models/circuit-breaker.ts';
+import { CircuitBreaker, CircuitOpenError, type BreakerState } from '../../src/models/inference/circuit-breaker.ts';
 
 class Down extends Error {}
 class BadRequest extends Error {}

@@ -15,6 +15,7 @@ import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addConnection, testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
+import { reactToHarvest } from '../../src/serving/on-harvest.ts';
 
 describe('drafts from harvests (polling fallback)', () => {
   let database: TestDatabase;
@@ -38,7 +39,7 @@ describe('drafts from harvests (polling fallback)', () => {
 
   const harvest = async (draftsFromHarvest: boolean) => {
     const { run } = await createRun(database.db, connectionId, 'manual', null);
-    const done = await executeRun({ database, keyring: testKeyring(), log: captureLogger().log, batchSize: 5, queue, draftsFromHarvest }, run.id, { lastAttempt: true, pollMs: 100 });
+    const done = await executeRun({ database, keyring: testKeyring(), log: captureLogger().log, batchSize: 5, onStored: reactToHarvest(queue, { DRAFTS_FROM_HARVEST: draftsFromHarvest }) }, run.id, { lastAttempt: true, pollMs: 100 });
     expect(done?.status).toBe('succeeded');
   };
   const queued = async (name: string) =>

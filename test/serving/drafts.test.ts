@@ -18,7 +18,7 @@ import { executeRun } from '../../src/harvest/execute.ts';
 import { createRun } from '../../src/harvest/runs.ts';
 import { HANDLERS } from '../../src/jobs/handlers.ts';
 import type { HubDeps } from '../../src/deps.ts';
-import { forgetServingState } from '../../src/models/registry.ts';
+import { forgetServingState } from '../../src/models/registry/registry.ts';
 import { parseJobPayload, type JobName } from '../../src/queue/jobs.ts';
 import { startQueue, type JobHandler, type Queue } from '../../src/queue/queue.ts';
 import { saveEndpoint } from '../../src/webhooks/secrets.ts';
@@ -28,6 +28,7 @@ import { addConnection, testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
 import { zendeskRequest } from '../webhooks/helpers.ts';
 import { openArtifactStore } from '../../src/artifacts/index.ts';
+import { reactToHarvest } from '../../src/serving/on-harvest.ts';
 
 const DRAFT = 'Hello Ann, I have refunded order 123 to your card; it shows within 5 business days.';
 const TRIAGE = { intent: 'refund_request', priority: 'high', language: 'en', category: 'billing', confidence: 0.92 };
@@ -226,7 +227,7 @@ describe('drafts and triage written back', () => {
     zendesk.store.addComment(ticket, { authorId: zendesk.store.apiUserId, body: `${DRAFT} Kind regards, Sam`, public: true });
     ticket.status = 'solved';
     const { run } = await createRun(database.db, zendeskId, 'manual', null);
-    await executeRun({ database, queue, keyring: testKeyring(), log: captureLogger().log, batchSize: 50 }, run.id, { lastAttempt: true, pollMs: 100 });
+    await executeRun({ database, onStored: reactToHarvest(queue, deps.config), keyring: testKeyring(), log: captureLogger().log, batchSize: 50 }, run.id, { lastAttempt: true, pollMs: 100 });
     expect(await drain('draft.feedback', handlers.feedback)).toEqual({ completed: 1, failed: [] });
     const [reply] = await rowsFor(zendeskId, String(ticket.id));
     expect(reply?.finalReply).toBe(`${DRAFT} Kind regards, Sam`);

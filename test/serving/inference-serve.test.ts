@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { createInferenceClient, ModelUnavailableError, type InferenceClient, type ServedModel } from '../../src/models/inference.ts';
+import { createInferenceClient, ModelUnavailableError, type InferenceClient, type ServedModel } from '../../src/models/inference/client.ts';
 import { captureLogger } from '../support/logger.ts';
 import { ensureWorkerVenv, pythonMissing, tinyModel, WORKER_PYTHON } from '../training/support.ts';
 

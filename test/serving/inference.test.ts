@@ -5,8 +5,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { inferenceBreakerOpen, inferenceRequests } from '../../src/models/inference-metrics.ts';
-import { createInferenceClient, ModelRequestError, ModelUnavailableError, type ServedModel } from '../../src/models/inference.ts';
+import { inferenceBreakerOpen, inferenceRequests } from '../../src/models/inference/metrics.ts';
+import { createInferenceClient, ModelRequestError, ModelUnavailableError, type ServedModel } from '../../src/models/inference/client.ts';
 import { startFakeModelServer, type FakeModelServer } from '../support/fake-model-server.ts';
 import { captureLogger } from '../support/logger.ts';
 

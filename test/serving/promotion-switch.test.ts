@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.ts';
 import { connectDatabase, type Database } from '../../src/db/client.ts';
 import { models } from '../../src/db/schema/index.ts';
 import { HANDLERS } from '../../src/jobs/handlers.ts';
-import { promote, rollback } from '../../src/models/promotion.ts';
+import { promote, rollback } from '../../src/models/registry/promotion.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startFakeModelServer, type FakeModelServer } from '../support/fake-model-server.ts';
 import { addConnection, testKeyring } from '../support/harvest.ts';

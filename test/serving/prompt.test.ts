@@ -1,11 +1,11 @@
-/** Serving prompts equal the training examples of the same conversation (src/datasets/extract.ts). */
+/** Serving prompts equal the training examples of the same conversation (src/datasets/steps/extract.ts). */
 import { describe, expect, it } from 'vitest';
 import type { Conversation, Message } from '../../integrations/types.ts';
 import { parseDatasetConfig } from '../../src/datasets/config.ts';
-import { extract } from '../../src/datasets/extract.ts';
-import { rawTexts } from '../../src/datasets/scrub.ts';
+import { extract } from '../../src/datasets/steps/extract.ts';
+import { rawTexts } from '../../src/datasets/steps/scrub.ts';
 import type { SourceConversation } from '../../src/datasets/types.ts';
-import { awaitsReply, EXAMPLE_LIMITS, NothingToPromptError, replyPrompt, retrievalText, triagePrompt } from '../../src/serving/prompt.ts';
+import { awaitsReply, EXAMPLE_LIMITS, NothingToPromptError, replyPrompt, retrievalText, triagePrompt } from '../../src/datasets/prompts/prompt.ts';
 
 const at = (minute: number) => new Date(Date.UTC(2025, 0, 1, 10, minute));
 const message = (n: number, authorRole: Message['authorRole'], body: string, visibility: Message['visibility'] = 'public'): Message => ({

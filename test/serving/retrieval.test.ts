@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation, Message } from '../../integrations/types.ts';
 import { storeBatch } from '../../src/harvest/store-batch.ts';
-import { similarResolved } from '../../src/serving/retrieval.ts';
+import { similarResolved } from '../../src/datasets/prompts/retrieval.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addConnection } from '../support/harvest.ts';
 

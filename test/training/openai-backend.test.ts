@@ -13,8 +13,8 @@ import { fineTuningCheckpoints, fineTuningEvents, fineTuningJobs, fineTuningMetr
 import { registerHandlers } from '../../src/jobs/handlers.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { createKeyring } from '../../src/security/encryption.ts';
-import { RetryableRunError } from '../../src/training/local-runner.ts';
-import { runOpenAIJob } from '../../src/training/openai-runner.ts';
+import { RetryableRunError } from '../../src/training/worker/runner.ts';
+import { runOpenAIJob } from '../../src/training/openai/runner.ts';
 import { testDeps } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { captureLogger } from '../support/logger.ts';

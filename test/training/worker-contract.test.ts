@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseWorkerLine, describeEvent } from '../../src/training/worker-events.ts';
-import { workerArgv, workerEnv } from '../../src/training/worker-process.ts';
+import { parseWorkerLine, describeEvent } from '../../src/training/worker/events.ts';
+import { workerArgv, workerEnv } from '../../src/training/worker/process.ts';
 import { resolveMethod, workerSettings } from '../../src/training/hyperparameters.ts';
 
 /** The edges between the hub and the Python worker: its stdout lines, its argv, its environment. */

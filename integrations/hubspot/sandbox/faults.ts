@@ -1,7 +1,7 @@
 /**
  * Everything the sandbox does before a route runs: the request log, injected latency, policing of
  * the Retry-After it handed out, injected 429 storms and 5xx bursts, authentication, HubSpot's
- * real rate limits (sandbox-limits.ts) and malformed answers.
+ * real rate limits (limits.ts) and malformed answers.
  *
  * A request that arrives before an announced Retry-After (or, when 429s carry none, before the
  * block they stood for) is a client bug: it gets another 429 and is recorded in store.violations.

@@ -1,6 +1,6 @@
 /**
  * The HubSpot sandbox's data: conversations inbox threads with their messages and actors, and CRM
- * objects (tickets, emails, notes, contacts, companies) with associations, filled by sandbox-seed.ts;
+ * objects (tickets, emails, notes, contacts, companies) with associations, filled by seed.ts;
  * plus the changes tests make (touch, add, tie) and the request log.
  *
  * Every CRM property value is a string, as HubSpot returns them; a ticket's hs_lastmodifieddate

@@ -60,7 +60,7 @@ export const messages = pgTable(
   },
   (table) => [
     uniqueIndex('messages_source_idx').on(table.conversationId, table.sourceId),
-    // Retrieval (src/serving/retrieval.ts): full-text search over customers' public messages. Queries
+    // Retrieval (src/datasets/prompts/retrieval.ts): full-text search over customers' public messages. Queries
     // must repeat this expression and predicate for the planner to use it.
     index('messages_customer_search_idx')
       .using('gin', sql`to_tsvector('simple', ${table.body})`)

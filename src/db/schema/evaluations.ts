@@ -7,8 +7,8 @@ export type BaselineLabel = 'production' | 'base';
 
 /**
  * One evaluation of a model on its dataset version's held-out test split, side by side with a
- * baseline (src/models/evaluate-handler.ts). The report's shape is EvaluationReport in
- * src/models/evaluations.ts.
+ * baseline (src/models/evaluation/handler.ts). The report's shape is EvaluationReport in
+ * src/models/evaluation/evaluations.ts.
  */
 export const modelEvaluations = pgTable(
   'model_evaluations',

@@ -29,7 +29,7 @@ export interface RetrainingTriggers {
   acceptanceBelow?: number | null;
 }
 
-/** Continuous retraining: one policy per task (src/models/retraining.ts). */
+/** Continuous retraining: one policy per task (src/models/retraining/policies.ts). */
 export const retrainingPolicies = pgTable('retraining_policies', {
   task: text('task').primaryKey(),
   datasetId: uuid('dataset_id')

@@ -174,7 +174,7 @@ export const models = pgTable(
     retrainRequiredAt: timestamp('retrain_required_at', { withTimezone: true }),
     retrainReason: text('retrain_reason'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    /** Set by the registry (src/models/registry.ts) when the model last became production / stopped serving. */
+    /** Set by the registry (src/models/registry/registry.ts) when the model last became production / stopped serving. */
     promotedAt: timestamp('promoted_at', { withTimezone: true }),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
   },

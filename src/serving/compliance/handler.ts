@@ -10,12 +10,12 @@ import type { Config } from '../../config.ts';
 import { complianceAlerts, conversations } from '../../db/schema/index.ts';
 import type { HubDeps } from '../../deps.ts';
 import type { JobHandler } from '../../queue/queue.ts';
-import { deliverSalesforceTasks } from './deliver-salesforce.ts';
-import { slackChatFor, syncAlertToSlack } from './deliver-slack.ts';
-import { loadPolicies, type PolicySet } from './policies.ts';
+import { deliverSalesforceTasks } from './alerts/deliver-tasks.ts';
+import { slackChatFor, syncAlertToSlack } from './alerts/deliver-slack.ts';
+import { loadPolicies, type PolicySet } from './policies/policies.ts';
 import { scanMessage } from './scan.ts';
 import { complianceModelCheck } from './model-check.ts';
-import { createInferenceClient } from '../../models/inference.ts';
+import { createInferenceClient } from '../../models/inference/client.ts';
 
 const loaded = new Map<string, PolicySet>();
 

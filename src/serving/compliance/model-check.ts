@@ -9,15 +9,15 @@
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
 import type { EvidenceSpan } from '../../db/schema/index.ts';
-import { complianceUserText } from '../../datasets/extract-compliance.ts';
+import { complianceUserText } from '../../datasets/steps/extract-compliance.ts';
 import type { Logger } from '../../log.ts';
-import type { InferenceClient } from '../../models/inference.ts';
-import { productionModel } from '../../models/registry.ts';
+import type { InferenceClient } from '../../models/inference/client.ts';
+import { productionModel } from '../../models/registry/registry.ts';
 import { parseComplianceAnswer } from '../answers.ts';
 import { promptSettingsForModel } from '../writeback.ts';
-import type { MessageToScan } from './detectors.ts';
-import { inScope, type PolicySet } from './policies.ts';
-import type { AlertPolicy } from './alerts.ts';
+import type { MessageToScan } from './policies/detectors.ts';
+import { inScope, type PolicySet } from './policies/policies.ts';
+import type { AlertPolicy } from './alerts/alerts.ts';
 
 /** The policy model findings fall under when the model names none of ours. */
 export const MODEL_POLICY: AlertPolicy = { id: 'compliance-model', version: 1, severity: 'medium' };

@@ -10,10 +10,10 @@ import type { Database, Tx } from '../../db/client.ts';
 import { complianceScans, conversations, messages } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
 import type { Queue } from '../../queue/queue.ts';
-import { ModelUnavailableError } from '../../models/inference.ts';
-import { raiseAlerts, type Alert } from './alerts.ts';
+import { ModelUnavailableError } from '../../models/inference/client.ts';
+import { raiseAlerts, type Alert } from './alerts/alerts.ts';
 import type { ComplianceModelCheck, ModelFinding } from './model-check.ts';
-import type { PolicySet } from './policies.ts';
+import type { PolicySet } from './policies/policies.ts';
 
 /** Postgres's md5(body) gives the same hex, so the enqueue query can compare in SQL. */
 export const bodyHash = (body: string) => createHash('md5').update(body, 'utf8').digest('hex');

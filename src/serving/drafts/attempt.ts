@@ -12,7 +12,7 @@ import type { Config } from '../../config.ts';
 import type { Database, Tx } from '../../db/client.ts';
 import { connections, type DraftTask } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
-import type { InferenceClient } from '../../models/inference.ts';
+import type { InferenceClient } from '../../models/inference/client.ts';
 import type { Queue } from '../../queue/queue.ts';
 import type { Keyring } from '../../security/encryption.ts';
 import { ticketKey, writeBackFor } from '../writeback.ts';

@@ -12,10 +12,11 @@
  */
 import type { Conversation } from '../../../integrations/types.ts';
 import { storeFetchedConversation } from '../../harvest/store-batch.ts';
-import { ModelRequestError, ModelUnavailableError, type ChatMessage } from '../../models/inference.ts';
-import { modelForTicket } from '../../models/registry.ts';
-import { awaitsReply, NothingToPromptError, replyPrompt, retrievalText } from '../prompt.ts';
-import { similarResolved } from '../retrieval.ts';
+import { reactToHarvest } from '../on-harvest.ts';
+import { ModelRequestError, ModelUnavailableError, type ChatMessage } from '../../models/inference/client.ts';
+import { modelForTicket } from '../../models/registry/registry.ts';
+import { awaitsReply, NothingToPromptError, replyPrompt, retrievalText } from '../../datasets/prompts/prompt.ts';
+import { similarResolved } from '../../datasets/prompts/retrieval.ts';
 import { isClosed, markerFor, noteWithMarker, promptSettingsForModel, signedDraft } from '../writeback.ts';
 import { isFinalVendorError, writeBackAttempt, type TicketJob, type WriteBackDeps } from './attempt.ts';
 import { draftModelUnavailable } from './metrics.ts';
@@ -37,7 +38,7 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
       throw error;
     }
     // Stored like a harvest would: a webhook's new messages get their compliance scan now.
-    await storeFetchedConversation(tx, connection.id, conversation, deps.queue ?? null);
+    await storeFetchedConversation(tx, connection.id, conversation, deps.queue ? reactToHarvest(deps.queue, deps.config) : null);
     // A note from an earlier attempt whose row was lost (crash after posting): adopt it.
     const posted = noteWithMarker(conversation, marker);
     if (posted) return record({ status: 'posted', noteId: posted, reason: 'found on the ticket from an earlier attempt', modelId: existing?.modelId ?? null, arm: existing?.arm ?? null, abTestId: existing?.abTestId ?? null });
@@ -47,7 +48,7 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
     if (!choice) return record({ status: 'skipped', reason: 'no production model for the reply task' });
     const chosen = { modelId: choice.model.id, arm: choice.arm, abTestId: choice.abTestId };
 
-    // The same turns, system prompt and window as the model's training examples (src/serving/prompt.ts).
+    // The same turns, system prompt and window as the model's training examples (src/datasets/prompts/prompt.ts).
     const { systemPrompt, context } = await promptSettingsForModel(database.db, choice.model, 'reply');
     if (!awaitsReply(conversation, context)) return record({ ...chosen, status: 'skipped', reason: 'the last message is not the customer\'s: nothing to answer' });
     const examples = deps.config.RETRIEVAL_TASKS.includes('reply') ? await similarResolved(database.db, { text: retrievalText(conversation, context), excludeSource: { source: conversation.source, sourceId: conversation.sourceId }, limit: EXAMPLES }) : [];

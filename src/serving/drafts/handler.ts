@@ -1,6 +1,6 @@
 /** `draft.generate`: one draft reply per ticket (generate.ts); a thrown error makes pg-boss retry. */
 import type { HubDeps } from '../../deps.ts';
-import { createInferenceClient } from '../../models/inference.ts';
+import { createInferenceClient } from '../../models/inference/client.ts';
 import type { JobHandler } from '../../queue/queue.ts';
 import { generateDraft } from './generate.ts';
 

@@ -11,7 +11,7 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { slackChat } from '../../../integrations/registry.ts';
 import { driftReports, models, modelSwitches } from '../../db/schema/index.ts';
-import { driftMessage } from '../../models/drift-view.ts';
+import { driftMessage } from '../../models/drift/view.ts';
 import type { HubDeps } from '../../deps.ts';
 import type { JobHandler } from '../../queue/queue.ts';
 import { alertNotifyHandler } from '../compliance/index.ts';

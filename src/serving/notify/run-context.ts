@@ -6,9 +6,9 @@ import { eq } from 'drizzle-orm';
 import type { Config } from '../../config.ts';
 import type { Db, Tx } from '../../db/client.ts';
 import { fineTuningJobs, models } from '../../db/schema/index.ts';
-import { getEvaluation, latestEvaluation } from '../../models/evaluations.ts';
-import { gateVerdict } from '../../models/gate.ts';
-import { productionModel } from '../../models/registry.ts';
+import { getEvaluation, latestEvaluation } from '../../models/evaluation/evaluations.ts';
+import { gateVerdict } from '../../models/registry/gate.ts';
+import { productionModel } from '../../models/registry/registry.ts';
 import { runMessage } from './run-view.ts';
 
 export async function runMessageFor(tx: Tx, db: Db, config: Config, runId: string): Promise<ReturnType<typeof runMessage> | null> {

@@ -4,7 +4,7 @@
  * succeeded. Updated in place as the run moves (see keep-updated.ts).
  * https://docs.slack.dev/reference/block-kit/blocks
  */
-import type { GateVerdict } from '../../models/gate.ts';
+import type { GateVerdict } from '../../models/registry/gate.ts';
 import type { FineTuningJob } from '../../training/status.ts';
 
 const STATUS_EMOJI: Record<string, string> = {

@@ -6,13 +6,13 @@
  * Same locking and failure rules as drafts/generate.ts.
  */
 import type { Conversation, TriageChange } from '../../../integrations/types.ts';
-import { ModelRequestError, ModelUnavailableError, type ChatMessage } from '../../models/inference.ts';
-import { modelForTicket } from '../../models/registry.ts';
+import { ModelRequestError, ModelUnavailableError, type ChatMessage } from '../../models/inference/client.ts';
+import { modelForTicket } from '../../models/registry/registry.ts';
 import { parseTriageAnswer } from '../answers.ts';
 import { isFinalVendorError, writeBackAttempt, type TicketJob, type WriteBackDeps } from '../drafts/attempt.ts';
 import { draftModelUnavailable } from '../drafts/metrics.ts';
 import type { DraftRow } from '../drafts/record.ts';
-import { NothingToPromptError, triagePrompt } from '../prompt.ts';
+import { NothingToPromptError, triagePrompt } from '../../datasets/prompts/prompt.ts';
 import { isClosed, promptSettingsForModel } from '../writeback.ts';
 
 const MAX_TOKENS = 256;

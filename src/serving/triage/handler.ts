@@ -1,6 +1,6 @@
 /** `triage.apply`: one triage per ticket (apply.ts); a thrown error makes pg-boss retry. */
 import type { HubDeps } from '../../deps.ts';
-import { createInferenceClient } from '../../models/inference.ts';
+import { createInferenceClient } from '../../models/inference/client.ts';
 import type { JobHandler } from '../../queue/queue.ts';
 import { applyTriage } from './apply.ts';
 
