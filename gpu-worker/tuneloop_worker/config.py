@@ -1,10 +1,11 @@
 """Run configuration: dataclasses with documented defaults, and validation without heavy imports.
 
 ``load_config(path)`` reads the JSON file the hub writes, rejects what cannot work (unknown keys,
-wrong types, lr <= 0, missing files, unknown method) with a ``WorkerError`` of kind ``config``,
-and returns warnings for values outside the ranges the fine-tuning brief calls proven
-(lr 1e-5..1e-4, effective batch 4..16, 1..5 epochs, warmup 100..500 steps, eval every 10..50
-steps). Nothing here imports torch, so a bad config fails in well under a second.
+wrong types, values past the hard limits of the contract's run-config schema, missing files,
+unknown method) with a ``WorkerError`` of kind ``config``, and returns warnings for values outside
+the ranges that work well in practice (lr 1e-5..1e-4, effective batch 4..16, 1..5 epochs, warmup
+100..500 steps, eval every 10..50 steps). Nothing here imports torch, so a bad config fails in
+well under a second. Fields, defaults and limits are the contract's (contract.py).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import contract
 from .errors import WorkerError
 
-METHODS = ("lora", "qlora", "full", "dpo")
-PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+METHODS = contract.enum("run-config", "method")
+PRECISIONS = contract.enum("run-config", "precision")
 
-# Proven ranges from the fine-tuning brief; outside them we warn, we do not refuse.
+# Ranges that work well for LoRA fine-tuning of small chat models; outside them we warn, we do not refuse.
 RANGES = {
     "learning_rate": (1e-5, 1e-4),
     "effective_batch_size": (4, 16),
@@ -112,30 +114,11 @@ def _check_keys(obj: dict[str, Any], cls: type, where: str) -> None:
 
 
 def _check_field(name: str, value: Any) -> None:
-    """Type and hard limits of one scalar field (shared by the config and sweep values)."""
-    positive_ints = ("per_device_batch_size", "gradient_accumulation", "max_seq_length", "eval_every_steps",
-                     "log_every_steps", "keep_checkpoints", "r", "alpha", "max_steps")
-    if name in positive_ints:
-        if not _is_int(value) or value < 1:
-            raise _fail(f"'{name}' must be a whole number >= 1, got {value!r}")
-    elif name in ("warmup_steps", "early_stopping_patience"):
-        if not _is_int(value) or value < 0:
-            raise _fail(f"'{name}' must be a whole number >= 0, got {value!r}")
-    elif name == "seed":
-        if not _is_int(value):
-            raise _fail(f"'seed' must be a whole number, got {value!r}")
-    elif name in ("learning_rate", "epochs", "dpo_beta"):
-        if not _is_num(value) or not value > 0:
-            raise _fail(f"'{name}' must be a number > 0, got {value!r}")
-    elif name == "early_stopping_threshold":
-        if not _is_num(value) or value < 0:
-            raise _fail(f"'early_stopping_threshold' must be a number >= 0, got {value!r}")
-    elif name == "dropout":
-        if not _is_num(value) or not 0 <= value < 1:
-            raise _fail(f"'lora.dropout' must be a number in [0, 1), got {value!r}")
-    elif name in ("packing", "resume", "gradient_checkpointing", "assistant_only_loss"):
-        if not isinstance(value, bool):
-            raise _fail(f"'{name}' must be true or false, got {value!r}")
+    """Type and hard limits of one field (config and sweep values), from the run-config schema."""
+    path = "lora." + name if name in ("r", "alpha", "dropout") else name
+    wanted = contract.violation(contract.field("run-config", path), value)
+    if wanted:
+        raise _fail(f"'{path}' must be {wanted}, got {value!r}")
 
 
 def _check_path(name: str, value: Any, want: str) -> str:

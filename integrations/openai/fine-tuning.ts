@@ -3,12 +3,11 @@
  * upload files, create a job (tagged with the hub's job id in metadata, so a retried create finds
  * the job instead of making a second one), and follow its status, events and checkpoints.
  */
-import type { Readable } from 'node:stream';
 import { toFile } from 'openai';
 import { z } from 'zod';
 import { OpenAIApi, type OpenAISettings } from './client.ts';
 import { OpenAICheckpoint, OpenAIEvent, OpenAIFile, OpenAIJob, page } from './schemas.ts';
-import type { CreateManagedJob, ManagedCheckpoint, ManagedEvent, ManagedFineTuning, ManagedJob } from '../types.ts';
+import type { ManagedEvent, ManagedFineTuning, ManagedJob } from '../types.ts';
 
 /** The metadata key that ties a provider job to the hub's job. */
 export const JOB_TAG = 'tuneloop_job_id';

@@ -2,6 +2,7 @@
  * The manifest: everything a person (or an auditor) needs to know about a version without opening
  * its files. Stored as jsonb on the version and returned by the API and `tuneloop dataset show`.
  */
+import { z } from 'zod';
 import type { DatasetConfig, Task } from './config.ts';
 import type { PipelineSummary } from './curate.ts';
 import { approxTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
@@ -36,6 +37,20 @@ export interface Manifest {
   builtAt: string;
   durationMs: number;
 }
+
+/** A split file as a stored manifest lists it (write.ts SplitFile). */
+const StoredSplitFile = z.looseObject({ key: z.string().min(1), examples: z.number().int().min(0), sha256: z.string().optional() });
+
+/**
+ * What the later stages read of a stored manifest (jsonb, so parsed, never cast): the split files
+ * and the config. Loose: the rest stays for people and the API. A version built before a split
+ * existed may lack validation or test.
+ */
+export const StoredManifest = z.looseObject({
+  splits: z.looseObject({ train: StoredSplitFile, validation: StoredSplitFile.optional(), test: StoredSplitFile.optional() }),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
+export type StoredManifest = z.infer<typeof StoredManifest>;
 
 /** Token and label statistics recomputed from JSONL lines (uploads, erasure successors). */
 export class LineStats {

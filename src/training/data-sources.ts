@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Tx } from '../db/client.ts';
 import type { TrainingFileFormat } from '../db/schema/index.ts';
+import { StoredManifest } from '../datasets/manifest.ts';
 import { resolveVersionRef } from '../datasets/versions.ts';
 import { getTrainingFile, type TrainingFile } from './files/files.ts';
 
@@ -51,12 +52,6 @@ export async function filesData(db: Tx, trainingFileId: string, validationFileId
   return { train: fromFile(train), validation: validation ? fromFile(validation) : null, task: null };
 }
 
-/**
- * The split files a ready dataset version lists in its manifest (src/datasets/manifest.ts:
- * `splits.<split>` = {key, examples, bytes, sha256}). Only what training needs is read.
- */
-const SplitFile = z.looseObject({ key: z.string().min(1), examples: z.number().int().min(0), sha256: z.string().optional() });
-const Manifest = z.looseObject({ splits: z.looseObject({ train: SplitFile, validation: SplitFile.optional() }) });
 
 /** A dataset version by id, "name@3" or "name@latest" (the newest ready one). */
 export async function datasetVersionData(db: Tx, ref: string): Promise<TrainingData & { versionId: string }> {
@@ -64,12 +59,12 @@ export async function datasetVersionData(db: Tx, ref: string): Promise<TrainingD
   if (!found) throw new DataSourceError(`no dataset version "${ref}" (give its id, name@N or name@latest)`, 'dataset_version');
   const { dataset, version } = found;
   if (version.status !== 'ready') throw new DataSourceError(`dataset version ${dataset.name}@${version.version} is ${version.status}, not ready`, 'dataset_version');
-  const manifest = Manifest.safeParse(version.manifest);
+  const manifest = StoredManifest.safeParse(version.manifest);
   if (!manifest.success) throw new DataSourceError(`dataset version ${dataset.name}@${version.version} lists no train split file in its manifest`, 'dataset_version');
   const { train, validation } = manifest.data.splits;
   if (train.examples === 0) throw new DataSourceError(`dataset version ${dataset.name}@${version.version} has no training examples`, 'dataset_version');
   const format: TrainingFileFormat = dataset.task === 'preference' ? 'preference' : 'chat';
-  const split = (file: z.infer<typeof SplitFile>): DataFile => ({ key: file.key, format, examples: file.examples, sha256: file.sha256 ?? null });
+  const split = (file: StoredManifest['splits']['train']): DataFile => ({ key: file.key, format, examples: file.examples, sha256: file.sha256 ?? null });
   return { train: split(train), validation: validation && validation.examples > 0 ? split(validation) : null, task: dataset.task, versionId: version.id };
 }
 

@@ -4,13 +4,13 @@
  * (`{type: "supervised", supervised: {hyperparameters: {n_epochs, batch_size, learning_rate_multiplier}}}`)
  * and ours (`{type: "lora", hyperparameters: {...}}`) are accepted. OpenAI's knobs work on both
  * backends; the worker's own knobs (learning_rate, lora, max_steps, …) only on the local one.
- * Hard limits match gpu-worker/tuneloop_worker/config.py.
+ * Their types and hard limits are the run config's (worker/contract/run-config.ts).
  */
 import { z } from 'zod';
 import type { TrainingBackend, TrainingMethod } from '../db/schema/index.ts';
+import { LIMITS, type RunConfig } from './worker/contract/run-config.ts';
 
 const auto = z.literal('auto');
-const posInt = z.number().int().min(1);
 
 /** OpenAI's hyperparameters (FineTuneSupervisedHyperparameters / FineTuneDPOHyperparameters). */
 const OPENAI_KEYS = ['n_epochs', 'batch_size', 'learning_rate_multiplier', 'beta'] as const;
@@ -20,29 +20,29 @@ export const Hyperparameters = z
     n_epochs: z.union([auto, z.number().int().min(1).max(50)]).optional(),
     batch_size: z.union([auto, z.number().int().min(1).max(256)]).optional(),
     learning_rate_multiplier: z.union([auto, z.number().positive()]).optional(),
-    beta: z.union([auto, z.number().positive().max(2)]).optional(),
-    learning_rate: z.number().positive().max(1).optional(),
-    epochs: z.number().positive().max(50).optional(),
-    per_device_batch_size: posInt.max(1024).optional(),
-    gradient_accumulation: posInt.max(1024).optional(),
-    warmup_steps: z.number().int().min(0).optional(),
-    max_seq_length: posInt.max(131_072).optional(),
-    eval_every_steps: posInt.optional(),
-    log_every_steps: posInt.optional(),
-    early_stopping_patience: z.number().int().min(0).optional(),
-    early_stopping_threshold: z.number().min(0).optional(),
-    keep_checkpoints: posInt.optional(),
-    max_steps: posInt.optional(),
-    packing: z.boolean().optional(),
-    precision: z.enum(['auto', 'bf16', 'fp16', 'fp32']).optional(),
-    gradient_checkpointing: z.boolean().optional(),
-    assistant_only_loss: z.boolean().optional(),
+    beta: z.union([auto, LIMITS.dpo_beta]).optional(),
+    learning_rate: LIMITS.learning_rate.optional(),
+    epochs: LIMITS.epochs.optional(),
+    per_device_batch_size: LIMITS.per_device_batch_size.optional(),
+    gradient_accumulation: LIMITS.gradient_accumulation.optional(),
+    warmup_steps: LIMITS.warmup_steps.optional(),
+    max_seq_length: LIMITS.max_seq_length.optional(),
+    eval_every_steps: LIMITS.eval_every_steps.optional(),
+    log_every_steps: LIMITS.log_every_steps.optional(),
+    early_stopping_patience: LIMITS.early_stopping_patience.optional(),
+    early_stopping_threshold: LIMITS.early_stopping_threshold.optional(),
+    keep_checkpoints: LIMITS.keep_checkpoints.optional(),
+    max_steps: LIMITS.max_steps.optional(),
+    packing: LIMITS.packing.optional(),
+    precision: LIMITS.precision.optional(),
+    gradient_checkpointing: LIMITS.gradient_checkpointing.optional(),
+    assistant_only_loss: LIMITS.assistant_only_loss.optional(),
     lora: z
       .object({
-        r: posInt.max(1024).optional(),
-        alpha: posInt.max(4096).optional(),
-        dropout: z.number().min(0).lt(1).optional(),
-        target_modules: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+        r: LIMITS.lora_r.optional(),
+        alpha: LIMITS.lora_alpha.optional(),
+        dropout: LIMITS.lora_dropout.optional(),
+        target_modules: LIMITS.lora_target_modules.optional(),
       })
       .strict()
       .optional(),
@@ -120,8 +120,8 @@ function largestDivisor(n: number, max: number): number {
 }
 
 /** Hyperparameters as the gpu-worker's run config fields (tuneloop_worker/config.py RunConfig). */
-export function workerSettings(method: TrainingMethod, h: Hyperparameters): Record<string, unknown> {
-  const out: Record<string, unknown> = { method: method === 'supervised' ? 'lora' : method };
+export function workerSettings(method: TrainingMethod, h: Hyperparameters): Partial<RunConfig> {
+  const out: Partial<RunConfig> = { method: method === 'supervised' ? 'lora' : method };
   const base = method === 'dpo' ? BASE_LEARNING_RATE.dpo : BASE_LEARNING_RATE.sft;
   if (h.learning_rate !== undefined) out.learning_rate = h.learning_rate;
   else if (typeof h.learning_rate_multiplier === 'number') out.learning_rate = base * h.learning_rate_multiplier;
@@ -151,7 +151,7 @@ export function workerSettings(method: TrainingMethod, h: Hyperparameters): Reco
     'assistant_only_loss',
     'lora',
   ] as const;
-  for (const key of direct) if (h[key] !== undefined) out[key] = h[key];
+  for (const key of direct) if (h[key] !== undefined) Object.assign(out, { [key]: h[key] });
   return out;
 }
 

@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config.ts';
 import { auditEvents, complianceAlerts, connections, conversations, messages } from '../../src/db/schema/index.ts';
 import type { HubDeps } from '../../src/deps.ts';
 import { HANDLERS } from '../../src/jobs/handlers.ts';
-import { parseJobPayload, type JobName } from '../../src/queue/jobs.ts';
+import type { JobName } from '../../src/queue/jobs.ts';
 import { startQueue, type JobHandler, type Queue } from '../../src/queue/queue.ts';
 import { complianceExamples, decideFromSlack, enqueueScansForConversations } from '../../src/serving/compliance/index.ts';
 import { createAndBuild, readAllSplits, tempHome } from '../datasets/helpers.ts';

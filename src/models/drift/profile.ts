@@ -15,6 +15,7 @@ import { resolveLabel } from '../../datasets/labels.ts';
 import { guessLanguage } from '../../datasets/language.ts';
 import type { SourceConversation } from '../../datasets/types.ts';
 import { InputProfile, unseenShare, VOCABULARY_LIMIT, words } from './metrics.ts';
+import { StoredManifest } from '../../datasets/manifest.ts';
 
 export const TRAIN_EXAMPLES_READ = 20_000;
 export const HELD_OUT_EXAMPLES_READ = 2_000;
@@ -26,11 +27,6 @@ export class DriftDataError extends Error {
   override name = 'DriftDataError';
 }
 
-const ManifestView = z.object({
-  dataset: z.object({ task: z.string() }).optional(),
-  splits: z.object({ train: z.object({ key: z.string() }), test: z.object({ key: z.string() }).optional(), validation: z.object({ key: z.string() }).optional() }),
-  config: z.record(z.string(), z.unknown()).optional(),
-});
 
 const Line = z.object({ messages: z.array(z.object({ role: z.string(), content: z.string() })) });
 
@@ -76,7 +72,7 @@ export interface TrainingSide {
 }
 
 export async function trainingSide(store: ArtifactStore, task: string, rawManifest: unknown): Promise<TrainingSide> {
-  const manifest = ManifestView.safeParse(rawManifest);
+  const manifest = StoredManifest.safeParse(rawManifest);
   if (!manifest.success) throw new DriftDataError('the dataset version has no usable manifest (no train split)');
   const config = parseDatasetConfig(manifest.data.config ?? {});
   const labelled = task === 'triage';

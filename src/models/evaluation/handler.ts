@@ -16,7 +16,6 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import { z } from 'zod';
 import type { ArtifactStore } from '../../artifacts/index.ts';
 import type { Tx } from '../../db/client.ts';
 import { datasetVersions, fineTuningJobs, modelEvaluations, models, type BaselineLabel } from '../../db/schema/index.ts';
@@ -31,6 +30,8 @@ import { EvaluationWorkerError, runEvaluationWorker, type WorkerMetrics } from '
 import { writeServedPredictions } from './openai.ts';
 import { getEvaluation, pendingOrNewEvaluation, type EvaluationReport, type ModelMetrics } from './evaluations.ts';
 import { createInferenceClient, ModelRequestError, type InferenceClient, type ServedModel } from '../inference/client.ts';
+import { EvalConfig } from '../../training/worker/contract/eval-config.ts';
+import { StoredManifest } from '../../datasets/manifest.ts';
 
 type ModelRow = typeof models.$inferSelect;
 type Deps = HubDeps & { store: ArtifactStore; inference?: InferenceClient };
@@ -62,9 +63,6 @@ async function productionOf(db: Tx, task: string): Promise<ModelRow | null> {
   return row ?? null;
 }
 
-/** Only what is needed of a version's manifest (src/datasets/manifest.ts). */
-const TestSplit = z.looseObject({ splits: z.looseObject({ test: z.looseObject({ key: z.string().min(1), examples: z.number().int().min(0) }) }) });
-
 /**
  * The first EVALUATION_MAX_EXAMPLES test examples as chat lines. Preference (DPO) lines become the
  * prompt plus the chosen reply: a DPO model writes replies and is scored like one.
@@ -73,9 +71,9 @@ async function testLines(deps: Deps, model: ModelRow): Promise<{ key: string; li
   if (!model.datasetVersionId) throw new EvaluationInputError(`model ${model.id} was trained on uploaded files, not a dataset version: it has no held-out test split`);
   const [version] = await deps.database.db.select().from(datasetVersions).where(eq(datasetVersions.id, model.datasetVersionId));
   if (!version || version.status !== 'ready') throw new EvaluationInputError(`dataset version ${model.datasetVersionId} is ${version?.status ?? 'gone'}, not ready`);
-  const manifest = TestSplit.safeParse(version.manifest);
-  if (!manifest.success || manifest.data.splits.test.examples === 0) throw new EvaluationInputError(`dataset version ${version.id} has no test examples`);
-  const { key } = manifest.data.splits.test;
+  const test = StoredManifest.safeParse(version.manifest).data?.splits.test;
+  if (!test || test.examples === 0) throw new EvaluationInputError(`dataset version ${version.id} has no test examples`);
+  const { key } = test;
   const stream = await deps.store.get(key);
   if (!stream) throw new EvaluationInputError(`the test split ${key} is missing from the artifact store`);
   const lines = (await text(stream))
@@ -126,7 +124,7 @@ async function finish(deps: Deps, evaluationId: string, modelId: string, outcome
  */
 async function retrievalRun(
   deps: Deps,
-  input: { model: ModelRow; sides: Array<{ name: string; model: ReturnType<typeof served> }>; test: { lines: string[] }; dir: string; config: Record<string, unknown>; log: Logger; signal: AbortSignal | undefined },
+  input: { model: ModelRow; sides: Array<{ name: string; model: ReturnType<typeof served> }>; test: { lines: string[] }; dir: string; config: EvalConfig; log: Logger; signal: AbortSignal | undefined },
 ): Promise<ModelMetrics | null> {
   const candidate = input.sides.find((side) => side.name === 'candidate');
   if (input.model.task !== 'reply' || !deps.config.RETRIEVAL_TASKS.includes('reply') || candidate?.model.backend !== 'local' || !input.model.datasetVersionId) return null;
@@ -137,7 +135,8 @@ async function retrievalRun(
   const testPath = join(dir, 'test.jsonl');
   await writeFile(testPath, `${lines.join('\n')}\n`);
   const configPath = join(dir, 'eval.json');
-  await writeFile(configPath, `${JSON.stringify({ ...input.config, test_file: testPath, models: [localSpec('candidate', candidate.model)], predictions: [] }, null, 2)}\n`);
+  const config: EvalConfig = { ...input.config, test_file: testPath, models: [localSpec('candidate', candidate.model)], predictions: [] };
+  await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
   input.log.info({ examples: lines.length }, 'evaluating the candidate with retrieved examples');
   const { report } = await runEvaluationWorker({ config: deps.config, configPath, dir, log: input.log, signal: input.signal }).finally(() => rm(testPath, { force: true }));
   return metricsOf(report.models.find((entry) => entry.name === 'candidate')?.metrics);
@@ -167,7 +166,9 @@ export async function runEvaluation(deps: Deps, evaluationId: string, options: {
     const testPath = join(dir, 'test.jsonl');
     await writeFile(`${testPath}.tmp`, `${test.lines.join('\n')}\n`);
     await rename(`${testPath}.tmp`, testPath);
-    const task = model.task === 'preference' ? 'reply' : model.task;
+    const evaluated = EvalConfig.shape.task.safeParse(model.task === 'preference' ? 'reply' : model.task);
+    if (!evaluated.success) throw new EvaluationInputError(`models of task ${model.task} cannot be evaluated`);
+    const task = evaluated.data;
     const predictions = [];
     for (const side of sides.filter((s) => s.model.backend !== 'local')) {
       const file = join(dir, `served-${side.name}.jsonl`);
@@ -175,7 +176,7 @@ export async function runEvaluation(deps: Deps, evaluationId: string, options: {
       await writeServedPredictions({ client, model: side.model, lines: test.lines, json: task !== 'reply', maxTokens: deps.config.EVALUATION_MAX_NEW_TOKENS, file, signal: options.signal });
       predictions.push({ name: side.name, file });
     }
-    const config = {
+    const config: EvalConfig = {
       task,
       test_file: testPath,
       models: sides.filter((s) => s.model.backend === 'local').map((s) => localSpec(s.name, s.model)),

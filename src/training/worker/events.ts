@@ -1,82 +1,12 @@
 /**
- * The gpu-worker's stdout contract: one JSON object per line, `type` in warning | error | valid |
- * started | progress | eval | checkpoint | done | sweep_done (gpu-worker/tests/event_schema.py).
- * Each line is parsed here; a line that is not one of these is reported to the caller, never fatal.
- * Extra fields (e.g. `trial` in a sweep) are kept.
+ * The gpu-worker's stdout, one JSON event per line (declared in contract/events.ts), parsed line
+ * by line: a line that is not one of the events is reported to the caller, never fatal. Extra
+ * fields (e.g. `trial` in a sweep) are kept. And the sentence a person reads for each event.
  */
-import { z } from 'zod';
 import type { EventLevel } from '../../db/schema/index.ts';
+import { WorkerEvent, type DoneEvent } from './contract/events.ts';
 
-const num = z.number().nullable();
-const base = { time: z.string().optional(), trial: z.number().int().optional() };
-
-export const WorkerEvent = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('warning'), ...base, message: z.string() }),
-  z.looseObject({ type: z.literal('error'), ...base, message: z.string(), kind: z.string() }),
-  z.looseObject({ type: z.literal('valid'), ...base, method: z.string(), train_examples: z.number().int(), validation_examples: z.number().int(), trials: z.number().int() }),
-  z.looseObject({
-    type: z.literal('started'),
-    ...base,
-    total_steps: z.number().int(),
-    resumed_from_step: z.number().int(),
-    method: z.string(),
-    base_model: z.string(),
-    device: z.string(),
-    device_name: z.string(),
-    precision: z.string(),
-    world_size: z.number().int(),
-    trainable_params: z.number().int(),
-    total_params: z.number().int(),
-    train_examples: z.number().int(),
-    validation_examples: z.number().int(),
-    effective_batch_size: z.number().int(),
-    config: z.record(z.string(), z.unknown()),
-  }),
-  z.looseObject({
-    type: z.literal('progress'),
-    ...base,
-    step: z.number().int(),
-    total_steps: z.number().int(),
-    epoch: num,
-    loss: num,
-    learning_rate: num,
-    grad_norm: num,
-    tokens_per_second: num,
-    tokens_seen: z.number().int(),
-    eta_seconds: num,
-    extra: z.record(z.string(), z.unknown()),
-  }),
-  z.looseObject({
-    type: z.literal('eval'),
-    ...base,
-    step: z.number().int(),
-    epoch: num,
-    eval_loss: num,
-    best_eval_loss: num,
-    best_step: z.number().int().nullable(),
-    is_best: z.boolean(),
-    extra: z.record(z.string(), z.unknown()),
-  }),
-  z.looseObject({ type: z.literal('checkpoint'), ...base, step: z.number().int(), path: z.string(), is_best: z.boolean() }),
-  z.looseObject({
-    type: z.literal('done'),
-    ...base,
-    best_checkpoint: z.string().nullable(),
-    best_step: z.number().int().nullable(),
-    best_fraction_of_training: num,
-    total_steps: z.number().int(),
-    steps_trained: z.number().int(),
-    resumed_from_step: z.number().int(),
-    stopped_early: z.boolean(),
-    metrics: z.looseObject({ final_train_loss: num, mean_train_loss: num, best_eval_loss: num, last_eval_loss: num }),
-    adapter_path: z.string().nullable(),
-    model_path: z.string().nullable(),
-    cost: z.looseObject({ tokens_seen: z.number().int(), wall_seconds: z.number() }),
-  }),
-  z.looseObject({ type: z.literal('sweep_done'), ...base, strategy: z.string(), best_trial: z.number().int(), best_params: z.record(z.string(), z.unknown()), trials: z.array(z.unknown()) }),
-]);
-export type WorkerEvent = z.infer<typeof WorkerEvent>;
-export type DoneEvent = Extract<WorkerEvent, { type: 'done' }>;
+export { WorkerEvent, type DoneEvent };
 
 /** A stdout line as an event, or why it is not one. */
 export function parseWorkerLine(line: string): { ok: true; event: WorkerEvent } | { ok: false; reason: string } {
@@ -122,5 +52,7 @@ export function describeEvent(event: WorkerEvent): { level: EventLevel; message:
       };
     case 'sweep_done':
       return { level: 'info', message: `Sweep finished (${event.strategy}): best trial ${event.best_trial} of ${event.trials.length}` };
+    case 'tiny_model':
+      return { level: 'info', message: `Tiny test model written to ${event.path}` };
   }
 }

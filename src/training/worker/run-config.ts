@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ArtifactStore } from '../../artifacts/index.ts';
 import type { DataFile, TrainingData } from '../data-sources.ts';
 import { workerSettings, type Hyperparameters } from '../hyperparameters.ts';
+import type { RunConfig } from './contract/run-config.ts';
 import type { FineTuningJob } from '../status.ts';
 
 export function runDir(home: string, jobId: string): string {
@@ -91,7 +92,7 @@ export async function prepareRun(store: ArtifactStore, home: string, job: FineTu
     if (data.validation) await copyArtifact(store, data.validation, validationPath);
     else heldOut = await holdOut(trainPath, validationPath, job.seed);
   }
-  const config = {
+  const config: RunConfig = {
     base_model: job.model,
     train_file: trainPath,
     validation_file: validationPath,
