@@ -206,7 +206,7 @@ export interface WebhookEvent {
   signature?: string;
 }
 
-/** Inbound webhooks: verify the raw body first, then parse it (STYLE.md "Verify, then parse"). */
+/** Inbound webhooks: verify the raw body first, then parse it (an unverified body is never parsed). */
 export interface InboundWebhook {
   /** Pure: no I/O, the clock is a parameter; constant-time compares. */
   verify(request: InboundRequest, secret: string, nowMs: number): Verdict;

@@ -1,5 +1,5 @@
 /**
- * Raw HubSpot shapes (shared/specs/hubspot/CONTRACT.md): only the fields tuneloop reads, strict
+ * Raw HubSpot shapes (https://developers.hubspot.com/docs/api/overview): only the fields tuneloop reads, strict
  * where we depend on a field and lenient (nullish) where HubSpot may leave it out. Every answer is
  * parsed with these before anything else touches it; the SDK's own models are not trusted, because
  * its deserializer silently drops unknown fields and leaves missing ones undefined.

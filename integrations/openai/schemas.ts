@@ -1,6 +1,6 @@
 /**
  * The parts of OpenAI's fine-tuning objects tuneloop reads, as zod schemas (the SDK's types are
- * not a check). Field names and meanings: /work/shared/specs/openai/openapi.yaml, components
+ * not a check). Field names and meanings: https://github.com/openai/openai-openapi (openapi.yaml), components
  * FineTuningJob, FineTuningJobEvent, FineTuningJobCheckpoint and OpenAIFile.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Raw Slack shapes, as documented in the Web API spec (shared/specs/slack/slack_web_openapi_v2.json:
+ * Raw Slack shapes, as documented in the Web API spec (https://github.com/slackapi/slack-api-specs (web-api/slack_web_openapi_v2.json):
  * objs_message, objs_user, objs_file and the methods' success schemas): only the fields tuneloop
  * reads, strict where we depend on a field and lenient (nullish) where Slack may leave it out.
  * Every answer is parsed with these before anything else touches it.

@@ -1,5 +1,5 @@
 /**
- * Raw Zendesk shapes, as documented in the Support API (shared/specs/zendesk/zendesk_support_oas.json):
+ * Raw Zendesk shapes, as documented in the Support API (https://developer.zendesk.com/zendesk/oas.yaml):
  * only the fields tuneloop reads, strict where we depend on a field and lenient (nullish) where
  * Zendesk may leave it out. Every response is parsed with these before anything else touches it.
  */

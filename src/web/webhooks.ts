@@ -1,7 +1,7 @@
 /**
  * /webhooks/{zendesk,hubspot,salesforce}/:connectionId — inbound vendor webhooks. NOT behind the
  * API's bearer tokens: each vendor signs its requests, and that signature is checked over the raw
- * body before anything is parsed (STYLE.md "Verify, then parse"). Then zod, then one transaction
+ * body before anything is parsed (an unverified body is never parsed). Then zod, then one transaction
  * that records the delivery and enqueues its jobs only if it is new (src/webhooks/ingest.ts). The
  * answer is a quick 200; the work happens in jobs.
  *

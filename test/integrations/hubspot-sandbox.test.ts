@@ -2,7 +2,7 @@
  * The HubSpot sandbox on its own, through app.request (no sockets): HubSpot's auth and scope
  * errors, thread and message listing and paging, the CRM search (operators, one sort, the result
  * cap), batch reads with 207, rate limits with their headers and 429 policy bodies, Retry-After
- * policing, notes, OAuth refresh and truncated messages, as CONTRACT.md describes them.
+ * policing, notes, OAuth refresh and truncated messages, as HubSpot documents them (https://developers.hubspot.com/docs/api/overview).
  */
 import { describe, expect, it } from 'vitest';
 import { createHubSpotSandbox, SANDBOX_DEFAULTS, type HubSpotSandbox } from '../../integrations/hubspot/sandbox/index.ts';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createZendeskSandbox, SANDBOX_DEFAULTS, type ZendeskSandbox } from '../../integrations/zendesk/sandbox/index.ts';
 
-const SPEC_PATH = fileURLToPath(new URL('../../../shared/specs/zendesk/zendesk_support_oas.json', import.meta.url));
+const SPEC_PATH = fileURLToPath(new URL('../../../https://developer.zendesk.com/zendesk/oas.yaml', import.meta.url));
 const BASIC = `Basic ${Buffer.from(`${SANDBOX_DEFAULTS.email}/token:${SANDBOX_DEFAULTS.apiToken}`).toString('base64')}`;
 
 async function call(sandbox: ZendeskSandbox, path: string, init: RequestInit = {}, authorization = BASIC) {

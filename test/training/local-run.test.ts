@@ -137,7 +137,7 @@ describe.skipIf(missing)('local fine-tuning with the gpu-worker', () => {
     });
     const stoppedAfterMs = Date.now() - requestedAt;
     expect(status).toBe('cancelled');
-    // The brief's requirement: a cancel stops the worker within 10 s (poll 1 s, SIGTERM, SIGKILL after 5 s).
+    // A cancel stops the worker within 10 s (poll 1 s, SIGTERM, SIGKILL after 5 s).
     expect(stoppedAfterMs).toBeLessThan(10_000);
     expect(() => process.kill(workerPid, 0)).toThrow();
     expect(existsSync(join(runDir, 'worker.pid'))).toBe(false);

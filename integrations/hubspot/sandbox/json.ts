@@ -1,7 +1,7 @@
 /**
  * The sandbox's records as HubSpot's JSON: PublicThread, the PublicMessage variants, PublicActor
  * (Conversations v3) and SimplePublicObject(WithAssociations) / owners (CRM v3). Field names and
- * enums follow shared/specs/hubspot/CONTRACT.md.
+ * enums follow https://developers.hubspot.com/docs/api/overview.
  */
 import { textToHtml } from '../../common/html-to-text.ts';
 import { CHANNELS, type CrmObjectType, type HubSpotSandboxStore, type StoredActor, type StoredMessage, type StoredObject, type StoredOwner, type StoredThread } from './store.ts';

@@ -1,5 +1,5 @@
 /**
- * Conversations inbox & messages v3 (shared/specs/hubspot/CONTRACT.md): inboxes, threads (sorted by
+ * Conversations inbox & messages v3 (https://developers.hubspot.com/docs/api/overview): inboxes, threads (sorted by
  * id or by latestMessageTimestamp, which needs latestMessageTimestampAfter; the filter is inclusive),
  * a thread's messages (newest first unless sort=createdAt), a message's original content, actors.
  * Paging is `{ paging: { next: { after, link } } }` with opaque keyset tokens.

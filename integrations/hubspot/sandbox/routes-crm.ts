@@ -1,5 +1,5 @@
 /**
- * CRM objects v3 (shared/specs/hubspot/CONTRACT.md) for tickets, emails, notes, contacts and
+ * CRM objects v3 (https://developers.hubspot.com/docs/api/overview) for tickets, emails, notes, contacts and
  * companies: search, get by id (with `properties` and `associations`), batch read (200, or 207 with
  * errors for ids that do not exist), creating a note associated with a ticket, and the owners list.
  * Each object type needs its scope: tickets `tickets`, emails `sales-email-read`, notes and contacts

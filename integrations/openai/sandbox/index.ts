@@ -3,7 +3,7 @@
  * events and checkpoints, /v1/models) with OpenAI's shapes, bearer auth and error bodies, jobs that
  * progress on a timer with realistic events, and fault injection (429 with Retry-After, 5xx
  * bursts, a failing job). Point the `openai` SDK at it with `baseURL: `${url}/v1``.
- * Contract: /work/shared/specs/openai/openapi.yaml.
+ * Contract: https://github.com/openai/openai-openapi (openapi.yaml).
  */
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';

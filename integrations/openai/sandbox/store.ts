@@ -3,7 +3,7 @@
  * through OpenAI's statuses on a timer (validating_files → queued → running → succeeded), writing
  * the events and checkpoints the real service writes: a `metrics` event per step with train (and,
  * with a validation file, valid) loss, a checkpoint at each of the last three epochs, and the model
- * name at the end. Shapes follow /work/shared/specs/openai/openapi.yaml (FineTuningJob,
+ * name at the end. Shapes follow https://github.com/openai/openai-openapi (openapi.yaml) (FineTuningJob,
  * FineTuningJobEvent, FineTuningJobCheckpoint, OpenAIFile, Model).
  */
 

@@ -1,7 +1,7 @@
 /**
  * The sandbox's records as Slack's Web API writes them (objs_message, objs_user, objs_file and
- * objs_conversation in shared/specs/slack/slack_web_openapi_v2.json; field lists checked against
- * shared/specs/slack/samples/api/). Text is escaped the way Slack sends it: &, < and > become
+ * objs_conversation in https://github.com/slackapi/slack-api-specs (web-api/slack_web_openapi_v2.json); field lists checked against
+ * https://github.com/slackapi/slack-api-specs (web-api/samples)). Text is escaped the way Slack sends it: &, < and > become
  * entities, so a client must unescape it.
  * https://docs.slack.dev/messaging/formatting-message-text#escaping
  */

@@ -1,6 +1,6 @@
 /**
  * conversations.history, conversations.replies and conversations.info, as documented in
- * shared/specs/slack/slack_web_openapi_v2.json and https://docs.slack.dev/reference/methods/:
+ * https://github.com/slackapi/slack-api-specs (web-api/slack_web_openapi_v2.json) and https://docs.slack.dev/reference/methods/:
  * - history lists a channel's top-level messages (and broadcast replies) newest first between
  *   `oldest` and `latest` (both exclusive unless `inclusive`), `limit` (default 100, at most 999)
  *   per page, `has_more` and `response_metadata.next_cursor`;

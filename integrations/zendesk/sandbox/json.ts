@@ -1,6 +1,6 @@
 /**
  * The sandbox's records as Zendesk's API writes them (TicketObject, TicketCommentObject, UserObject
- * in shared/specs/zendesk/zendesk_support_oas.json): every documented field, ISO times without
+ * in https://developer.zendesk.com/zendesk/oas.yaml): every documented field, ISO times without
  * milliseconds, absolute `url`s on the sandbox's own origin.
  *
  * `missingFields` drops fields the documentation promises, for the 'missing-fields' fault.
