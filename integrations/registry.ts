@@ -6,9 +6,12 @@
 import { hubspot } from './hubspot/index.ts';
 import { openai } from './openai/index.ts';
 import { salesforce } from './salesforce/index.ts';
+import { createSlackApp } from './slack/app/app.ts';
+import { respondAt } from './slack/app/client.ts';
+import { slackAppManifest } from './slack/app/manifest.ts';
 import { createSlackChat, type SlackChatOptions } from './slack/chat.ts';
 import { slack } from './slack/index.ts';
-import type { AppChat, ConnectorFactory, FineTuningProvider, SandboxLauncher, Source, Vendor, WriteBackFactory } from './types.ts';
+import type { AppChat, ConnectorFactory, FineTuningProvider, SandboxLauncher, SlackApp, SlackAppOptions, SlackReply, Source, Vendor, WriteBackFactory } from './types.ts';
 import { zendesk } from './zendesk/index.ts';
 
 export const VENDORS: Readonly<Record<Source, Vendor>> = { zendesk, salesforce, hubspot, slack };
@@ -44,3 +47,18 @@ export const SANDBOXES: Readonly<Record<string, () => Promise<SandboxLauncher>>>
   ...Object.fromEntries(Object.values(VENDORS).map((vendor) => [vendor.source, vendor.sandbox])),
   openai: openai.sandbox,
 };
+
+/** The Slack app (Bolt, HTTP or Socket Mode) around the hub's handlers. */
+export function slackApp(options: SlackAppOptions): SlackApp {
+  return createSlackApp(options);
+}
+
+/** A reply through a Slack response_url (up to 30 minutes after the command), from any process. */
+export function respondInSlack(responseUrl: string, reply: SlackReply, apiUrl: string): Promise<void> {
+  return respondAt(responseUrl, reply, apiUrl);
+}
+
+/** The Slack app's manifest (YAML), for `tuneloop slack manifest`. */
+export function slackManifest(options: { url?: string; socketMode: boolean }): string {
+  return slackAppManifest(options);
+}

@@ -25,7 +25,10 @@ import { handleError, notFound } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
 import { abTestRoutes, modelRoutes } from './web/api/models.ts';
 import { tokenRoutes } from './web/api/tokens.ts';
+import { slackGrantRoutes } from './web/api/slack-grants.ts';
 import { webhookRoutes } from './web/webhooks.ts';
+import { slackRoutes } from './web/slack.ts';
+import { slackAppFor } from './slack/app.ts';
 
 export function createApp(deps: AppDeps) {
   const app = new Hono();
@@ -41,6 +44,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', healthRoutes(deps));
   // Vendor webhooks authenticate by signature, not by our bearer tokens (src/web/webhooks.ts).
   app.route('/webhooks', webhookRoutes(deps));
+  // The Slack app signs its requests; the receiver checks them (src/web/slack.ts).
+  app.route('/slack', slackRoutes(deps.queue ? slackAppFor({ ...deps, queue: deps.queue }, 'http') : null, { socketMode: Boolean(deps.config.SLACK_APP_TOKEN) }));
 
   const api = new Hono<{ Variables: AuthVariables }>();
   api.use(requireToken(deps.database.db));
@@ -62,6 +67,7 @@ export function createApp(deps: AppDeps) {
   api.route('/models', evaluationRoutes(deps));
   api.route('/evaluations', evaluationReviewRoutes(deps));
   api.route('/reviews', reviewRoutes(deps));
+  api.route('/slack/grants', slackGrantRoutes(deps));
   app.route('/api/v1', api);
 
   app.notFound(notFound);

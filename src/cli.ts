@@ -17,6 +17,7 @@ import { registerModelCommands } from './cli/models/models.ts';
 import { registerReviewCommands } from './cli/models/review.ts';
 import { registerSandboxCommands } from './cli/sandbox.ts';
 import { registerServeCommands } from './cli/serve.ts';
+import { registerSlackCommands } from './cli/slack/slack.ts';
 import { registerTokenCommands } from './cli/token.ts';
 import { registerTrainCommands } from './cli/training/train.ts';
 import { registerWorkerSetup } from './cli/worker-setup.ts';
@@ -45,5 +46,6 @@ registerSandboxCommands(program);
 registerTrainCommands(program);
 registerModelCommands(program);
 registerZendeskCommands(program);
+registerSlackCommands(program);
 
 await program.parseAsync(process.argv);

@@ -88,6 +88,23 @@ export const SETTINGS = {
     doc: 'Slack channel id for training progress (one message per run, updated as it moves), promotions and drift. Unset: not posted.',
   },
   SLACK_BOT_TOKEN: { schema: z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(), doc: 'Bot token of the tuneloop Slack app (scope chat:write) for alerts and notifications.', secret: true },
+  SLACK_SIGNING_SECRET: {
+    schema: z.string().regex(/^[0-9a-f]{32}$/i, 'must be the app\'s signing secret (32 hex characters, Basic Information > App Credentials)').optional(),
+    doc: 'Signing secret of the tuneloop Slack app: every request to `POST /slack/events` is verified with it (v0 signature, five-minute window). Unset: the Slack app is off in HTTP mode.',
+    secret: true,
+  },
+  SLACK_APP_TOKEN: {
+    schema: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…) with connections:write').optional(),
+    doc: 'App-level token (xapp-…, scope connections:write): the Slack app connects over Socket Mode instead of receiving HTTP requests, so no public URL is needed.',
+    secret: true,
+  },
+  SLACK_GRANTS: {
+    schema: z
+      .string()
+      .regex(/^\s*(admin|operator|compliance|viewer)\s*=\s*[UWS][A-Z0-9]+(\s*,\s*[UWS][A-Z0-9]+)*(\s*;\s*(admin|operator|compliance|viewer)\s*=\s*[UWS][A-Z0-9]+(\s*,\s*[UWS][A-Z0-9]+)*)*\s*;?\s*$/, 'must look like "admin=U0123;operator=S0456,U0789" (Slack user ids U…/W…, user group ids S…)')
+      .optional(),
+    doc: 'Roles of Slack users and user groups in the Slack app, beside those granted with `tuneloop slack grant` (e.g. `admin=U0123;operator=S0456,U0789`). Nobody has a role otherwise.',
+  },
   SLACK_API_URL: {
     schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://slack.com/api/'),
     doc: 'Slack Web API base URL (e.g. `http://127.0.0.1:4030/api/` for `tuneloop sandbox slack`).',

@@ -16,6 +16,7 @@ import { loadKeyring } from './security/encryption.ts';
 import { policiesFor } from './serving/compliance/handler.ts';
 import type { JobName } from './queue/jobs.ts';
 import { startQueue, type Queue } from './queue/queue.ts';
+import { slackAppFor } from './slack/app.ts';
 import { openArtifactStore } from './artifacts/index.ts';
 import type { HubDeps } from './deps.ts';
 
@@ -68,6 +69,13 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
     log.info({ url }, 'hub listening');
   }
 
+  // Socket Mode: the process that serves HTTP also holds the Slack connection.
+  const socket = serveHttp ? slackAppFor(deps, 'socket') : null;
+  if (socket) {
+    await socket.start();
+    log.info('Slack app connected over Socket Mode');
+  }
+
   const handled = await registerHandlers(deps, queues ?? handledJobNames(), config.WORKER_CONCURRENCY);
   log.info({ queues: handled }, handled.length ? 'job handlers running' : 'no job handlers in this process');
 
@@ -78,6 +86,7 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
       const closed = server ? new Promise<void>((resolve) => server?.close(() => resolve())) : Promise.resolve();
       // Keep-alive clients must not hold the shutdown open.
       if (server && 'closeIdleConnections' in server) server.closeIdleConnections();
+      await socket?.stop().catch((error: unknown) => log.warn({ err: error }, 'Slack Socket Mode did not close cleanly'));
       await queue.stop({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
       if (server && 'closeAllConnections' in server) server.closeAllConnections();
       await closed;

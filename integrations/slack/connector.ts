@@ -9,6 +9,7 @@ import type { RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Connector, type ConnectorFactory, type ConnectorOptions, type TestResult } from '../types.ts';
 import { SlackApi } from './client.ts';
 import { harvestSlack } from './harvest.ts';
+import { threadReader } from './threads.ts';
 import { AuthTest } from './schemas.ts';
 import { apiUrlFor, SlackCredentials, SlackSettings } from './settings.ts';
 
@@ -55,6 +56,14 @@ export function createSlackConnector(settings: SlackSettings, credentials: Slack
   return {
     source: 'slack',
     harvest: (cursor, ctx) => harvestSlack(api, cursor, harvestOptions, ctx),
+
+    async fetchConversation(sourceId, signal) {
+      const match = /^([CG][A-Z0-9]+):(\d+\.\d+)$/.exec(sourceId);
+      if (!match?.[1] || !match[2]) throw new VendorError('not_found', `"${sourceId}" is not a Slack thread id (channel:ts)`);
+      if (!parsedSettings.channels.includes(match[1])) return null;
+      const reader = await threadReader(api, harvestOptions, signal);
+      return reader.thread(match[1], match[2]);
+    },
 
     // https://docs.slack.dev/reference/methods/auth.test
     async test(): Promise<TestResult> {

@@ -23,11 +23,10 @@
  */
 import { z } from 'zod';
 import { VendorError, type Cursor, type HarvestBatch, type HarvestContext, type VendorLogger } from '../types.ts';
-import { SlackCallError } from './errors.ts';
 import type { SlackApi } from './client.ts';
-import { startsThread, toConversation } from './map.ts';
-import { MessagesPage, UserGroupMembers, UserInfo, type SlackMessage, type SlackUser } from './schemas.ts';
-import { mentionedUsers } from './text.ts';
+import { startsThread } from './map.ts';
+import { MessagesPage, type SlackMessage } from './schemas.ts';
+import { threadReader } from './threads.ts';
 import { compareTs, isAfter, laterTs, SlackTs, tsFromDate, tsFromMicros, tsMicros } from './timestamps.ts';
 
 const Pass = z.object({ from: SlackTs, bound: SlackTs, newest: SlackTs.nullable(), before: SlackTs.nullable() }).strict();
@@ -50,8 +49,6 @@ export interface SlackHarvestOptions {
 
 /** How far the local clock may run ahead of Slack's without losing replies; see the file comment. */
 const CLOCK_ALLOWANCE_MS = 60_000;
-/** Forget looked-up users past this many, so a long harvest's memory stays flat. */
-const USER_CACHE_LIMIT = 50_000;
 const DAY_MICROS = 86_400 * 1_000_000;
 
 function parseCursor(cursor: Cursor | null): SlackCursor {
@@ -79,66 +76,7 @@ export async function* harvestSlack(api: SlackApi, cursor: Cursor | null, option
   const { signal } = ctx;
   const log = ctx.log ?? options.log;
   const state = parseCursor(cursor);
-  const users = new Map<string, SlackUser | null>();
-  const directory = { user: (id: string) => users.get(id) };
-
-  // https://docs.slack.dev/reference/methods/usergroups.users.list
-  const agents = new Set(options.agentUserIds ?? []);
-  if (options.agentUserGroup) {
-    const group = await api.call('usergroups.users.list', { usergroup: options.agentUserGroup }, UserGroupMembers, { what: `list the members of user group ${options.agentUserGroup} (usergroups.users.list)` }, signal);
-    for (const id of group.users) agents.add(id);
-  }
-
-  // https://docs.slack.dev/reference/methods/users.info
-  const lookUpUsers = async (ids: Iterable<string>) => {
-    const wanted = new Set(ids);
-    // Cleared between batches only, so every conversation of a batch is mapped with its people known.
-    if (users.size + wanted.size > USER_CACHE_LIMIT) users.clear();
-    for (const id of wanted) {
-      if (users.has(id)) continue;
-      try {
-        const { user } = await api.call('users.info', { user: id, include_locale: true }, UserInfo, { what: `look up user ${id} (users.info)` }, signal);
-        users.set(id, user);
-      } catch (error) {
-        // Deleted accounts and people from other organizations can be invisible: keep their messages.
-        if (!(error instanceof SlackCallError) || (error.slackError !== 'user_not_found' && error.slackError !== 'user_not_visible')) throw error;
-        users.set(id, null);
-      }
-    }
-  };
-
-  // https://docs.slack.dev/reference/methods/conversations.replies
-  const fetchThread = async (channel: string, parent: SlackMessage): Promise<SlackMessage[] | null> => {
-    if (!parent.reply_count) return [parent];
-    const byTs = new Map<string, SlackMessage>();
-    let next: string | undefined;
-    do {
-      let page: MessagesPage;
-      try {
-        page = await api.call('conversations.replies', { channel, ts: parent.ts, limit: options.pageSize, cursor: next }, MessagesPage, { what: `read thread ${parent.ts} in channel ${channel} (conversations.replies)`, channel }, signal);
-      } catch (error) {
-        // Deleted since history listed it: nothing left to harvest.
-        if (error instanceof SlackCallError && error.slackError === 'thread_not_found') return null;
-        throw error;
-      }
-      // The parent heads every page.
-      for (const message of page.messages) byTs.set(message.ts, message);
-      next = page.has_more ? page.response_metadata?.next_cursor || undefined : undefined;
-    } while (next);
-    return [...byTs.values()];
-  };
-
-  const toConversations = async (channel: string, parents: SlackMessage[]) => {
-    const threads: { parent: SlackMessage; messages: SlackMessage[] }[] = [];
-    for (const parent of parents) {
-      signal?.throwIfAborted();
-      const messages = await fetchThread(channel, parent);
-      if (messages) threads.push({ parent: messages.find((m) => m.ts === parent.ts) ?? parent, messages });
-    }
-    const ids = threads.flatMap(({ messages }) => messages.flatMap((m) => [...(m.user ? [m.user] : []), ...mentionedUsers(m.text ?? '')]));
-    await lookUpUsers(ids);
-    return threads.map(({ parent, messages }) => toConversation(channel, parent, messages, directory, agents));
-  };
+  const reader = await threadReader(api, options, signal);
 
   for (const channel of options.channels) {
     const previous = state.channels[channel] ?? {};
@@ -174,7 +112,7 @@ export async function* harvestSlack(api: SlackApi, cursor: Cursor | null, option
       log?.debug({ vendor: 'slack', channel, listed: page.messages.length, threads: parents.length, done }, 'channel history page');
 
       for (let start = 0; start < parents.length; start += options.batchSize) {
-        const conversations = await toConversations(channel, parents.slice(start, start + options.batchSize));
+        const conversations = await reader.toConversations(channel, parents.slice(start, start + options.batchSize));
         const last = start + options.batchSize >= parents.length;
         yield { conversations, cursor: snapshot(last ? end : { ...settled, pass: { ...pageStart, newest } }) };
       }

@@ -5,6 +5,9 @@
 import type { HubDeps } from '../deps.ts';
 import { datasetBuildHandler } from '../datasets/handler.ts';
 import { harvestRunHandler } from '../harvest/handler.ts';
+import { conversationRefreshHandler } from '../harvest/refresh.ts';
+import { retrainRunHandler } from '../models/retraining/manual.ts';
+import { slackDraftHandler } from '../slack/jobs/draft.ts';
 import { complianceScanHandler } from '../serving/compliance/index.ts';
 import { slackNotifyHandler } from '../serving/notify/handler.ts';
 import type { JobName } from '../queue/jobs.ts';
@@ -35,6 +38,9 @@ export const HANDLERS: HandlerFactories = {
   'draft.generate': draftGenerateHandler,
   'triage.apply': triageApplyHandler,
   'draft.feedback': draftFeedbackHandler,
+  'conversation.refresh': (deps) => conversationRefreshHandler({ ...deps, onStored: reactToHarvest(deps.queue, deps.config) }),
+  'retrain.run': retrainRunHandler,
+  'slack.draft': slackDraftHandler,
 };
 
 export function handledJobNames(): JobName[] {

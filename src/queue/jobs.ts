@@ -25,7 +25,7 @@ export const JOBS = {
   'draft.feedback': z.object({ draftId: id }),
   'compliance.scan': z.object({ messageId: z.coerce.number().int().positive() }),
   'slack.notify': z.object({
-    kind: z.enum(['run.status', 'model.promoted', 'alert.raised', 'drift.detected', 'harvest.finished']),
+    kind: z.enum(['run.status', 'model.promoted', 'alert.raised', 'drift.detected', 'harvest.finished', 'retrain.status']),
     subjectId: z.string().min(1).max(200),
     channel: z.string().max(100).optional(),
   }),
@@ -35,6 +35,15 @@ export const JOBS = {
   'events.sweep': z.object({}),
   /** Drift of one task, or of every task with a production model (scheduled: DRIFT_CHECK_CRON). */
   'drift.check': z.object({ task: z.string().max(40).optional() }),
+  /** `/tuneloop draft`: a draft for a stored conversation or a bare text, answered at the command's response_url. */
+  'slack.draft': z.union([
+    z.object({ responseUrl: z.url(), userId: z.string().max(64), conversationId: z.number().int().positive() }).strict(),
+    z.object({ responseUrl: z.url(), userId: z.string().max(64), text: z.string().min(1).max(4000) }).strict(),
+  ]),
+  /** A conversation a vendor event named (a Slack message), read and stored now like a harvest would. */
+  'conversation.refresh': z.object({ connectionId: id, sourceId: z.string().min(1).max(200), deliveryId: z.string().max(200).optional() }),
+  /** A manual retraining (Slack `retrain`, API): harvest, build, then train; see src/models/retraining/manual.ts. */
+  'retrain.run': z.object({ retrainingRunId: id }),
   /** Advances started retrainings, then evaluates retraining policies (all, or one task's cron trigger); `advanceOnly`: the first part only. */
   'retrain.evaluate': z.object({ task: z.string().max(40).optional(), trigger: z.literal('cron').optional(), advanceOnly: z.boolean().optional() }),
 } as const;

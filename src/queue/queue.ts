@@ -89,6 +89,9 @@ export const QUEUE_OPTIONS: Partial<Record<JobName, { expireInSeconds?: number; 
   'harvest.run': { expireInSeconds: 6 * 3600, retryLimit: 5, heartbeatSeconds: 10 },
   'dataset.build': { expireInSeconds: 3600 },
   'model.evaluate': { expireInSeconds: 6 * 3600, retryLimit: 2, heartbeatSeconds: 10 },
+  // Waits for the harvests and the dataset build it started.
+  'retrain.run': { expireInSeconds: 12 * 3600, retryLimit: 5, heartbeatSeconds: 10 },
+  'slack.draft': { retryLimit: 2, retryDelay: 5 },
   // A model server that is down (or a vendor still refusing after the shared retry) gets ~1 h of
   // backed-off retries (15 s, 30 s, … capped at 10 min) before the draft is given up.
   'draft.generate': { retryLimit: 10, retryDelay: 15, retryDelayMax: 600 },

@@ -15,3 +15,4 @@ export * from './retraining.ts';
 export * from './draft-batches.ts';
 export * from './evaluations.ts';
 export * from './reviews.ts';
+export * from './slack.ts';

@@ -45,8 +45,12 @@ export const retrainingPolicies = pgTable('retraining_policies', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** building: dataset version requested; training: fine-tuning job created; trained: job succeeded (and evaluated, with auto-promote); failed. */
-export type RetrainingRunStatus = 'building' | 'training' | 'trained' | 'failed';
+/**
+ * harvesting: a manual run harvests its dataset's connections first; building: dataset version
+ * requested; training: fine-tuning job created; trained: job succeeded (and evaluated, with
+ * auto-promote); failed.
+ */
+export type RetrainingRunStatus = 'harvesting' | 'building' | 'training' | 'trained' | 'failed';
 
 /** Each firing of a policy: why, and the dataset version and fine-tuning job it started. */
 export const retrainingRuns = pgTable(
@@ -59,6 +63,13 @@ export const retrainingRuns = pgTable(
     status: text('status').$type<RetrainingRunStatus>().notNull().default('building'),
     datasetVersionId: uuid('dataset_version_id').references(() => datasetVersions.id, { onDelete: 'set null' }),
     fineTuningJobId: uuid('fine_tuning_job_id').references(() => fineTuningJobs.id, { onDelete: 'set null' }),
+    /** A manual run (Slack `retrain`, API): the dataset it builds, when no policy names one. */
+    datasetId: uuid('dataset_id').references(() => datasets.id, { onDelete: 'set null' }),
+    /** A manual run's fine-tuning request (a policy's `training` otherwise). */
+    training: jsonb('training').$type<Record<string, unknown>>(),
+    /** The harvests a manual run waits for before it builds. */
+    harvestRunIds: jsonb('harvest_run_ids').$type<string[]>().notNull().default([]),
+    requestedBy: text('requested_by'),
     error: text('error'),
     /** What happened after training: the candidate model, and with auto-promote whether the gate let it through. */
     outcome: jsonb('outcome').$type<Record<string, unknown>>(),

@@ -135,7 +135,7 @@ export async function evaluatePolicy(db: Db, queue: Queue, task: string, options
     const [locked] = await tx.select().from(retrainingPolicies).where(eq(retrainingPolicies.task, task)).for('update');
     // Another evaluator fired it while we looked: its firing stands, ours is dropped.
     if (!locked?.enabled || locked.lastFiredAt?.getTime() !== policy.lastFiredAt?.getTime()) return null;
-    const [active] = await tx.select({ id: retrainingRuns.id }).from(retrainingRuns).where(and(eq(retrainingRuns.task, task), inArray(retrainingRuns.status, ['building', 'training']))).limit(1);
+    const [active] = await tx.select({ id: retrainingRuns.id }).from(retrainingRuns).where(and(eq(retrainingRuns.task, task), inArray(retrainingRuns.status, ['harvesting', 'building', 'training']))).limit(1);
     if (active) return null;
     const version = await createVersion(tx, policy.datasetId, 'build', { queue });
     const [run] = await tx.insert(retrainingRuns).values({ task, trigger: fired.trigger, reason: fired.reason, datasetVersionId: version.id }).returning();

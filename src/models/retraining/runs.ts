@@ -40,8 +40,9 @@ async function startTraining(deps: RunDeps, run: RetrainingRun): Promise<void> {
     return;
   }
   if (version.status !== 'ready') return;
-  const policy = await getPolicy(deps.db, run.task);
-  if (!policy) {
+  // A manual run carries its own request; a policy's firing uses the policy's.
+  const training = run.training ?? (await getPolicy(deps.db, run.task))?.training;
+  if (!training) {
     await settle(deps.db, run.id, 'building', { status: 'failed', error: 'the retraining policy was removed' });
     return;
   }
@@ -50,7 +51,7 @@ async function startTraining(deps: RunDeps, run: RetrainingRun): Promise<void> {
     await deps.db.transaction(async (tx) => {
       const [locked] = await tx.select().from(retrainingRuns).where(eq(retrainingRuns.id, run.id)).for('update');
       if (locked?.status !== 'building') return;
-      const request = TrainingRequest.parse(policy.training);
+      const request = TrainingRequest.parse(training);
       const job = await createJob(tx, { ...request, dataset_version: version.id, task: run.task, metadata: { ...request.metadata, retraining_run: run.id } }, { queue: deps.queue, actor: 'retraining', backends });
       await tx.update(retrainingRuns).set({ status: 'training', fineTuningJobId: job.id, updatedAt: new Date() }).where(eq(retrainingRuns.id, run.id));
     });
@@ -73,7 +74,8 @@ async function finishTraining(deps: RunDeps, run: RetrainingRun): Promise<void> 
   }
   if (job.status !== 'succeeded') return;
   const model = await modelForJob(deps.db, job.id);
-  const policy = await getPolicy(deps.db, run.task);
+  // A manual run is promoted by a person (the Promote button), never automatically.
+  const policy = run.trigger === 'manual' ? null : await getPolicy(deps.db, run.task);
   if (!model || !policy?.autoPromote) {
     await settle(deps.db, run.id, 'training', { status: 'trained', outcome: { modelId: model?.id ?? null, promoted: false, note: 'auto-promote is off: review the evaluation, then `tuneloop models promote`' } });
     return;

@@ -5,6 +5,8 @@
  *   (status changes, plus progress ticks throttled to one per RUN_PROGRESS_SECONDS).
  * - model.promoted → a message per promotion or rollback.
  * - drift.detected → a message per drift report.
+ * - retrain.status → a retraining's live message (retrain-view.ts), in the channel it was asked
+ *   from; its fine-tuning run's progress and its candidate's promotion update it too.
  * Kinds with nothing to show yet are acknowledged and logged, so the queue does not retry them.
  * Unconfigured Slack (no bot token or channel) is not an error: nothing is posted.
  */
@@ -17,6 +19,7 @@ import type { JobHandler } from '../../queue/queue.ts';
 import { alertNotifyHandler } from '../compliance/index.ts';
 import { keepSlackMessageUpdated } from './keep-updated.ts';
 import { promotedMessage } from './model-view.ts';
+import { retrainMessageFor, retrainMessageOfJob } from './retrain-context.ts';
 import { runMessageFor } from './run-context.ts';
 
 export function slackNotifyHandler(deps: HubDeps): JobHandler<'slack.notify'> {
@@ -33,9 +36,18 @@ export function slackNotifyHandler(deps: HubDeps): JobHandler<'slack.notify'> {
       return;
     }
     const subject = { kind: payload.kind, subjectId: payload.subjectId, channel };
+    const updateRetrain = (runId: string, retrainChannel: string) =>
+      keepSlackMessageUpdated(deps.database, chat, { kind: 'retrain.status', subjectId: runId, channel: retrainChannel }, (tx) => retrainMessageFor(tx, deps.database.db, deps.config, runId), job.signal);
     switch (payload.kind) {
       case 'run.status': {
+        // A run started from Slack is shown in its retraining's message, not in a message of its own.
+        const retrain = await retrainMessageOfJob(deps.database.db, payload.subjectId);
+        if (retrain) return void (await updateRetrain(retrain.runId, retrain.channel));
         await keepSlackMessageUpdated(deps.database, chat, subject, (tx) => runMessageFor(tx, deps.database.db, deps.config, payload.subjectId), job.signal);
+        return;
+      }
+      case 'retrain.status': {
+        await updateRetrain(payload.subjectId, channel);
         return;
       }
       case 'model.promoted': {
@@ -53,6 +65,9 @@ export function slackNotifyHandler(deps: HubDeps): JobHandler<'slack.notify'> {
           if (!model) return null;
           return promotedMessage(model, change?.from ?? null, change?.kind === 'rollback' ? 'rollback' : 'promote');
         }, job.signal);
+        const [promoted] = await deps.database.db.select({ jobId: models.fineTuningJobId }).from(models).where(eq(models.id, payload.subjectId));
+        const retrain = promoted?.jobId ? await retrainMessageOfJob(deps.database.db, promoted.jobId) : null;
+        if (retrain) await updateRetrain(retrain.runId, retrain.channel);
         return;
       }
       case 'drift.detected': {
