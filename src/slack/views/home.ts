@@ -12,7 +12,8 @@ export interface HomeState {
   acceptance: Array<{ task: string; posted: number; judged: number; rate: number | null }>;
 }
 
-const clean = (text: string) => text.replace(/[<>&*_~`]/g, '');
+/** Identifiers go in code spans, so `_` and `*` in them stay as they are; only Slack's control characters are escaped. */
+const clean = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, "'");
 const figure = (name: string, value: number) => `${name} ${Number(value.toPrecision(4))}`;
 
 export function homeView(state: HomeState): Record<string, unknown> {
@@ -33,7 +34,7 @@ export function homeView(state: HomeState): Record<string, unknown> {
     : 'No runs yet.';
   blocks.push(section(`*Running and recent runs*\n${runs}`));
   if (state.alerts) {
-    const alerts = state.alerts.length ? state.alerts.map((a) => `• \`${a.id.slice(0, 8)}\` *${clean(a.policyId)}* (${a.severity})`).join('\n') : 'No open alerts.';
+    const alerts = state.alerts.length ? state.alerts.map((a) => `• \`${a.id.slice(0, 8)}\` `${clean(a.policyId)}` (${a.severity})`).join('\n') : 'No open alerts.';
     blocks.push(section(`*Open compliance alerts*\n${alerts}`));
   }
   const acceptance = state.acceptance.length
