@@ -34,7 +34,7 @@ export function homeView(state: HomeState): Record<string, unknown> {
     : 'No runs yet.';
   blocks.push(section(`*Running and recent runs*\n${runs}`));
   if (state.alerts) {
-    const alerts = state.alerts.length ? state.alerts.map((a) => `• \`${a.id.slice(0, 8)}\` `${clean(a.policyId)}` (${a.severity})`).join('\n') : 'No open alerts.';
+    const alerts = state.alerts.length ? state.alerts.map((a) => `• \`${a.id.slice(0, 8)}\` \`${clean(a.policyId)}\` (${a.severity})`).join('\n') : 'No open alerts.';
     blocks.push(section(`*Open compliance alerts*\n${alerts}`));
   }
   const acceptance = state.acceptance.length

@@ -22,7 +22,7 @@ export function alertNoteModal(target: AlertNoteTarget, policyId: string): Recor
     submit: { type: 'plain_text', text: verb.slice(0, 24) },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `Alert \`${target.alertId.slice(0, 8)}\` (`${policyId.replace(/[<>&`]/g, '')}`). The note goes on the alert's audit trail.` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `Alert \`${target.alertId.slice(0, 8)}\` (\`${policyId.replace(/[<>&`]/g, '')}\`). The note goes on the alert's audit trail.` } },
       {
         type: 'input',
         block_id: 'note',
