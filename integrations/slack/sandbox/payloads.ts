@@ -200,7 +200,7 @@ export function blockActionsFromMessage(state: SandboxState, input: { userId: st
     user: userRef(state, input.userId),
     api_app_id: bot.appId,
     token: SANDBOX_VERIFICATION_TOKEN,
-    container: { type: 'message', message_ts: message.ts, channel_id: channel.id, is_ephemeral: false },
+    container: { type: 'message', message_ts: message.ts, channel_id: channel.id, is_ephemeral: false, ...(message.threadTs && message.threadTs !== message.ts ? { thread_ts: message.threadTs } : {}) },
     trigger_id: input.triggerId,
     team: teamJson(state),
     enterprise: null,
