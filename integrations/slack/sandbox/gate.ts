@@ -101,6 +101,7 @@ async function gate(c: Context, state: SandboxState, limiter: RateLimiter, metho
   const auth = authenticate(state, call.token);
   if ('error' in auth) return fail(slackError(auth.error), call.warnings);
   const { grant } = auth;
+  if (!(spec.tokenTypes ?? ['bot']).includes(grant.type)) return fail(slackError('not_allowed_token_type'), call.warnings);
   c.header('X-OAuth-Scopes', [...grant.scopes].sort().join(','));
 
   const key = spec.rateKey ? `${methodName}:${spec.rateKey(call.params)}` : methodName;

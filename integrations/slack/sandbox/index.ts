@@ -9,17 +9,28 @@
  * front or changed while running with `setFaults`; `setScopes` changes what the bot token grants.
  * The store is exposed so tests can change data (`addMessage`, `addReply`, `editMessage`,
  * `followUpThreads`) and read `requestLog`, `violations`, `posted` and `viewLog`.
+ *
+ * It also plays Slack's side towards the app (app-side.ts): Socket Mode (apps.connections.open
+ * with the app-level token, a WebSocket at /link/) and HTTP mode (`setRequestUrl`, signed with the
+ * signing secret), and an actor API (`slashCommand`, `clickButton`, `submitView`, `closeView`,
+ * `postUserMessage`, `editUserMessage`, `openAppHome`, `verifyRequestUrl`) that delivers what Slack
+ * would and records it in `store.deliveries`, `store.responses`, `store.socketConnections`. Answers
+ * to response_urls arrive at /response/<id>.
  */
 import { listenOnLoopback } from '../../sandbox-kit/server.ts';
 import { Hono } from 'hono';
 import { generateSupportThreads } from '../../sandbox-kit/data.ts';
+import { createAppSide, type SlackAppSide } from './app-side.ts';
 import { handleCall, RateLimiter } from './gate.ts';
+import { appsConnectionsOpen } from './methods-apps.ts';
 import { chatPostEphemeral, chatPostMessage, chatUpdate } from './methods-chat.ts';
 import { conversationsHistory, conversationsInfo, conversationsReplies } from './methods-conversations.ts';
 import { authTest, usergroupsUsersList, usersInfo, usersList } from './methods-users.ts';
 import { viewsOpen, viewsPublish, viewsUpdate } from './methods-views.ts';
 import { APP_BOT, DEFAULT_CHANNELS, seedWorkspace, type SandboxChannelInput } from './seed.ts';
-import { DEFAULT_FAULTS, slackError, type MethodSpec, type SandboxState, type SlackSandboxFaults } from './state.ts';
+import { responseUrlRoute } from './response-url.ts';
+import { SocketLink } from './socket.ts';
+import { DEFAULT_FAULTS, slackError, type MethodSpec, type SandboxState, type SlackSandboxFaults, type TokenGrant } from './state.ts';
 import { SlackSandboxStore } from './store.ts';
 
 export type { SlackSandboxFaults, TierLimits } from './state.ts';
@@ -27,6 +38,15 @@ export { SLACK_TIER_LIMITS } from './state.ts';
 export type { PostedEntry, RequestLogEntry, RetryAfterViolation, SlackSandboxStore, StoredMessage } from './store.ts';
 export { FOLLOW_UP_TEXT } from './store.ts';
 export { APP_BOT, DEFAULT_CHANNELS, HELPER_BOT, LEGACY_BOT, SUPPORT_GROUP_ID } from './seed.ts';
+export type { SlackAppSide } from './app-side.ts';
+export type { ButtonResult, ButtonTarget, SlashCommandResult, SubmitResult } from './actor-interactions.ts';
+export type { MessageResult, VerificationResult } from './actor-events.ts';
+export type { DeliveryOptions } from './deliver.ts';
+export { SANDBOX_VERIFICATION_TOKEN, type ViewInputValue, type ViewValues } from './payloads.ts';
+export type { DeliveryAttempt, DeliveryKind, DeliveryRecord, DeliveryVia, ResponseMessage, SignatureMode, SocketConnectionRecord } from './records.ts';
+export { slackSignature } from './signing.ts';
+export type { DisconnectReason } from './socket.ts';
+export type { ViewAnswer, ViewOutcome } from './view-answers.ts';
 
 /** Scopes a tuneloop install asks for (https://docs.slack.dev/reference/scopes). */
 export const DEFAULT_SCOPES = [
@@ -43,6 +63,12 @@ export const DEFAULT_SCOPES = [
 
 /** Not a secret: the loopback sandbox's fixture token. */
 export const SANDBOX_BOT_TOKEN = 'xoxb-sandbox-bot-token';
+/** Not a secret: the fixture app-level token, which opens Socket Mode connections (connections:write). */
+export const SANDBOX_APP_TOKEN = 'xapp-sandbox-app-token';
+/** Not a secret: the fixture signing secret the sandbox signs HTTP deliveries with. */
+export const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret';
+/** Slack's event retry schedule: nearly at once, after a minute, after five (https://docs.slack.dev/apis/events-api/). */
+export const SLACK_EVENT_RETRY_DELAYS_MS = [0, 60_000, 300_000];
 
 const METHODS: Record<string, MethodSpec> = {
   'auth.test': authTest,
@@ -58,6 +84,7 @@ const METHODS: Record<string, MethodSpec> = {
   'views.open': viewsOpen,
   'views.update': viewsUpdate,
   'views.publish': viewsPublish,
+  'apps.connections.open': appsConnectionsOpen,
 };
 
 export interface SlackSandboxOptions extends Partial<SlackSandboxFaults> {
@@ -70,9 +97,21 @@ export interface SlackSandboxOptions extends Partial<SlackSandboxFaults> {
   scopes?: string[];
   /** Channels the bot has not been invited to. */
   botNotIn?: string[];
+  /** What HTTP deliveries are signed with; SANDBOX_SIGNING_SECRET unless given. */
+  signingSecret?: string;
+  /** The app-level token apps.connections.open takes; SANDBOX_APP_TOKEN unless given. */
+  appToken?: string;
+  /** How long the app has to answer or ack a delivery; Slack's 3000 ms unless given. */
+  ackTimeoutMs?: number;
+  /** Waits before each retry of an unanswered event; SLACK_EVENT_RETRY_DELAYS_MS unless given. */
+  eventRetryDelaysMs?: number[];
+  /** HTTP mode from the start (else `setRequestUrl`). */
+  requestUrl?: string | null;
+  /** The clock trigger_id and response_url expiry run on (ms since the epoch); Date.now unless given. */
+  clock?: () => number;
 }
 
-export interface SlackSandbox {
+export interface SlackSandbox extends SlackAppSide {
   app: Hono;
   store: SlackSandboxStore;
   readonly faults: Readonly<SlackSandboxFaults>;
@@ -93,9 +132,32 @@ export function createSlackSandbox(options: SlackSandboxOptions = {}): SlackSand
   for (const key of Object.keys(DEFAULT_FAULTS) as (keyof SlackSandboxFaults)[]) {
     if (options[key] !== undefined) Object.assign(faults, { [key]: options[key] });
   }
-  const grant = { scopes: new Set(options.scopes ?? DEFAULT_SCOPES), revoked: false };
-  const state: SandboxState = { store, faults, tokens: new Map([[botToken, grant]]), bot: { ...APP_BOT } };
+  const grant: TokenGrant = { type: 'bot', scopes: new Set(options.scopes ?? DEFAULT_SCOPES), revoked: false };
+  const appGrant: TokenGrant = { type: 'app', scopes: new Set(['connections:write']), revoked: false };
+  const link = new SocketLink(store, APP_BOT.appId);
+  const clock = options.clock ?? Date.now;
+  const tokens = new Map<string, TokenGrant>([
+    [botToken, grant],
+    [options.appToken ?? SANDBOX_APP_TOKEN, appGrant],
+  ]);
+  const state: SandboxState = { store, faults, tokens, bot: { ...APP_BOT }, link, clock };
   const limiter = new RateLimiter(state);
+  let baseUrl: string | null = null;
+  const appSide = createAppSide(
+    state,
+    link,
+    {
+      signingSecret: options.signingSecret ?? SANDBOX_SIGNING_SECRET,
+      ackTimeoutMs: options.ackTimeoutMs ?? 3000,
+      eventRetryDelaysMs: options.eventRetryDelaysMs ?? SLACK_EVENT_RETRY_DELAYS_MS,
+      clock,
+    },
+    () => {
+      if (baseUrl === null) throw new Error('the Slack sandbox must listen() before it can act as Slack');
+      return baseUrl;
+    },
+  );
+  appSide.side.setRequestUrl(options.requestUrl ?? null);
 
   const app = new Hono();
   app.all('/api/:method', (c) => {
@@ -104,9 +166,13 @@ export function createSlackSandbox(options: SlackSandboxOptions = {}): SlackSand
     if (!spec) return c.json(slackError('unknown_method', { req_method: method }), 404);
     return handleCall(c, state, limiter, method, spec);
   });
+  const [checkTicket, upgrade] = link.route();
+  app.get('/link/', checkTicket, upgrade);
+  app.post('/response/:id', responseUrlRoute(state));
   app.notFound((c) => c.text('Not Found', 404));
   app.onError((_error, c) => c.json(slackError('internal_error'), 500));
 
+  const { side } = appSide;
   return {
     app,
     store,
@@ -123,8 +189,33 @@ export function createSlackSandbox(options: SlackSandboxOptions = {}): SlackSand
       grant.revoked = true;
     },
     async listen(port = 0) {
-      const server = await listenOnLoopback(app.fetch, port);
-      return { ...server, apiUrl: `${server.url}/api/` };
+      const server = await listenOnLoopback(app.fetch, port, '127.0.0.1', { server: link.server });
+      baseUrl = server.url;
+      return {
+        url: server.url,
+        apiUrl: `${server.url}/api/`,
+        async close() {
+          appSide.close();
+          await server.close();
+        },
+      };
+    },
+    setRequestUrl: side.setRequestUrl,
+    get requestUrl() {
+      return side.requestUrl;
+    },
+    slashCommand: side.slashCommand,
+    clickButton: side.clickButton,
+    submitView: side.submitView,
+    closeView: side.closeView,
+    postUserMessage: side.postUserMessage,
+    editUserMessage: side.editUserMessage,
+    openAppHome: side.openAppHome,
+    verifyRequestUrl: side.verifyRequestUrl,
+    disconnectSocket: side.disconnectSocket,
+    waitForSocketConnection: side.waitForSocketConnection,
+    get socketConnections() {
+      return side.socketConnections;
     },
   };
 }

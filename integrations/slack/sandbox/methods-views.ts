@@ -1,8 +1,11 @@
 /**
  * views.open, views.update and views.publish (https://docs.slack.dev/reference/methods/), for the
  * tuneloop app's modals and App Home. Checked as Slack checks them: a trigger id of the form
- * "12345.98765.abcd2358fdea" that has not expired (tests expire one with
- * `store.expiredTriggerIds`), a modal title of plain_text up to 24 characters, up to 100 blocks,
+ * "12345.98765.abcd2358fdea"; one the sandbox handed out (in a slash command or an interaction)
+ * expires 3 seconds after it was sent and opens one view only (expired_trigger_id,
+ * exchanged_trigger_id; https://docs.slack.dev/interactivity/handling-user-interaction#modal_responses),
+ * while a well-formed one it never issued is taken as before unless listed in
+ * `store.expiredTriggerIds`; a modal title of plain_text up to 24 characters, up to 100 blocks,
  * App Home views of type "home", and `hash` to refuse updates based on a stale view (hash_conflict).
  */
 import { createHash } from 'node:crypto';
@@ -13,6 +16,8 @@ import type { StoredView } from './store.ts';
 
 const MAX_VIEW_BLOCKS = 100;
 const MAX_TITLE = 24;
+/** "Triggers expire in three seconds" (https://docs.slack.dev/interactivity/handling-user-interaction). */
+export const TRIGGER_TTL_MS = 3000;
 
 function invalid(message: string, pointer: string): { error: Json } {
   return { error: slackError('invalid_arguments', { response_metadata: { messages: [`[ERROR] ${message} [json-pointer:/view${pointer}]`] } }) };
@@ -38,7 +43,7 @@ function viewArg(ctx: MethodContext, type: 'modal' | 'home'): Checked {
   return { view };
 }
 
-function newHash(seed: string): string {
+export function newHash(seed: string): string {
   return `${Math.floor(Date.now() / 1000)}.${createHash('sha1').update(`${seed}:${Math.random()}`).digest('hex').slice(0, 8)}`;
 }
 
@@ -57,12 +62,16 @@ export const viewsOpen: MethodSpec = {
     const trigger = stringArg(ctx.params, 'trigger_id');
     if (!trigger || !/^\d+\.\d+\.[0-9a-f]+$/.test(trigger)) return slackError('invalid_trigger_id');
     if (ctx.state.store.expiredTriggerIds.has(trigger)) return slackError('expired_trigger_id');
+    const issued = ctx.state.store.triggers.get(trigger);
+    if (issued?.exchanged) return slackError('exchanged_trigger_id');
+    if (issued && ctx.state.clock() - issued.issuedAt > TRIGGER_TTL_MS) return slackError('expired_trigger_id');
     const checked = viewArg(ctx, 'modal');
     if ('error' in checked) return checked.error;
+    if (issued) issued.exchanged = true;
     const { view } = checked;
     const id = ctx.state.store.allocateViewId();
     const externalId = typeof view.external_id === 'string' ? view.external_id : null;
-    return store(ctx, 'views.open', { id, type: 'modal', view, hash: newHash(id), userId: null, rootViewId: id, previousViewId: null, externalId });
+    return store(ctx, 'views.open', { id, type: 'modal', view, hash: newHash(id), userId: issued?.userId ?? null, rootViewId: id, previousViewId: null, externalId, open: true, errors: null });
   },
 };
 
@@ -83,7 +92,7 @@ export const viewsUpdate: MethodSpec = {
     const checked = viewArg(ctx, existing.type);
     if ('error' in checked) return checked.error;
     const { view } = checked;
-    return store(ctx, 'views.update', { ...existing, view, hash: newHash(existing.id) });
+    return store(ctx, 'views.update', { ...existing, view, hash: newHash(existing.id), errors: null });
   },
 };
 
@@ -95,13 +104,13 @@ export const viewsPublish: MethodSpec = {
   run(ctx) {
     const userId = stringArg(ctx.params, 'user_id');
     if (!userId || !ctx.state.store.users.has(userId)) return slackError('user_not_found');
-    const existing = [...ctx.state.store.views.values()].find((candidate) => candidate.type === 'home' && candidate.userId === userId);
+    const existing = ctx.state.store.homeView(userId);
     const hash = stringArg(ctx.params, 'hash');
     if (existing && hash !== null && hash !== existing.hash) return slackError('hash_conflict');
     const checked = viewArg(ctx, 'home');
     if ('error' in checked) return checked.error;
     const { view } = checked;
     const id = existing?.id ?? ctx.state.store.allocateViewId();
-    return store(ctx, 'views.publish', { id, type: 'home', view, hash: newHash(id), userId, rootViewId: id, previousViewId: null, externalId: null });
+    return store(ctx, 'views.publish', { id, type: 'home', view, hash: newHash(id), userId, rootViewId: id, previousViewId: null, externalId: null, open: true, errors: null });
   },
 };

@@ -49,10 +49,20 @@ export const DEFAULT_FAULTS: SlackSandboxFaults = {
   malformed: null,
 };
 
-/** What a bot token grants. The sandbox knows one app, installed once. */
+/**
+ * What a token grants. The sandbox knows one app, installed once: its bot token (xoxb-) and its
+ * app-level token (xapp-, https://docs.slack.dev/authentication/tokens#app-level), which only
+ * opens Socket Mode connections.
+ */
 export interface TokenGrant {
+  type: 'bot' | 'app';
   scopes: Set<string>;
   revoked: boolean;
+}
+
+/** Socket Mode's side of apps.connections.open: a one-time WebSocket URL on this server. */
+export interface SocketTickets {
+  open(origin: string): string;
 }
 
 export interface SandboxState {
@@ -60,6 +70,9 @@ export interface SandboxState {
   faults: SlackSandboxFaults;
   tokens: Map<string, TokenGrant>;
   bot: { userId: string; botId: string; appId: string; name: string };
+  link: SocketTickets;
+  /** Milliseconds since the epoch; tests of trigger_id and response_url expiry pass their own clock. */
+  clock: () => number;
 }
 
 export interface MethodContext {
@@ -78,6 +91,8 @@ export interface ScopeNeed {
 
 export interface MethodSpec {
   tier: Tier;
+  /** Token types the method takes; bot only unless given. Others get not_allowed_token_type. */
+  tokenTypes?: TokenGrant['type'][];
   /** Whether the method reads JSON bodies (Slack's write methods do). */
   json: boolean;
   /** null: any valid token may call it. */

@@ -1,12 +1,14 @@
 /**
  * What the Slack sandbox holds: a workspace with users, a support user group, channels of threads,
- * and the logs tests read (requests, Retry-After violations, messages the app posted, views).
+ * and the logs tests read (requests, Retry-After violations, messages the app posted, views, and
+ * what the sandbox delivered to the app as Slack: deliveries, answers, triggers, response_urls).
  *
  * Messages are kept the way Slack orders them: per channel, top-level messages (thread parents,
  * plain messages, channel events, broadcast replies) ascending by ts, and each thread's replies
  * ascending by ts. A new message always gets a ts later than every other in its channel, as Slack's do.
  */
 import { tsFromMicros, tsMicros } from '../timestamps.ts';
+import type { DeliveryRecord, IssuedTrigger, ResponseMessage, ResponseUrlGrant, SocketConnectionRecord } from './records.ts';
 
 export interface StoredUser {
   id: string;
@@ -82,6 +84,10 @@ export interface StoredView {
   rootViewId: string;
   previousViewId: string | null;
   externalId: string | null;
+  /** Modals: shown until submitted, closed or cleared. App Home views stay open. */
+  open: boolean;
+  /** The errors of the last response_action "errors", by block_id. */
+  errors: Record<string, string> | null;
 }
 
 export interface RequestLogEntry {
@@ -101,7 +107,8 @@ export interface RetryAfterViolation {
 }
 
 export interface PostedEntry {
-  method: 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral';
+  /** response_url: a message the app replaced or posted through a response_url or an ack. */
+  method: 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral' | 'response_url';
   channel: string;
   ts: string;
   threadTs: string | null;
@@ -113,7 +120,8 @@ export interface PostedEntry {
 }
 
 export interface ViewLogEntry {
-  method: 'views.open' | 'views.update' | 'views.publish';
+  /** response_action: a view_submission's answer updated or pushed a view. */
+  method: 'views.open' | 'views.update' | 'views.publish' | 'response_action';
   viewId: string;
   view: Record<string, unknown>;
   time: Date;
@@ -147,6 +155,11 @@ export class SlackSandboxStore {
   readonly violations: RetryAfterViolation[] = [];
   readonly posted: PostedEntry[] = [];
   readonly viewLog: ViewLogEntry[] = [];
+  readonly deliveries: DeliveryRecord[] = [];
+  readonly responses: ResponseMessage[] = [];
+  readonly responseUrls = new Map<string, ResponseUrlGrant>();
+  readonly triggers = new Map<string, IssuedTrigger>();
+  readonly socketConnections: SocketConnectionRecord[] = [];
   /** The app's bot user, the one the bot token belongs to. */
   botUserId = '';
   private nextFileNumber = 1;
@@ -238,6 +251,30 @@ export class SlackSandboxStore {
     message.text = text;
     message.edited = { user: editor ?? message.user ?? this.botUserId, ts: tsFromMicros(Date.now() * 1000) };
     return message;
+  }
+
+  /** Deletes a message, as a response_url's delete_original does; a deleted parent's replies stay. */
+  deleteMessage(channelId: string, ts: string): void {
+    const channel = this.requireChannel(channelId);
+    const message = channel.byTs.get(ts);
+    if (!message) throw new Error(`sandbox channel ${channelId} has no message ${ts}`);
+    channel.byTs.delete(ts);
+    const top = channel.topLevel.indexOf(message);
+    if (top >= 0) channel.topLevel.splice(top, 1);
+    const siblings = message.threadTs && message.threadTs !== ts ? channel.replies.get(message.threadTs) : undefined;
+    const index = siblings?.indexOf(message) ?? -1;
+    if (siblings && index >= 0) siblings.splice(index, 1);
+  }
+
+  /** The App Home view published for a user (views.publish keeps one per user). */
+  homeView(userId: string): StoredView | undefined {
+    for (const view of this.views.values()) if (view.type === 'home' && view.userId === userId) return view;
+    return undefined;
+  }
+
+  /** Modals currently shown, oldest first. */
+  openModals(userId?: string): StoredView[] {
+    return [...this.views.values()].filter((view) => view.type === 'modal' && view.open && (userId === undefined || view.userId === userId));
   }
 
   /** Thread parents (messages with replies, or top-level human posts), as `C123:ts` ids. */
