@@ -66,7 +66,8 @@ export const SANDBOX_BOT_TOKEN = 'xoxb-sandbox-bot-token';
 /** Not a secret: the fixture app-level token, which opens Socket Mode connections (connections:write). */
 export const SANDBOX_APP_TOKEN = 'xapp-sandbox-app-token';
 /** Not a secret: the fixture signing secret the sandbox signs HTTP deliveries with. */
-export const SANDBOX_SIGNING_SECRET = 'sandbox-signing-secret';
+// 32 hex characters, the form of a real app's signing secret (SLACK_SIGNING_SECRET checks it).
+export const SANDBOX_SIGNING_SECRET = '5a9d3c0e7b1f48a2b6e4c8d01f2a3b4c';
 /** Slack's event retry schedule: nearly at once, after a minute, after five (https://docs.slack.dev/apis/events-api/). */
 export const SLACK_EVENT_RETRY_DELAYS_MS = [0, 60_000, 300_000];
 
