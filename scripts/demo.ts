@@ -4,21 +4,26 @@
  * the Slack sandbox → a curated, PII-scrubbed dataset version → a tiny CPU fine-tune on it →
  * a candidate model, evaluated against its base on the held-out split → the promotion gate →
  * the model server (gpu-worker `serve`, OpenAI protocol) → draft replies posted as internal notes
- * on open Zendesk tickets. State goes to ./.tuneloop-demo (removed at the start), so it never
- * touches the hub's own ./.tuneloop.
+ * on open Zendesk tickets. The Slack sandbox runs in this process and plays Slack's side: a
+ * compliance officer resolves an alert with its buttons, and a support lead starts the retrain
+ * with `/tuneloop retrain` and promotes the candidate with the Promote button. State goes to
+ * ./.tuneloop-demo (removed at the start), so it never touches the hub's own ./.tuneloop.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSlackSandbox, SANDBOX_BOT_TOKEN, SANDBOX_SIGNING_SECRET, type SlackSandbox } from '../integrations/slack/sandbox/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOME = resolve(ROOT, '.tuneloop-demo');
 const TICKETS = Number(process.env.DEMO_TICKETS ?? 400);
 const PYTHON = join(ROOT, 'gpu-worker', '.venv', 'bin', 'python');
 const children: ChildProcess[] = [];
+/** In-process servers to close at the end. */
+const closers: Array<() => Promise<void>> = [];
 
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -29,6 +34,8 @@ const env: NodeJS.ProcessEnv = {
   PORT: '0',
   COMPLIANCE_SLACK_CHANNEL: 'C0SUPPORT01', // a channel the Slack sandbox has
   SLACK_NOTIFY_CHANNEL: 'C0SUPPORT01',
+  SLACK_SIGNING_SECRET: SANDBOX_SIGNING_SECRET,
+  SLACK_GRANTS: 'operator=U0DEMOLEAD;compliance=U0DEMOCOMP',
   // A tiny model's evaluation: a few examples, short answers.
   EVALUATION_MAX_EXAMPLES: '20',
   EVALUATION_MAX_NEW_TOKENS: '24',
@@ -85,6 +92,37 @@ function background(args: string[], ready: RegExp, extraEnv: NodeJS.ProcessEnv =
   });
 }
 
+const CHANNEL = 'C0SUPPORT01';
+const LEAD = 'U0DEMOLEAD';
+const OFFICER = 'U0DEMOCOMP';
+
+/** The demo's two people in the Slack sandbox: a support lead and a compliance officer. */
+function addPeople(slack: SlackSandbox) {
+  const agent = [...slack.store.users.values()].find((user) => user.kind === 'agent');
+  if (!agent) throw new Error('the Slack sandbox has no agent');
+  for (const [id, name] of [[LEAD, 'Lena Lead'], [OFFICER, 'Otto Officer']] as const) {
+    slack.store.users.set(id, { ...agent, id, name: name.toLowerCase().replace(' ', '.'), realName: name });
+    slack.store.requireChannel(CHANNEL).members.add(id);
+  }
+}
+
+/** The text of a message in the channel as Slack shows it now (its section blocks). */
+function shown(slack: SlackSandbox, ts: string): string {
+  const message = slack.store.requireChannel(CHANNEL).byTs.get(ts);
+  const blocks = (message?.blocks ?? []) as Array<{ text?: { text?: string }; elements?: Array<{ text?: string }> }>;
+  return blocks.map((block) => block.text?.text ?? (block.elements ?? []).map((e) => e.text ?? '').join(' ')).filter(Boolean).join('\n');
+}
+
+async function until<T>(check: () => T | null | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
 /** Reads the compliance channel back from the Slack sandbox until the hub has posted every alert (or 30 s pass). */
 async function alertsInSlack(apiUrl: string, expected: number): Promise<number> {
   let posted = 0;
@@ -98,6 +136,7 @@ async function alertsInSlack(apiUrl: string, expected: number): Promise<number> 
 }
 
 async function stopChildren() {
+  for (const close of closers) await close().catch(() => undefined);
   await Promise.all(
     children.map(
       (child) =>
@@ -116,10 +155,15 @@ async function main() {
 
   step('1. Vendor sandboxes on loopback');
   const [, zendeskUrl] = await background(['sandbox', 'zendesk', '--port', '0', '--seed', '7', '--tickets', String(TICKETS)], /on (http:\/\/127\.0\.0\.1:\d+)/);
-  const [, slackApiUrl] = await background(['sandbox', 'slack', '--port', '0', '--tickets', '10'], /on (http:\/\/127\.0\.0\.1:\d+\/api\/)/);
+  // In this process, so the demo can act as Slack users: it signs and sends their commands and clicks.
+  const slack = createSlackSandbox({ seed: 1, threads: 10 });
+  addPeople(slack);
+  const slackServer = await slack.listen();
+  closers.push(() => slackServer.close());
+  const slackApiUrl = slackServer.apiUrl;
   process.stdout.write(`Zendesk: ${zendeskUrl} (${TICKETS} tickets from real support conversations)\nSlack:   ${slackApiUrl}\n`);
   env.SLACK_API_URL = slackApiUrl;
-  env.SLACK_BOT_TOKEN = 'xoxb-sandbox-bot-token';
+  env.SLACK_BOT_TOKEN = SANDBOX_BOT_TOKEN;
 
   const modelPort = await freePort();
   env.INFERENCE_BASE_URL = `http://127.0.0.1:${modelPort}/v1`;
@@ -127,6 +171,8 @@ async function main() {
   step('2. The hub (embedded PostgreSQL under ./.tuneloop-demo)');
   const [, hubUrl] = await background(['start'], /"url":"(http:\/\/127\.0\.0\.1:\d+)"/, { LOG_LEVEL: 'info' });
   process.stdout.write(`hub: ${hubUrl}\n`);
+  slack.setRequestUrl(`${hubUrl}/slack/events`);
+  process.stdout.write(`Slack app: the sandbox sends signed requests to ${hubUrl}/slack/events (HTTP mode)\n`);
 
   step('3. Connect Zendesk and harvest');
   tuneloop(['connections', 'add', '--vendor', 'zendesk', '--name', 'zendesk-demo', '--setting', `baseUrl=${zendeskUrl}`, '--credential', 'type=api_token', '--credential', 'email=admin@support.example-shop.com', '--credential', 'token=sandbox-api-token']);
@@ -140,42 +186,61 @@ async function main() {
   const posted = await alertsInSlack(slackApiUrl ?? '', alerts.trim().split('\n').length);
   process.stdout.write(`the hub posted ${posted} alert messages to #support in the Slack sandbox (Block Kit, with Acknowledge / Escalate / False positive / Resolve buttons)\n`);
 
+  step('4b. In Slack, the compliance officer acknowledges and resolves an alert with its buttons');
+  const alertMessage = slack.store.requireChannel(CHANNEL).topLevel.find((message) => JSON.stringify(message.blocks ?? []).includes('compliance_alert_acknowledge'));
+  if (!alertMessage) throw new Error('no alert message with buttons in Slack');
+  const alertId = /"action_id":"compliance_alert_acknowledge"[^}]*"value":"([0-9a-f-]{36})"|"value":"([0-9a-f-]{36})"[^}]*"action_id":"compliance_alert_acknowledge"/.exec(JSON.stringify(alertMessage.blocks));
+  const value = alertId?.[1] ?? alertId?.[2] ?? '';
+  await slack.clickButton({ channelId: CHANNEL, ts: alertMessage.ts, userId: OFFICER, actionId: 'compliance_alert_acknowledge', value });
+  await until(() => shown(slack, alertMessage.ts).includes('acknowledged'), 20_000, 'the acknowledged alert');
+  await slack.clickButton({ channelId: CHANNEL, ts: alertMessage.ts, userId: OFFICER, actionId: 'compliance_alert_resolve', value });
+  await until(() => shown(slack, alertMessage.ts).includes('resolved'), 20_000, 'the resolved alert');
+  process.stdout.write(`${shown(slack, alertMessage.ts).split('\n').map((line) => `  | ${line}`).join('\n')}\n`);
+
   step('5. A curated, PII-scrubbed dataset version');
   tuneloop(['dataset', 'create', '--name', 'replies', '--task', 'reply', '--connections', 'zendesk-demo']);
   tuneloop(['dataset', 'build', 'replies']);
   const trainFile = join(HOME, 'replies-train.jsonl');
   tuneloop(['dataset', 'export', 'replies@latest', '--split', 'train', '--out', trainFile]);
 
-  step('6. A tiny fine-tune on the CPU (a random 2-layer model: the loop, not the quality)');
+  step('6. A tiny random model to fine-tune on the CPU (the loop, not the quality), and the request a retrain uses');
   tuneloop(['worker', 'setup']);
   const tinyModel = join(HOME, 'tiny-model');
   const built = spawnSync(PYTHON, ['-m', 'tuneloop_worker', 'tiny-model', '--data', trainFile, '--out', tinyModel], { cwd: join(ROOT, 'gpu-worker'), encoding: 'utf8' });
   if (built.status !== 0 || !existsSync(tinyModel)) throw new Error(`building the tiny model failed:\n${built.stderr}`);
   process.stdout.write(`tiny model: ${tinyModel}\n`);
-  tuneloop(['train', 'start', '--model', tinyModel, '--dataset-version', 'replies@latest', '--hp', 'max_steps=20', '--hp', 'eval_every_steps=10', '--hp', 'max_seq_length=256', '--suffix', 'demo']);
-  tuneloop(['train', 'list']);
+  // The fine-tuning request a retrain uses (a few steps: the loop, not the quality); it never fires by itself.
+  const hyperparameters = join(HOME, 'hyperparameters.json');
+  writeFileSync(hyperparameters, JSON.stringify({ max_steps: 20, eval_every_steps: 10, max_seq_length: 256 }));
+  tuneloop(['retrain', 'policy', 'set', '--task', 'reply', '--dataset', 'replies', '--model', tinyModel, '--method', 'lora', '--hyperparameters', hyperparameters, '--min-new-examples', '100000000']);
 
+  step('7. In Slack, the support lead types `/tuneloop retrain reply`: harvest → dataset version → fine-tune → evaluation, in one live message');
+  const started = await slack.slashCommand({ userId: LEAD, channelId: CHANNEL, text: 'retrain reply' });
+  process.stdout.write(`/tuneloop retrain reply → ${started.reply?.text ?? `(${started.status})`}  (acknowledged in ${Math.round(started.latencyMs)} ms)\n`);
+  const live = await until(() => slack.store.requireChannel(CHANNEL).topLevel.find((message) => JSON.stringify(message.blocks ?? []).includes('Retraining reply')), 30_000, 'the retraining message');
+  let last = '';
+  const progress = await until(() => {
+    const now = shown(slack, live.ts);
+    if (now !== last) {
+      const changed = now.split('\n').filter((line) => !last.includes(line));
+      for (const line of changed) process.stdout.write(`  | ${line}\n`);
+      last = now;
+    }
+    return now.includes('gate') || now.includes('failed') ? now : null;
+  }, 15 * 60_000, 'the evaluation and the gate');
+  if (progress.includes('failed') && !progress.includes('gate')) throw new Error('the retraining failed');
   const [candidate] = JSON.parse(tuneloop(['models', 'list', '--task', 'reply', '--json'], { quiet: true })) as Array<{ id: string }>;
   if (!candidate) throw new Error('training registered no model');
 
-  step('7. Evaluation: the candidate vs its base model on the held-out test split (model.evaluate, run by the hub)');
-  let shown: { evaluation?: { status: string; report?: { candidate: Record<string, number>; baseline: Record<string, number> } } } = {};
-  for (let attempt = 0; attempt < 90; attempt++) {
-    shown = JSON.parse(tuneloop(['models', 'show', candidate.id], { quiet: true })) as typeof shown;
-    if (shown.evaluation?.status === 'succeeded' || shown.evaluation?.status === 'failed') break;
-    await sleep(2_000);
+  step('8. In Slack, the support lead presses Promote (the same gate as the API: a blocked candidate asks for a reason)');
+  await slack.clickButton({ channelId: CHANNEL, ts: live.ts, userId: LEAD, actionId: 'candidate_promote', value: candidate.id });
+  const form = await until(() => slack.store.openModals(LEAD).find((view) => view.view.callback_id === 'promote_reason') ?? (shown(slack, live.ts).includes('promoted') ? 'promoted' : null), 30_000, 'the promotion');
+  if (form !== 'promoted') {
+    process.stdout.write('The gate blocked it (a random tiny model); the lead promotes it anyway, with a reason on the record.\n');
+    await slack.submitView({ userId: LEAD, viewId: form.id, values: { reason: { reason: 'demo: a random tiny model, to show the loop' } } });
   }
-  const report = shown.evaluation?.report;
-  if (!report) throw new Error(`the evaluation did not finish (${shown.evaluation?.status ?? 'none'})`);
-  const number = (value: number | undefined) => (typeof value === 'number' ? Number(value.toPrecision(4)).toString() : 'n/a');
-  for (const metric of ['eval_loss', 'chrf', 'rouge_l', 'latency_p50_ms']) process.stdout.write(`${metric.padEnd(15)} candidate ${number(report.candidate[metric]).padEnd(10)} base ${number(report.baseline[metric])}\n`);
-
-  step('8. Promotion through the gate');
-  const promoted = tuneloop(['models', 'promote', candidate.id], { mayFail: true });
-  if (promoted.startsWith('FAILED')) {
-    process.stdout.write('The gate blocked it; a person may still promote, on the record:\n');
-    tuneloop(['models', 'promote', candidate.id, '--force', '--reason', 'demo: a random tiny model, to show the loop']);
-  }
+  await until(() => shown(slack, live.ts).includes('promoted to production'), 30_000, 'the promoted message');
+  process.stdout.write(`${shown(slack, live.ts).split('\n').slice(-2).map((line) => `  | ${line}`).join('\n')}\n`);
 
   step('9. The model server: gpu-worker serve (OpenAI protocol; the hub loads the LoRA adapter at run time)');
   const [, servingUrl] = await background(['-m', 'tuneloop_worker', 'serve', '--model', tinyModel, '--port', String(modelPort)], /"base_url": ?"([^"]+)"/, {}, [PYTHON]);
@@ -198,7 +263,7 @@ async function main() {
   process.stdout.write(
     [
       `Everything above ran through the hub at ${hubUrl} (API token: npm run tuneloop -- token create --name me, with TUNELOOP_HOME=.tuneloop-demo).`,
-      'The Slack sandbox holds the alerts, the run\'s progress message and the promotion; `tuneloop models`, `tuneloop review` and `tuneloop drift` go on from here.',
+      'The Slack sandbox held the alerts, the resolved one, the retraining message and the promotion; `tuneloop models`, `tuneloop review` and `tuneloop drift` go on from here.',
       '',
     ].join('\n'),
   );

@@ -62,7 +62,6 @@ async function trainingFor(db: Db, task: string, overrides: Record<string, unkno
 
 /** Creates the run (and its first job) in one transaction; the caller announces it. */
 export async function startManualRetrain(db: Db, queue: Queue, input: ManualRetrain): Promise<RetrainingRun> {
-  const training = await trainingFor(db, input.task, input.training);
   if (input.datasetVersion) {
     const found = await resolveVersionRef(db, input.datasetVersion);
     if (!found) throw new RetrainInputError(`no dataset version "${input.datasetVersion}" (give its id, name@N or name@latest)`);
@@ -71,6 +70,7 @@ export async function startManualRetrain(db: Db, queue: Queue, input: ManualRetr
   }
   const dataset = input.datasetVersion ? null : await datasetFor(db, input.task);
   if (!input.datasetVersion && !dataset) throw new RetrainInputError(`there is no ${input.task} dataset to rebuild: create one first (tuneloop dataset create --task ${input.task})`);
+  const training = await trainingFor(db, input.task, input.training);
   return db.transaction(async (tx) => {
     const [active] = await tx.select({ id: retrainingRuns.id }).from(retrainingRuns).where(and(eq(retrainingRuns.task, input.task), inArray(retrainingRuns.status, ['harvesting', 'building', 'training']))).limit(1);
     if (active) throw new RetrainInputError(`a retraining of ${input.task} is already running (${active.id})`);

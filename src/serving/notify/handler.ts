@@ -30,19 +30,31 @@ export function slackNotifyHandler(deps: HubDeps): JobHandler<'slack.notify'> {
 
   return async (payload, job) => {
     if (payload.kind === 'alert.raised') return alerts(payload, job);
+    if (!chat) {
+      log.debug({ kind: payload.kind }, 'SLACK_BOT_TOKEN not set: notification not posted');
+      return;
+    }
+    const updateRetrain = (runId: string, retrainChannel: string) =>
+      keepSlackMessageUpdated(deps.database, chat, { kind: 'retrain.status', subjectId: runId, channel: retrainChannel }, (tx) => retrainMessageFor(tx, deps.database.db, deps.config, runId), job.signal);
+    // A run started from Slack is shown in its retraining's message (in the channel it was asked
+    // from), not in a message of its own; its candidate's promotion updates that message too.
+    if (payload.kind === 'run.status') {
+      const retrain = await retrainMessageOfJob(deps.database.db, payload.subjectId);
+      if (retrain) return void (await updateRetrain(retrain.runId, retrain.channel));
+    }
+    if (payload.kind === 'model.promoted') {
+      const [promoted] = await deps.database.db.select({ jobId: models.fineTuningJobId }).from(models).where(eq(models.id, payload.subjectId));
+      const retrain = promoted?.jobId ? await retrainMessageOfJob(deps.database.db, promoted.jobId) : null;
+      if (retrain) await updateRetrain(retrain.runId, retrain.channel);
+    }
     const channel = payload.channel ?? defaultChannel;
-    if (!chat || !channel) {
-      log.debug({ kind: payload.kind }, 'SLACK_NOTIFY_CHANNEL or SLACK_BOT_TOKEN not set: notification not posted');
+    if (!channel) {
+      log.debug({ kind: payload.kind }, 'SLACK_NOTIFY_CHANNEL not set: notification not posted');
       return;
     }
     const subject = { kind: payload.kind, subjectId: payload.subjectId, channel };
-    const updateRetrain = (runId: string, retrainChannel: string) =>
-      keepSlackMessageUpdated(deps.database, chat, { kind: 'retrain.status', subjectId: runId, channel: retrainChannel }, (tx) => retrainMessageFor(tx, deps.database.db, deps.config, runId), job.signal);
     switch (payload.kind) {
       case 'run.status': {
-        // A run started from Slack is shown in its retraining's message, not in a message of its own.
-        const retrain = await retrainMessageOfJob(deps.database.db, payload.subjectId);
-        if (retrain) return void (await updateRetrain(retrain.runId, retrain.channel));
         await keepSlackMessageUpdated(deps.database, chat, subject, (tx) => runMessageFor(tx, deps.database.db, deps.config, payload.subjectId), job.signal);
         return;
       }
@@ -65,9 +77,6 @@ export function slackNotifyHandler(deps: HubDeps): JobHandler<'slack.notify'> {
           if (!model) return null;
           return promotedMessage(model, change?.from ?? null, change?.kind === 'rollback' ? 'rollback' : 'promote');
         }, job.signal);
-        const [promoted] = await deps.database.db.select({ jobId: models.fineTuningJobId }).from(models).where(eq(models.id, payload.subjectId));
-        const retrain = promoted?.jobId ? await retrainMessageOfJob(deps.database.db, promoted.jobId) : null;
-        if (retrain) await updateRetrain(retrain.runId, retrain.channel);
         return;
       }
       case 'drift.detected': {

@@ -44,7 +44,7 @@ function datasetLine(state: RetrainState): string {
   const label = `${d.name}${d.version !== null ? `@${d.version}` : ''}`;
   if (d.status === 'failed') return `${STEP_EMOJI.failed} *Dataset* ${label} failed`;
   if (d.status !== 'ready' || !d.examples) return `${STEP_EMOJI.running} *Dataset* ${label}: building…`;
-  const splits = Object.entries(d.examples).map(([split, n]) => `${n} ${split}`).join(' / ');
+  const splits = ['train', 'validation', 'test'].filter((split) => split in d.examples!).map((split) => `${d.examples![split]} ${split}`).join(' / ');
   const pii = d.replacements ? Object.entries(d.replacements).filter(([, n]) => n > 0).map(([type, n]) => `${n} ${type}`).join(', ') : '';
   return `${STEP_EMOJI.done} *Dataset* ${label}: ${splits} examples${d.dropped ? `, ${d.dropped} dropped by filters and dedup` : ''}${pii ? ` · PII replaced: ${pii}` : ''}`;
 }
