@@ -12,7 +12,7 @@ import { evaluationDir, runEvaluation } from '../../src/models/evaluation/handle
 import { getEvaluation } from '../../src/models/evaluation/evaluations.ts';
 import { testDeps } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { createAndBuild, harvestSandbox, tempHome, type HarvestedSandbox } from '../datasets/helpers.ts';
+import { createAndBuild, harvestSandbox, SMALL_DATASET_SPLIT, tempHome, type HarvestedSandbox } from '../datasets/helpers.ts';
 import { ensureWorkerVenv, pythonMissing, tinyModel } from '../training/support.ts';
 
 const missing = pythonMissing();
@@ -28,7 +28,7 @@ describe.skipIf(missing)('evaluation with and without retrieval', () => {
     ensureWorkerVenv();
     database = await createTestDatabase();
     harvested = await harvestSandbox(database, { seed: 51, tickets: 80, name: 'zd-retrieval' });
-    const { version } = await createAndBuild(database, home.store, { name: 'replies', task: 'reply', config: { connections: [harvested.connection.id] } });
+    const { version } = await createAndBuild(database, home.store, { name: 'replies', task: 'reply', config: { connections: [harvested.connection.id], split: SMALL_DATASET_SPLIT } });
     expect(version.status).toBe('ready');
     const [row] = await database.db.insert(models).values({ task: 'reply', backend: 'local', baseModel: tinyModel(), datasetVersionId: version.id }).returning();
     model = { id: row?.id ?? '' };

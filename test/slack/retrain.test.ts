@@ -5,7 +5,7 @@
  * it is clicked. Also `/tuneloop draft` with its retrieved sources. Real Bolt, the Slack sandbox,
  * a Zendesk sandbox, real job workers and the gpu-worker on the CPU.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenOnLoopback } from '../../integrations/sandbox-kit/server.ts';
 import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN, SANDBOX_SIGNING_SECRET } from '../../integrations/slack/sandbox/index.ts';
@@ -18,7 +18,7 @@ import type { HubDeps } from '../../src/deps.ts';
 import { registerHandlers } from '../../src/jobs/handlers.ts';
 import { setPolicy } from '../../src/models/retraining/policies.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
-import { harvestSandbox, tempHome, type HarvestedSandbox } from '../datasets/helpers.ts';
+import { harvestSandbox, SMALL_DATASET_SPLIT, tempHome, type HarvestedSandbox } from '../datasets/helpers.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startFakeModelServer, type FakeModelServer } from '../support/fake-model-server.ts';
 import { testKeyring } from '../support/harvest.ts';
@@ -64,7 +64,7 @@ describe.skipIf(missing)('retraining from Slack', () => {
       SLACK_SIGNING_SECRET: SANDBOX_SIGNING_SECRET,
       SLACK_API_URL: slackServer.apiUrl,
       SLACK_GRANTS: `operator=${OPERATOR},${SECOND};viewer=${VIEWER}`,
-      INFERENCE_BASE_URL: `${model.url}/v1`,
+      INFERENCE_BASE_URL: model.url,
       EVALUATION_MAX_EXAMPLES: '4',
       EVALUATION_MAX_NEW_TOKENS: '4',
     });
@@ -72,7 +72,7 @@ describe.skipIf(missing)('retraining from Slack', () => {
     hub = await listenOnLoopback(createApp(deps).fetch);
     slack.setRequestUrl(`${hub.url}/slack/events`);
     harvested = await harvestSandbox(database, { seed: 21, tickets: 60, name: 'zd' });
-    await createDataset(database.db, { name: 'replies', task: 'reply', config: { connections: [harvested.connection.id] } }, 'test');
+    await createDataset(database.db, { name: 'replies', task: 'reply', config: { connections: [harvested.connection.id], split: SMALL_DATASET_SPLIT } }, 'test');
     // The policy brings the fine-tuning request (fast hyperparameters); it never fires by itself.
     await setPolicy(database.db, { task: 'reply', dataset: 'replies', training: { model: tinyModel(), method: { type: 'lora', hyperparameters: fastHyperparameters({ max_seq_length: 512 }) } }, triggers: { minNewExamples: 10_000_000 } }, 'test');
     await registerHandlers(deps, ['harvest.run', 'dataset.build', 'finetune.train', 'model.evaluate', 'retrain.run', 'retrain.evaluate', 'slack.notify', 'slack.draft', 'compliance.scan', 'draft.feedback'], 1);
@@ -103,7 +103,11 @@ describe.skipIf(missing)('retraining from Slack', () => {
     await waitFor('harvest counts', () => message(ts).includes('seen'), 60_000);
     await waitFor('dataset counts', () => /\d+ train \/ \d+ validation \/ \d+ test examples/.test(message(ts)), 120_000);
     await waitFor('training progress', () => message(ts).includes('Training'), 120_000);
-    await waitFor('the Promote button', () => message(ts).includes('candidate_promote'), 6 * 60_000);
+    await waitFor('the Promote button', () => message(ts).includes('candidate_promote'), 6 * 60_000, async () => {
+      const jobs = await database.db.execute(sql`SELECT status, error FROM fine_tuning_jobs`);
+      const evaluations = await database.db.execute(sql`SELECT status, error FROM model_evaluations`);
+      return `${JSON.stringify(jobs.rows)} ${JSON.stringify(evaluations.rows)} ${message(ts).slice(0, 1500)}`;
+    });
     expect(message(ts)).toMatch(/Evaluation.*on the held-out split/);
     const [run] = await database.db.select().from(retrainingRuns).where(eq(retrainingRuns.trigger, 'manual'));
     const [candidate] = await database.db.select().from(models).where(eq(models.fineTuningJobId, run!.fineTuningJobId!));
