@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 
-export const SOURCES = ['zendesk', 'salesforce', 'hubspot', 'slack'] as const;
+export const SOURCES = ['zendesk', 'salesforce', 'hubspot', 'slack', 'intercom'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export type AuthorRole = 'customer' | 'agent' | 'bot' | 'system';
@@ -59,6 +59,11 @@ export interface HarvestBatch {
   conversations: Conversation[];
   /** The cursor to resume from once this batch is stored. Stored in the same transaction. */
   cursor: Cursor;
+  /**
+   * HTTP requests sent to the vendor since the previous batch (retries included), so each run
+   * records what it spent of the customer's API quota. Counted with the batch, in its transaction.
+   */
+  requests?: number;
 }
 
 export interface VendorLogger {
