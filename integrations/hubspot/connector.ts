@@ -16,8 +16,8 @@ export { HubSpotCredentials, HubSpotSettings, REQUIRED_SCOPES } from './settings
 export { HubSpotCursor } from './harvest/harvest.ts';
 export { createTicketNote } from './notes.ts';
 
-/** Records per list/search call; CRM search allows 200, but smaller pages keep batches and retries small. */
-const DEFAULT_PAGE_SIZE = 100;
+/** Records per list/search call: CRM search allows 200, and fewer pages are fewer calls. */
+const DEFAULT_PAGE_SIZE = 200;
 const DEFAULT_BATCH_SIZE = 100;
 
 export interface HubSpotConnectorOptions extends ConnectorOptions {

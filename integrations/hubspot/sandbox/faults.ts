@@ -118,6 +118,7 @@ export function sandboxMiddleware(state: SandboxState): MiddlewareHandler<Sandbo
     const search = c.req.method === 'POST' && /^\/crm\/v3\/objects\/[^/]+\/search$/.test(path);
     const limit = state.limiter.take(performance.now(), search ? 'search' : 'api', auth.kind === 'private_app');
     if (!limit.ok) {
+      state.store.overLimit.push({ method: c.req.method, path, query: new URL(c.req.url).search, body: null, time: new Date(), status: 429 });
       state.police.block(performance.now() + limit.retryAfterMs);
       return tooManyRequests(c, limit.policy, limit.retryAfterMs, limit.headers);
     }
