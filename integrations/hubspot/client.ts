@@ -212,7 +212,8 @@ export class HubSpotApi {
     try {
       json = JSON.parse(answer.text);
     } catch (error) {
-      throw new VendorError('malformed', `HubSpot's answer to ${what} on ${this.host} said it was JSON but could not be parsed`, { cause: error });
+      // JSON cut off part-way (a dropped connection, a proxy's partial page): asking again helps.
+      throw new VendorError('transient', `HubSpot's answer to ${what} on ${this.host} said it was JSON but was cut off or could not be parsed; will retry`, { cause: error });
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw shapeError(parsed.error, what, this.host);

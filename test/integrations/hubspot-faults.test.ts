@@ -206,11 +206,14 @@ describe('hubspot connector: malformed answers', () => {
     expect(error.message).toMatch(/results\[0\]\.(id|createdAt)/);
   });
 
-  it('reports JSON that does not parse', async () => {
-    const { url } = await startSandbox({ conversations: 4, malformed: 'bad-json' });
-    const error = await failureOf(collect(hubspotConnector.create({ baseUrl: url }, TOKEN)));
-    expect(error.kind).toBe('malformed');
-    expect(error.message).toContain('said it was JSON but could not be parsed');
+  it('retries JSON cut off part-way, and reports it when it stays cut off', async () => {
+    const { url, sandbox } = await startSandbox({ conversations: 4, malformed: 'bad-json' });
+    const error = await failureOf(collect(createHubSpotConnector({ baseUrl: url }, TOKEN, { retryPolicy: { maxAttempts: 3, baseDelayMs: 1 } })));
+    expect(error.kind).toBe('transient');
+    expect(error.message).toContain('said it was JSON but was cut off or could not be parsed');
+    expect(sandbox.store.requestLog).toHaveLength(3);
+    sandbox.setFaults({ malformed: null });
+    expect(count(await collect(createHubSpotConnector({ baseUrl: url }, TOKEN, FAST_RETRY)))).toBe(4);
   });
 
   it('reports a malformed CRM answer read through the SDK', async () => {
