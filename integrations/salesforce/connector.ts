@@ -48,7 +48,7 @@ export function createSalesforceConnector(settingsInput: SalesforceSettings, cre
     source: 'salesforce',
 
     harvest(cursor: Cursor | null, ctx: HarvestContext = {}) {
-      return harvestCases(client, parseCursor(cursor), { batchSize, since: options.since, signal: ctx.signal });
+      return harvestCases(client, parseCursor(cursor), { batchSize, since: options.since, signal: ctx.signal, log: ctx.log ?? options.log });
     },
 
     async test(): Promise<TestResult> {
