@@ -3,6 +3,7 @@
  * Connector from a stored connection. Settings: `{ region? | baseUrl?, adminId?, perPage? }`;
  * credentials: `{ type: 'access_token', accessToken }`.
  */
+import { readAhead } from '../common/read-ahead.ts';
 import type { RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Connector, type ConnectorFactory, type ConnectorOptions, type TestResult } from '../types.ts';
 import { IntercomApi } from './client.ts';
@@ -16,6 +17,8 @@ export { IntercomCursor } from './harvest.ts';
 /** Intercom's maximum search page: fewer pages, fewer calls. */
 const DEFAULT_PER_PAGE = 150;
 const DEFAULT_BATCH_SIZE = 100;
+/** Batches a harvest prepares ahead of the hub: a whole export page's worth. */
+const READ_AHEAD = 10;
 
 export interface IntercomConnectorOptions extends ConnectorOptions {
   /** Overrides the shared retry policy (tests shorten the backoff). */
@@ -34,7 +37,8 @@ export function createIntercomConnector(settings: IntercomSettings, credentials:
 
   return {
     source: 'intercom',
-    harvest: (cursor, ctx) => harvestIntercom(api, cursor, harvestOptions, ctx),
+    // Up to READ_AHEAD batches prepared while the hub stores earlier ones (one vendor call at a time).
+    harvest: (cursor, ctx) => readAhead(harvestIntercom(api, cursor, harvestOptions, ctx), READ_AHEAD, ctx?.signal),
 
     // https://developers.intercom.com/docs/references/rest-api/api.intercom.io/admins/identifyadmin
     async test(): Promise<TestResult> {

@@ -69,6 +69,9 @@ export function caseQuery(cursor: CaseKeyset | null, since: Date | undefined, li
 }
 
 export interface HarvestOptions {
+  /** Cases per query; with subqueries Salesforce answers at most 200 parent rows a page. */
+  pageSize: number;
+  /** Conversations per yielded batch (a page is cut into batches). */
   batchSize: number;
   since?: Date | undefined;
   signal?: AbortSignal | undefined;
@@ -149,20 +152,23 @@ export async function* harvestCases(client: SalesforceClient, start: SalesforceC
 
   for (;;) {
     signal?.throwIfAborted();
-    const page = await client.query(caseQuery(cursor, options.since, options.batchSize + 1), CaseWithChildren, 'Case', { includeDeleted: true, signal });
+    const page = await client.query(caseQuery(cursor, options.since, options.pageSize + 1), CaseWithChildren, 'Case', { includeDeleted: true, signal });
     marks ??= marksFrom(client.serverTime ?? new Date());
-    const more = page.length > options.batchSize;
-    const records = more ? page.slice(0, options.batchSize) : page;
-    if (records.length === 0) break;
-    const conversations = await toConversations(client, records, signal);
-    for (const record of records) harvested.add(record.Id);
-    const last = records[records.length - 1]!;
-    const next: CaseKeyset = { systemModstamp: last.SystemModstamp.toISOString(), lastId: last.Id };
-    if (cursor && next.systemModstamp === cursor.systemModstamp && next.lastId === cursor.lastId) {
+    const more = page.length > options.pageSize;
+    const kept = more ? page.slice(0, options.pageSize) : page;
+    if (kept.length === 0) break;
+    const first = kept[0]!;
+    if (cursor && first.SystemModstamp.toISOString() === cursor.systemModstamp && first.Id === cursor.lastId) {
       throw new Error('Salesforce harvest made no progress: the Case query returned the cursor row again');
     }
-    cursor = next;
-    yield { conversations, cursor: withMarks(cursor, marks), requests: client.requests.take() };
+    for (let at = 0; at < kept.length; at += options.batchSize) {
+      const records = kept.slice(at, at + options.batchSize);
+      const conversations = await toConversations(client, records, signal);
+      for (const record of records) harvested.add(record.Id);
+      const last = records[records.length - 1]!;
+      cursor = { systemModstamp: last.SystemModstamp.toISOString(), lastId: last.Id };
+      yield { conversations, cursor: withMarks(cursor, marks), requests: client.requests.take() };
+    }
     if (!more) break;
   }
 
