@@ -11,7 +11,9 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   serve: () => import('./serve.ts').then((m) => m.main()),
 };
 
-const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+/** Names of benches; an option's value (`--json FILE`) is not one. */
+const args = process.argv.slice(2);
+const requested = args.filter((arg, index) => !arg.startsWith('-') && args[index - 1] !== '--json');
 const unknown = requested.filter((name) => !(name in BENCHES));
 if (unknown.length) {
   process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}\n`);
