@@ -56,11 +56,13 @@ export class IntercomApi {
     this.requests.add();
     try {
       const response = await fetch(input, init);
-      const text = await response.clone().text();
+      const text = await response.text();
       const headers = response.headers;
       this.last = { answer: { status: response.status, header: (name) => headers.get(name), text } };
       this.observe(headers);
-      return response;
+      // The body is read once, here; the SDK gets the same answer to read its own way.
+      const empty = response.status === 204 || response.status === 205 || response.status === 304;
+      return new Response(empty ? null : text, { status: response.status, statusText: response.statusText, headers });
     } catch (error) {
       this.last = { error };
       throw error;
