@@ -88,6 +88,8 @@ const AssociatedObject = z.object({ toObjectId: z.union([z.string().min(1), z.nu
 export const AssociationsBatch = z.object({
   status: z.string(),
   results: z.array(z.object({ from: z.object({ id: z.union([z.string().min(1), z.number().int().transform(String)]) }), to: z.array(AssociatedObject), paging: Paging })),
+  /** Ids HubSpot could not find (deleted since they were listed) come back here, not in results. */
+  errors: z.array(z.object({ category: z.string().nullish(), context: z.record(z.string(), z.array(z.string())).nullish() }).loose()).nullish(),
 });
 /** GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType} */
 export const AssociationsPage = z.object({ results: z.array(AssociatedObject), paging: Paging });

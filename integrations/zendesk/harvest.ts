@@ -196,5 +196,6 @@ export async function* harvestZendesk(api: ZendeskApi, cursor: Cursor | null, op
   }
   const left = api.requests.take();
   if (left > 0) yield { conversations: [], cursor: position, requests: left };
-  if (counted.fallback > 0) log?.debug({ vendor: 'zendesk', ...counted }, 'tickets whose comments were read one by one (outside the event stream)');
+  if (counted.fallback > 0) log?.debug({ vendor: 'zendesk', fallback: counted.fallback }, 'tickets whose comments were read one by one (outside the event stream)');
+  if (counted.gone > 0) log?.warn({ vendor: 'zendesk', skipped: counted.gone }, `${counted.gone} ticket(s) were deleted between the export and the reading of their comments; skipped (they come again as deleted)`);
 }

@@ -77,6 +77,20 @@ describe('HubSpot tickets at the API minimum', () => {
     expect(sandbox.store.violations).toEqual([]);
   });
 
+  it('skips, and counts, tickets deleted between the search and the reading of their messages', async () => {
+    const { sandbox, url } = await startSandbox({ conversations: 30, inboxThreads: false, rateLimits: false, archiveAfterSearch: 2 });
+    const warnings: Array<Record<string, unknown>> = [];
+    const log = { debug: () => undefined, info: () => undefined, warn: (obj: object) => void warnings.push({ ...obj }) };
+    const batches: HarvestBatch[] = [];
+    for await (const batch of createHubSpotConnector({ baseUrl: url }, TOKEN, { ...FAST_RETRY, log }).harvest(null)) batches.push(batch);
+    const byId = conversationsOf(batches);
+    const archived = [...sandbox.store.objects.tickets.values()].filter((ticket) => ticket.archived).map((ticket) => `ticket:${ticket.id}`);
+    expect(archived).toHaveLength(2);
+    expect(byId.size).toBe(28);
+    for (const id of archived) expect(byId.has(id)).toBe(false);
+    expect(warnings).toContainEqual(expect.objectContaining({ vendor: 'hubspot', deleted: 2 }));
+  });
+
   it('says "closed" for tickets in a closed stage of a custom pipeline, from the pipelines API (or closed_date without it)', async () => {
     const { sandbox, url } = await startSandbox({ conversations: 20, inboxThreads: false, rateLimits: false });
     const [resolved, working] = [...sandbox.store.objects.tickets.keys()];

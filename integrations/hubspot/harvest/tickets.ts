@@ -47,6 +47,8 @@ function searchRequest(filters: Filter[], sortBy: string, properties: string[], 
 export class TicketDetails {
   private owners: Map<string, Owner> | null = null;
   private stages: PipelineStages | null = null;
+  /** Tickets skipped because they were deleted between the search and the reading of their messages. */
+  deleted = 0;
   private readonly people = new PeopleCache();
 
   constructor(
@@ -113,11 +115,12 @@ export class TicketDetails {
    * https://developers.hubspot.com/docs/api-reference/crm-associations-v4/batch/post-crm-v4-associations-fromObjectType-toObjectType-batch-read
    * Ids in association order; a ticket with more than one page of them has the rest read on its own.
    */
-  private async associations(type: AssociationType, ticketIds: string[]): Promise<Map<string, string[]>> {
+  private async associations(type: AssociationType, ticketIds: string[], gone: Set<string>): Promise<Map<string, string[]>> {
     const found = new Map<string, string[]>();
     for (const slice of chunks(ticketIds, ASSOCIATION_BATCH)) {
       const input = { inputs: slice.map((id) => ({ id })) };
       const batch = await this.api.crm(`find the ${type} of ${slice.length} tickets`, (apis, options) => apis.associationsV4Batch.getPage('tickets', type, input, options), AssociationsBatch, this.signal);
+      for (const error of batch.errors ?? []) if (error.category === 'OBJECT_NOT_FOUND') for (const id of error.context?.ids ?? []) gone.add(id);
       for (const result of batch.results) {
         const ids = result.to.map((to) => to.toObjectId);
         for (let after = result.paging?.next?.after ?? null; after; ) {
@@ -145,15 +148,25 @@ export class TicketDetails {
     return found;
   }
 
-  /** Tickets as search (or a read) returned them, with every property the mapping needs → conversations. */
-  async conversations(tickets: CrmObject[]): Promise<Conversation[]> {
-    if (!tickets.length) return [];
-    const ids = tickets.map((ticket) => ticket.id);
+  /**
+   * Tickets as search (or a read) returned them, with every property the mapping needs →
+   * conversations. A ticket deleted between the search and its associations is left out (and
+   * counted): stored without its messages it would look like a ticket whose messages were removed.
+   */
+  async conversations(listed: CrmObject[]): Promise<Conversation[]> {
+    if (!listed.length) return [];
+    const gone = new Set<string>();
+    const ids = listed.map((ticket) => ticket.id);
     const associated = {
-      emails: await this.associations('emails', ids),
-      notes: await this.associations('notes', ids),
-      contacts: await this.associations('contacts', ids),
+      emails: await this.associations('emails', ids, gone),
+      notes: await this.associations('notes', ids, gone),
+      contacts: await this.associations('contacts', ids, gone),
     };
+    const tickets = listed.filter((ticket) => !gone.has(ticket.id));
+    if (gone.size) {
+      this.deleted += gone.size;
+      this.options.log?.warn({ vendor: 'hubspot', deleted: gone.size, total: this.deleted }, 'tickets deleted between the search and the reading of their messages; skipped');
+    }
     const all = (type: AssociationType) => ids.flatMap((id) => associated[type].get(id) ?? []);
     const emails = await this.read('emails', all('emails'), EMAIL_PROPERTIES);
     const notes = await this.read('notes', all('notes'), NOTE_PROPERTIES);

@@ -28,6 +28,8 @@ export interface HubSpotSandboxFaults {
   expireTokens: boolean;
   /** 'html': a 200 text/html page; 'missing-fields': records lack required fields; 'bad-json': cut-off JSON. */
   malformed: 'html' | 'missing-fields' | 'bad-json' | null;
+  /** After each ticket search page, its first N tickets are deleted (archived) before anyone reads more of them. */
+  archiveAfterSearch: number;
 }
 
 export const DEFAULT_FAULTS: HubSpotSandboxFaults = {
@@ -39,6 +41,7 @@ export const DEFAULT_FAULTS: HubSpotSandboxFaults = {
   latencyMs: 0,
   expireTokens: false,
   malformed: null,
+  archiveAfterSearch: 0,
 };
 
 export interface SandboxEnv {

@@ -80,6 +80,7 @@ export function crmRoutes(state: SandboxState): Hono<SandboxEnv> {
     if (!outcome.ok) return validation(c, outcome.message);
     const properties = parsed.data.properties.length ? [...new Set([...parsed.data.properties, ...ALWAYS])] : null;
     const results = outcome.results.map((object) => objectJson(object, { properties, missingFields: c.get('missingFields') }));
+    if (type === 'tickets') for (const ticket of outcome.results.slice(0, state.faults.archiveAfterSearch)) ticket.archived = true;
     return c.json({ total: outcome.total, results, ...(outcome.nextAfter ? { paging: { next: { after: outcome.nextAfter } } } : {}) });
   });
 
