@@ -4,6 +4,7 @@
  * folder and one line here.
  */
 import { hubspot } from './hubspot/index.ts';
+import { intercom } from './intercom/index.ts';
 import { openai } from './openai/index.ts';
 import { salesforce } from './salesforce/index.ts';
 import { createSlackApp } from './slack/app/app.ts';
@@ -14,7 +15,7 @@ import { slack } from './slack/index.ts';
 import type { AppChat, ConnectorFactory, FineTuningProvider, SandboxLauncher, SlackApp, SlackAppOptions, SlackReply, Source, Vendor, WriteBackFactory } from './types.ts';
 import { zendesk } from './zendesk/index.ts';
 
-export const VENDORS: Readonly<Record<Source, Vendor>> = { zendesk, salesforce, hubspot, slack };
+export const VENDORS: Readonly<Record<Source, Vendor>> = { zendesk, salesforce, hubspot, slack, intercom };
 
 export function vendorFor(source: string): Vendor | null {
   return Object.hasOwn(VENDORS, source) ? VENDORS[source as Source] : null;

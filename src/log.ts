@@ -28,6 +28,7 @@ export const REDACTED_PATHS = [
   '*.secret',
   '*.clientSecret',
   '*.securityToken',
+  '*.privateKey',
   '*.credentials',
   '*.authorization',
   '*.databaseUrl',
@@ -36,6 +37,7 @@ export const REDACTED_PATHS = [
   'headers.authorization',
   'headers["x-zendesk-webhook-signature"]',
   'headers["x-slack-signature"]',
+  'headers["x-hub-signature"]',
 ];
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT'>, destination?: pino.DestinationStream): Logger {

@@ -9,6 +9,11 @@ export interface HarvestBatch {
   conversations: Conversation[];
   /** The cursor to resume from once this batch is stored. Stored in the same transaction. */
   cursor: Cursor;
+  /**
+   * HTTP requests sent to the vendor since the previous batch (retries included), so each run
+   * records what it spent of the customer's API quota. Counted with the batch, in its transaction.
+   */
+  requests?: number;
 }
 
 export interface VendorLogger {

@@ -16,9 +16,16 @@
  * - The SDK has no Conversations inbox client (only visitor identification), so those calls use its
  *   generic `apiRequest()` (auth header, base path, user agent), which returns the fetch Response.
  * Neither path accepts an AbortSignal, so a hung call is abandoned after REQUEST_TIMEOUT_MS.
+ *
+ * Every request is counted (the harvest reports the count with each batch). The next call waits
+ * when the last answer's X-HubSpot-RateLimit-Remaining fell to a reserve of the rolling window
+ * (X-HubSpot-RateLimit-Max), leaving the rest to the account's other apps; CRM search answers carry
+ * no such headers, so searches keep to the documented five a second by our own count.
+ * https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details
  */
 import { Client } from '@hubspot/api-client';
 import type { z } from 'zod';
+import { RequestCounter } from '../common/rate-window.ts';
 import { abortableSleep, withRetry, type RetryPolicy } from '../common/retry.ts';
 import { VendorError, type ConnectorOptions, type VendorLogger } from '../types.ts';
 import { contentTypeError, shapeError, statusError, transportError, type Answer, type AuthKind } from './errors.ts';
@@ -26,6 +33,12 @@ import { TokenResponse } from './schemas.ts';
 import { basePathFor, type HubSpotCredentials, type HubSpotSettings } from './settings.ts';
 
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Share of the rolling window left to the account's other apps. */
+const RESERVE_SHARE = 0.05;
+/** CRM search: five requests a second per account (https://developers.hubspot.com/docs/api/crm/search#limitations). */
+const SEARCHES_PER_WINDOW = 5;
+/** A tenth longer than HubSpot's second: answers arrive later than they leave, by varying amounts. */
+const SEARCH_WINDOW_MS = 1_100;
 
 export interface HubSpotApiOptions {
   retryPolicy?: Partial<RetryPolicy> | undefined;
@@ -66,6 +79,9 @@ function buildApis(client: Client) {
     notesBatch: client.crm.objects.notes.batchApi,
     notes: client.crm.objects.notes.basicApi,
     contactsBatch: client.crm.contacts.batchApi,
+    associationsV4Batch: client.crm.associations.v4.batchApi,
+    associationsV4Basic: client.crm.associations.v4.basicApi,
+    pipelines: client.crm.pipelines.pipelinesApi,
     owners: client.crm.owners.ownersApi,
     tokens: client.oauth.tokensApi,
     accessTokens: client.oauth.accessTokensApi,
@@ -100,13 +116,20 @@ export class HubSpotApi {
   private apis!: CrmApis;
   /** Calls left in HubSpot's rolling window, from the last answer that said (search answers do not). */
   private windowRemaining: number | null = null;
+  private windowMax: number | null = null;
   private windowMs = 10_000;
+  /** When the last second's searches went out. */
+  private readonly searches: number[] = [];
+  readonly requests = new RequestCounter();
   private warnedAboutDaily = false;
   /** HubSpot's clock (Date header) at its latest answer; search-index lag is measured against it. */
   lastAnswerAt: Date | null = null;
 
+  private readonly searchesPerWindow: number;
+
   constructor(settings: HubSpotSettings, credentials: HubSpotCredentials, private readonly options: HubSpotApiOptions = {}) {
     this.basePath = basePathFor(settings);
+    this.searchesPerWindow = settings.searchesPerSecond ?? SEARCHES_PER_WINDOW;
     this.host = new URL(this.basePath).host;
     this.credentials = credentials;
     this.connect(credentials.accessToken);
@@ -125,7 +148,7 @@ export class HubSpotApi {
     this.apis = buildApis(this.client);
   }
 
-  /** A Conversations v3 call through the SDK's apiRequest, retried, parsed. */
+  /** A Conversations v3 call (or any call the typed clients lack) through the SDK's apiRequest, retried, parsed. */
   conversations<T>(what: string, request: ConversationsRequest, schema: z.ZodType<T>, signal?: AbortSignal, attempts?: number): Promise<T> {
     const send = async (): Promise<Answer> => {
       const response = await this.client.apiRequest({ method: request.method, path: request.path, ...(request.qs ? { qs: request.qs } : {}), ...(request.body !== undefined ? { body: request.body } : {}) });
@@ -136,8 +159,8 @@ export class HubSpotApi {
   }
 
   /** A CRM/OAuth call through the SDK's typed clients, retried; the raw answer is parsed, not the SDK's model. */
-  crm<T>(what: string, request: (apis: CrmApis, options: CallOptions) => Promise<unknown>, schema: z.ZodType<T>, signal?: AbortSignal, attempts?: number): Promise<T> {
-    return this.call(what, schema, () => this.sendCrm(request), signal, attempts);
+  crm<T>(what: string, request: (apis: CrmApis, options: CallOptions) => Promise<unknown>, schema: z.ZodType<T>, signal?: AbortSignal, attempts?: number, kind: 'api' | 'search' = 'api'): Promise<T> {
+    return this.call(what, schema, () => this.sendCrm(request), signal, attempts, kind);
   }
 
   private async sendCrm(request: (apis: CrmApis, options: CallOptions) => Promise<unknown>): Promise<Answer> {
@@ -152,11 +175,11 @@ export class HubSpotApi {
     return box.answer;
   }
 
-  private async call<T>(what: string, schema: z.ZodType<T>, send: () => Promise<Answer>, signal?: AbortSignal, attempts?: number): Promise<T> {
+  private async call<T>(what: string, schema: z.ZodType<T>, send: () => Promise<Answer>, signal?: AbortSignal, attempts?: number, kind: 'api' | 'search' = 'api'): Promise<T> {
     const policy = attempts === undefined ? this.options.retryPolicy : { ...this.options.retryPolicy, maxAttempts: attempts };
     for (let renewed = false; ; renewed = true) {
       try {
-        return await withRetry(() => this.once(what, schema, send, signal), {
+        return await withRetry(() => this.once(what, schema, send, signal, kind), {
           policy,
           ...(signal ? { signal } : {}),
           onRetry: ({ attempt, delayMs, error }) =>
@@ -169,9 +192,10 @@ export class HubSpotApi {
     }
   }
 
-  private async once<T>(what: string, schema: z.ZodType<T>, send: () => Promise<Answer>, signal?: AbortSignal): Promise<T> {
+  private async once<T>(what: string, schema: z.ZodType<T>, send: () => Promise<Answer>, signal?: AbortSignal, kind: 'api' | 'search' = 'api'): Promise<T> {
     signal?.throwIfAborted();
-    await this.pace(signal);
+    await this.pace(signal, kind);
+    this.requests.add();
     let answer: Answer;
     try {
       const timeoutMs = this.options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -188,7 +212,8 @@ export class HubSpotApi {
     try {
       json = JSON.parse(answer.text);
     } catch (error) {
-      throw new VendorError('malformed', `HubSpot's answer to ${what} on ${this.host} said it was JSON but could not be parsed`, { cause: error });
+      // JSON cut off part-way (a dropped connection, a proxy's partial page): asking again helps.
+      throw new VendorError('transient', `HubSpot's answer to ${what} on ${this.host} said it was JSON but was cut off or could not be parsed; will retry`, { cause: error });
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) throw shapeError(parsed.error, what, this.host);
@@ -204,6 +229,7 @@ export class HubSpotApi {
     const remaining = answer.header('x-hubspot-ratelimit-remaining');
     if (remaining !== null && remaining !== '') {
       this.windowRemaining = Number(remaining);
+      this.windowMax = Number(answer.header('x-hubspot-ratelimit-max')) || null;
       this.windowMs = Number(answer.header('x-hubspot-ratelimit-interval-milliseconds')) || 10_000;
     }
     const daily = Number(answer.header('x-hubspot-ratelimit-daily'));
@@ -214,10 +240,19 @@ export class HubSpotApi {
     }
   }
 
-  /** When the last answer said the rolling window is used up, wait it out instead of collecting a 429. */
-  private async pace(signal?: AbortSignal): Promise<void> {
-    if (this.windowRemaining === null || this.windowRemaining > 0) return;
-    this.options.log?.debug({ vendor: 'hubspot', waitMs: this.windowMs }, 'HubSpot rate-limit window used up; waiting');
+  /** When the last answer said the rolling window is (nearly) used up, wait it out instead of collecting a 429. */
+  private async pace(signal: AbortSignal | undefined, kind: 'api' | 'search'): Promise<void> {
+    if (kind === 'search') {
+      const now = performance.now();
+      while (this.searches.length && (this.searches[0] ?? 0) <= now - SEARCH_WINDOW_MS) this.searches.shift();
+      const oldest = this.searches[0];
+      if (this.searches.length >= this.searchesPerWindow && oldest !== undefined) await abortableSleep(Math.ceil(oldest + SEARCH_WINDOW_MS - now) + 1, signal);
+      this.searches.push(performance.now());
+      return;
+    }
+    const reserve = this.windowMax === null ? 0 : Math.floor(this.windowMax * RESERVE_SHARE);
+    if (this.windowRemaining === null || this.windowRemaining > reserve) return;
+    this.options.log?.debug({ vendor: 'hubspot', waitMs: this.windowMs }, 'HubSpot rate-limit window nearly used up; waiting');
     this.windowRemaining = null;
     await abortableSleep(this.windowMs, signal);
   }

@@ -5,6 +5,7 @@
  * `{ type: 'oauth', accessToken, refreshToken?, clientId?, clientSecret? }`.
  * Harvests inbox threads (`thread:<id>`) and tickets (`ticket:<id>`); see harvest.ts.
  */
+import { readAhead } from '../common/read-ahead.ts';
 import type { RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Connector, type ConnectorFactory, type ConnectorOptions, type TestResult } from '../types.ts';
 import { HubSpotApi } from './client.ts';
@@ -16,9 +17,11 @@ export { HubSpotCredentials, HubSpotSettings, REQUIRED_SCOPES } from './settings
 export { HubSpotCursor } from './harvest/harvest.ts';
 export { createTicketNote } from './notes.ts';
 
-/** Records per list/search call; CRM search allows 200, but smaller pages keep batches and retries small. */
-const DEFAULT_PAGE_SIZE = 100;
+/** Records per list/search call: CRM search allows 200, and fewer pages are fewer calls. */
+const DEFAULT_PAGE_SIZE = 200;
 const DEFAULT_BATCH_SIZE = 100;
+/** Batches a harvest prepares ahead of the hub: a whole export page's worth. */
+const READ_AHEAD = 10;
 
 export interface HubSpotConnectorOptions extends ConnectorOptions {
   /** Overrides the shared retry policy (tests shorten the backoff). */
@@ -54,7 +57,8 @@ export function createHubSpotConnector(settings: HubSpotSettings, credentials: H
 
   return {
     source: 'hubspot',
-    harvest: (cursor, ctx) => harvestHubSpot(api, cursor, harvestOptions, ctx),
+    // Up to READ_AHEAD batches prepared while the hub stores earlier ones (one vendor call at a time).
+    harvest: (cursor, ctx) => readAhead(harvestHubSpot(api, cursor, harvestOptions, ctx), READ_AHEAD, ctx?.signal),
 
     async test(): Promise<TestResult> {
       try {

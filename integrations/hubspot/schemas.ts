@@ -83,6 +83,28 @@ export const SearchPage = z.object({ total: z.number().int(), results: z.array(C
 
 export const BatchRead = z.object({ status: z.string(), results: z.array(CrmObject) });
 
+/** https://developers.hubspot.com/docs/api-reference/crm-associations-v4/batch/post-crm-v4-associations-fromObjectType-toObjectType-batch-read (200, or 207 with errors for ids it could not find) */
+const AssociatedObject = z.object({ toObjectId: z.union([z.string().min(1), z.number().int().transform(String)]), associationTypes: z.array(z.object({ category: z.string().nullish(), typeId: z.number().int().nullish(), label: z.string().nullish() })).nullish() });
+export const AssociationsBatch = z.object({
+  status: z.string(),
+  results: z.array(z.object({ from: z.object({ id: z.union([z.string().min(1), z.number().int().transform(String)]) }), to: z.array(AssociatedObject), paging: Paging })),
+  /** Ids HubSpot could not find (deleted since they were listed) come back here, not in results. */
+  errors: z.array(z.object({ category: z.string().nullish(), context: z.record(z.string(), z.array(z.string())).nullish() }).loose()).nullish(),
+});
+/** GET /crm/v4/objects/{objectType}/{objectId}/associations/{toObjectType} */
+export const AssociationsPage = z.object({ results: z.array(AssociatedObject), paging: Paging });
+
+/** https://developers.hubspot.com/docs/api/crm/pipelines: a ticket stage's metadata says whether it closes the ticket. */
+export const PipelinesList = z.object({
+  results: z.array(
+    z.object({
+      id: z.string().min(1),
+      label: z.string().nullish(),
+      stages: z.array(z.object({ id: z.string().min(1), label: z.string().nullish(), metadata: z.object({ ticketState: z.string().nullish() }).loose().nullish() })),
+    }),
+  ),
+});
+
 export const Owner = z.object({ id: z.string().min(1), email: z.string().nullish(), firstName: z.string().nullish(), lastName: z.string().nullish() });
 export type Owner = z.infer<typeof Owner>;
 export const OwnersPage = z.object({ results: z.array(Owner), paging: Paging });

@@ -16,8 +16,18 @@ export const HubSpotSettings = z
     portalId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
     /** Extra ticket properties copied into customFields (custom properties such as "support_intent"). */
     ticketProperties: z.union([z.array(PropertyName).max(50), z.string().transform((list) => list.split(',').map((name) => name.trim()).filter(Boolean)).pipe(z.array(PropertyName).max(50))]).optional(),
-    /** Records per list/search call; HubSpot's CRM search allows at most 200. */
+    /** Records per list/search call; HubSpot's CRM search allows at most 200 (the default). */
     pageSize: z.number().int().min(1).max(200).optional(),
+    /**
+     * CRM searches a second: HubSpot allows five per account and says so in no header, so the
+     * client keeps count. Raise it only for a sandbox whose limits are lifted (benchmarks).
+     */
+    searchesPerSecond: z.number().int().min(1).max(1000).optional(),
+    /**
+     * Write-back: ticket properties that receive triage fields, e.g. {"intent": "support_intent",
+     * "confidence": "triage_confidence"}. Filled only while empty; priority goes to hs_ticket_priority.
+     */
+    triageProperties: z.partialRecord(z.enum(['intent', 'category', 'language', 'confidence']), PropertyName).optional(),
   })
   .strict();
 export type HubSpotSettings = z.infer<typeof HubSpotSettings>;

@@ -42,32 +42,68 @@ export function signHubSpotV3(secret: string, method: string, uri: string, body:
 const vendorId = z.union([z.string().regex(/^[\w.:-]{1,200}$/), z.number().int().nonnegative()]).transform(String);
 
 /**
- * A JSON array of up to 100 events (https://developers.hubspot.com/docs/api/webhooks, "Webhook payloads"); each
- * has its own eventId, so each is deduplicated on its own.
+ * A JSON array of up to 100 events (https://developers.hubspot.com/docs/api/webhooks, "Webhook payloads").
+ * Legacy subscriptions name the object in the type ("ticket.creation", "conversation.newMessage");
+ * generic ones (https://developers.hubspot.com/changelog/public-beta-generic-webhook-subscriptions)
+ * say "object.creation" and carry the object's type in objectTypeId ("0-5" is a ticket).
  */
 const HubSpotEvent = z.object({
   eventId: vendorId,
   subscriptionId: z.number().int().optional(),
   portalId: z.number().int().optional(),
+  appId: z.number().int().optional(),
   occurredAt: z.number().int().optional(),
   subscriptionType: z.string().min(1).max(100),
   attemptNumber: z.number().int().optional(),
   objectId: vendorId,
+  objectTypeId: z.string().max(50).optional(),
   changeSource: z.string().optional(),
+  propertyName: z.string().max(200).optional(),
+  messageId: z.string().max(200).optional(),
   messageType: z.string().optional(),
 });
 export const HubSpotPayload = z.array(HubSpotEvent).min(1).max(1000);
+type HubSpotEvent = z.infer<typeof HubSpotEvent>;
 
+const TICKET_TYPE_ID = '0-5';
 const ACTIONABLE = new Set(['ticket.creation', 'conversation.creation', 'conversation.newMessage']);
 
+/** What the event is about, as the legacy type names it ("ticket.creation" for object.creation on a ticket). */
+function eventName(event: HubSpotEvent): string {
+  if (!event.subscriptionType.startsWith('object.')) return event.subscriptionType;
+  const kind = event.objectTypeId === TICKET_TYPE_ID ? 'ticket' : `object:${event.objectTypeId ?? 'unknown'}`;
+  return `${kind}.${event.subscriptionType.slice('object.'.length)}`;
+}
+
+/** The conversation id the hub uses: `ticket:<id>` or `thread:<id>`; null for other objects. */
+function sourceIdOf(name: string, objectId: string): string | null {
+  if (name.startsWith('ticket.')) return `ticket:${objectId}`;
+  if (name.startsWith('conversation.')) return `thread:${objectId}`;
+  return null;
+}
+
+/**
+ * HubSpot documents eventId as not guaranteed to be unique, so the dedup key is everything that
+ * names one event: subscription, object, event id and when it occurred (and the property or message
+ * it is about). A retry of the same delivery repeats all of them; only attemptNumber changes.
+ */
+function deliveryKey(event: HubSpotEvent): string {
+  const parts = [event.portalId ?? '', event.subscriptionId ?? event.subscriptionType, event.objectTypeId ?? '', event.objectId, event.eventId, event.occurredAt ?? '', event.propertyName ?? event.messageId ?? ''];
+  return `hubspot:${parts.join(':')}`;
+}
+
 export function hubspotEvents(payload: z.infer<typeof HubSpotPayload>): WebhookEvent[] {
-  return payload.map((event) => ({
-    deliveryId: `hubspot:${event.eventId}`,
-    event: event.subscriptionType,
-    sourceId: event.objectId,
-    // Internal notes (COMMENT) on a thread are our own agents talking, not the customer.
-    actionable: ACTIONABLE.has(event.subscriptionType) && event.messageType !== 'COMMENT',
-  }));
+  return payload.map((event) => {
+    const name = eventName(event);
+    const sourceId = sourceIdOf(name, event.objectId);
+    return {
+      deliveryId: deliveryKey(event),
+      event: name,
+      sourceId,
+      // Internal notes (COMMENT) on a thread are our own agents talking, not the customer.
+      actionable: sourceId !== null && ACTIONABLE.has(name) && event.messageType !== 'COMMENT',
+    };
+  });
 }
 
 export const hubspotWebhook: InboundWebhook = {

@@ -11,7 +11,9 @@
  */
 import { PassThrough } from 'node:stream';
 import { Connection, type HttpRequest, type HttpResponse } from 'jsforce';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { createSign } from 'node:crypto';
+import { RequestCounter } from '../common/rate-window.ts';
 import { abortableSleep, withRetry, type RetryPolicy } from '../common/retry.ts';
 import { VendorError, type ConnectorOptions, type VendorLogger } from '../types.ts';
 import { toVendorError } from './errors.ts';
@@ -28,6 +30,21 @@ export interface SalesforceClientOptions {
   requestTimeoutMs?: number;
 }
 
+/** SOAP login() is not served from this API version on (https://help.salesforce.com/s/articleView?id=000381744&type=1). */
+const SOAP_LOGIN_RETIRED_FROM = 65;
+
+const GrantResponse = z.object({ access_token: z.string().min(1), instance_url: z.url().optional() });
+
+const base64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
+
+/** An RS256-signed JWT: issuer the connected app, subject the user, audience the login server, valid three minutes. */
+function jwtAssertion(clientId: string, username: string, audience: string, privateKey: string): string {
+  const header = base64url(JSON.stringify({ alg: 'RS256' }));
+  const claims = base64url(JSON.stringify({ iss: clientId, sub: username, aud: audience, exp: Math.floor(Date.now() / 1000) + 180 }));
+  const signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(privateKey);
+  return `${header}.${claims}.${base64url(signature)}`;
+}
+
 export class SalesforceClient {
   readonly conn: Connection;
   readonly apiVersion: string;
@@ -35,6 +52,11 @@ export class SalesforceClient {
   private credentials: SalesforceCredentials;
   private loggedIn = false;
   private usage: { used: number; max: number } | null = null;
+  /** Every HTTP request sent to Salesforce (logins and token grants included); the harvest reports them per batch. */
+  readonly requests = new RequestCounter();
+  /** Salesforce's clock (the Date header) at its latest answer. */
+  serverTime: Date | null = null;
+  private readonly loginUrl: string;
   private warnedAboutUsage = false;
   private pendingSaves: Array<Promise<unknown>> = [];
 
@@ -47,19 +69,26 @@ export class SalesforceClient {
     this.apiVersion = settings.apiVersion;
     this.host = new URL(settings.instanceUrl).host;
     const loginUrl = (settings.loginUrl ?? settings.instanceUrl).replace(/\/+$/, '');
-    const oauth2 = credentials.clientId ? { clientId: credentials.clientId, clientSecret: credentials.clientSecret, loginUrl } : undefined;
+    this.loginUrl = loginUrl;
+    const clientSecret = 'clientSecret' in credentials ? credentials.clientSecret : undefined;
+    const oauth2 = credentials.clientId ? { clientId: credentials.clientId, clientSecret, loginUrl } : undefined;
+    const granted = credentials.type === 'jwt' || credentials.type === 'client_credentials';
     this.conn = new Connection({
       instanceUrl: settings.instanceUrl.replace(/\/+$/, ''),
       loginUrl,
       version: settings.apiVersion,
       ...(oauth2 ? { oauth2 } : {}),
       ...(credentials.type === 'oauth' ? { accessToken: credentials.accessToken, ...(credentials.refreshToken ? { refreshToken: credentials.refreshToken } : {}) } : {}),
+      // JWT bearer and client credentials grants issue no refresh token: a new grant renews the session.
+      ...(granted ? { refreshFn: (conn: Connection, callback: (error: Error | null | undefined, accessToken?: string) => void) => void this.grant().then((token) => callback(null, token), (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)))) } : {}),
     });
     this.conn.on('refresh', (accessToken: string, response?: { refresh_token?: string }) => this.onRefresh(accessToken, response));
   }
 
   private onRefresh(accessToken: string, response?: { refresh_token?: string }): void {
     this.options.log?.info({ source: 'salesforce' }, 'Salesforce session renewed');
+    // A refresh-token or password renewal is a request jsforce sends outside our transport.
+    if (this.credentials.type === 'oauth' || this.credentials.type === 'password') this.requests.add();
     if (this.credentials.type !== 'oauth') return; // a password login leaves nothing new to store
     const refreshToken = response?.refresh_token ?? this.credentials.refreshToken;
     this.credentials = { ...this.credentials, accessToken, ...(refreshToken ? { refreshToken } : {}) };
@@ -78,23 +107,66 @@ export class SalesforceClient {
     return this.usage;
   }
 
-  /** Logs in once for password credentials; OAuth connections already hold a token. */
+  /**
+   * Signs in once: password credentials log in (the OAuth username-password flow with a client id,
+   * else SOAP login(), which Salesforce retires from API 65.0), JWT bearer and client credentials
+   * ask the token endpoint; OAuth connections already hold a token.
+   */
   async connect(signal?: AbortSignal, policy?: Partial<RetryPolicy>): Promise<void> {
-    if (this.loggedIn || this.credentials.type !== 'password') return;
-    const { username, password, securityToken } = this.credentials;
+    if (this.loggedIn || this.credentials.type === 'oauth') return;
+    const credentials = this.credentials;
+    if (credentials.type === 'password' && !credentials.clientId && Number.parseFloat(this.apiVersion) >= SOAP_LOGIN_RETIRED_FROM) {
+      throw new VendorError('auth', `SOAP login() is not available from API version ${SOAP_LOGIN_RETIRED_FROM.toFixed(1)} (this connection uses ${this.apiVersion}): give the connected app's clientId and clientSecret, or sign in with the JWT bearer or client credentials flow`);
+    }
     await withRetry(
       async () => {
         signal?.throwIfAborted();
         try {
-          // https://jsforce.github.io/document/#username-and-password-login
-          await this.conn.login(username, password + securityToken);
+          if (credentials.type === 'password') {
+            this.requests.add();
+            // https://jsforce.github.io/document/#username-and-password-login
+            await this.conn.login(credentials.username, credentials.password + credentials.securityToken);
+          } else await this.grant();
         } catch (error) {
-          throw toVendorError(error, { host: this.host });
+          throw error instanceof VendorError ? error : toVendorError(error, { host: this.host });
         }
       },
       { policy: policy ?? this.options.retryPolicy, signal, onRetry: (info) => this.logRetry(info) },
     );
     this.loggedIn = true;
+  }
+
+  /**
+   * A new access token from the OAuth 2.0 JWT bearer flow (a signed assertion naming the user,
+   * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm&type=5) or the
+   * client credentials flow (the connected app's run-as user,
+   * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm&type=5).
+   */
+  private async grant(): Promise<string> {
+    const credentials = this.credentials;
+    let params: Record<string, string>;
+    if (credentials.type === 'jwt') {
+      params = { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: jwtAssertion(credentials.clientId, credentials.username, credentials.audience ?? this.loginUrl, credentials.privateKey) };
+    } else if (credentials.type === 'client_credentials') {
+      params = { grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.clientSecret };
+    } else throw new Error('only JWT bearer and client credentials connections are granted tokens');
+    this.requests.add();
+    const token = await this.conn.oauth2._postParams(params);
+    const parsed = GrantResponse.safeParse(token);
+    if (!parsed.success) throw new VendorError('malformed', 'Salesforce returned an unexpected answer to the token request');
+    this.conn.accessToken = parsed.data.access_token;
+    if (parsed.data.instance_url) this.conn.instanceUrl = parsed.data.instance_url;
+    return parsed.data.access_token;
+  }
+
+  /** A POST that only reads (a composite of queries): safe to repeat, so retried like a GET. */
+  async postRead<S extends z.ZodType>(url: string, body: unknown, schema: S, what: string, signal?: AbortSignal): Promise<z.infer<S>> {
+    await this.connect(signal);
+    await this.pace(signal);
+    const answer = await withRetry(() => this.once(url, signal, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }), { policy: this.options.retryPolicy, signal, onRetry: (info) => this.logRetry(info) });
+    const parsed = schema.safeParse(answer);
+    if (!parsed.success) throw new VendorError('malformed', `Salesforce returned an unexpected ${what} response: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    return parsed.data;
   }
 
   /** GET a REST resource (path from the root, or an absolute URL), retried, then parsed. */
@@ -153,7 +225,7 @@ export class SalesforceClient {
       return await (signal ? raceAbort(call, signal) : call);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const canRenew = this.credentials.type === 'password' || Boolean(this.credentials.refreshToken && this.credentials.clientId);
+      const canRenew = this.credentials.type !== 'oauth' || Boolean(this.credentials.refreshToken && this.credentials.clientId);
       throw toVendorError(error, { host: this.host, response: responses.at(-1), canRenew });
     } finally {
       this.readUsage(responses.at(-1));
@@ -176,8 +248,16 @@ export class SalesforceClient {
           const reason: unknown = signal?.aborted ? signal.reason : new VendorError('auth', 'Salesforce keeps rejecting the renewed session (INVALID_SESSION_ID): check the connected app policies for this user', { status: 401 });
           return Object.assign(Promise.reject(reason), { stream: () => new PassThrough() });
         }
+        this.requests.add();
         const pending = base.httpRequest(request, { ...options, retry: { maxRetries: 0 }, timeout });
-        pending.then((response) => void responses.push(response), () => undefined);
+        pending.then(
+          (response) => {
+            responses.push(response);
+            const date = Date.parse(response.headers.date ?? '');
+            if (!Number.isNaN(date)) this.serverTime = new Date(date);
+          },
+          () => undefined,
+        );
         return pending;
       },
     };

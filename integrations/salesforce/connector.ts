@@ -2,6 +2,7 @@
  * The Salesforce connector: what the hub builds from a stored connection.
  *   const connector = salesforceConnector.create(settings, credentials, { onCredentialsRefreshed, batchSize, since, log });
  */
+import { readAhead } from '../common/read-ahead.ts';
 import type { RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Connector, type ConnectorFactory, type ConnectorOptions, type Cursor, type HarvestContext, type TestResult } from '../types.ts';
 import { SalesforceClient, type SalesforceClientOptions } from './client.ts';
@@ -14,9 +15,15 @@ export { salesforceCredentialsSchema, salesforceSettingsSchema, type SalesforceC
 export { SalesforceCursor } from './harvest.ts';
 
 export const DEFAULT_BATCH_SIZE = 200;
+/** Cases per query: the most Salesforce answers in one page when a query has subqueries. */
+const PAGE_SIZE = 200;
+/** Batches a harvest prepares ahead of the hub. */
+const READ_AHEAD = 10;
 
 /** Knobs beyond ConnectorOptions, for tests and benchmarks (small retry delays, quick pacing). */
 export interface SalesforceConnectorOptions extends ConnectorOptions {
+  /** Cases per query (default and most: 200); tests shrink it to make more calls. */
+  pageSize?: number;
   retryPolicy?: Partial<RetryPolicy>;
   slowDownAt?: SalesforceClientOptions['slowDownAt'];
   slowDownMs?: SalesforceClientOptions['slowDownMs'];
@@ -48,7 +55,8 @@ export function createSalesforceConnector(settingsInput: SalesforceSettings, cre
     source: 'salesforce',
 
     harvest(cursor: Cursor | null, ctx: HarvestContext = {}) {
-      return harvestCases(client, parseCursor(cursor), { batchSize, since: options.since, signal: ctx.signal });
+      // Up to READ_AHEAD batches prepared while the hub stores earlier ones (one vendor call at a time).
+      return readAhead(harvestCases(client, parseCursor(cursor), { pageSize: Math.max(1, Math.min(PAGE_SIZE, options.pageSize ?? PAGE_SIZE)), batchSize, since: options.since, signal: ctx.signal, log: ctx.log ?? options.log }), READ_AHEAD, ctx.signal);
     },
 
     async test(): Promise<TestResult> {

@@ -34,6 +34,11 @@ export const CASE_FIELDS = [
   'OwnerId', 'Owner.Name', 'Owner.Email', 'CreatedDate', 'SystemModstamp',
 ] as const;
 
+/** A parent-to-child subquery's result inside a parent record: null when there are no children. */
+export const ChildQueryResult = z
+  .object({ totalSize: z.number().int().nonnegative(), done: z.boolean(), nextRecordsUrl: z.string().startsWith('/services/data/').optional(), records: z.array(z.unknown()) })
+  .nullable();
+
 export const RawCase = z.object({
   Id: SfId,
   CaseNumber: z.string(),
@@ -94,6 +99,14 @@ export const RawCaseComment = z.object({
   CreatedBy: Creator,
 });
 export type RawCaseComment = z.infer<typeof RawCaseComment>;
+
+/** A changed child's parent, for the scans of EmailMessage and CaseComment by their own SystemModstamp. */
+export const ChangedChild = z.object({ Id: SfId, ParentId: SfId, SystemModstamp: SfDateTime });
+
+// https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm
+export const CompositeAnswer = z.object({
+  compositeResponse: z.array(z.object({ body: z.unknown(), httpStatusCode: z.number().int(), referenceId: z.string() })),
+});
 
 // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_limits.htm
 export const Limits = z.object({ DailyApiRequests: z.object({ Max: z.number().int(), Remaining: z.number().int() }) });

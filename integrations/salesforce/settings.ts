@@ -1,8 +1,10 @@
 /**
  * What a stored Salesforce connection holds: settings (where the org is) and credentials
  * (encrypted at rest by the hub). Password credentials log in with jsforce's conn.login(): the
- * OAuth username-password flow when a client id and secret are given, else SOAP login().
- * OAuth credentials come from a finished web-server flow; the refresh token renews the session.
+ * OAuth username-password flow when a client id and secret are given, else SOAP login() (not
+ * served from API 65.0 on). OAuth credentials come from a finished web-server flow; the refresh
+ * token renews the session. JWT bearer and client credentials connections sign in without a
+ * password or a person: a server-to-server integration's usual choice.
  */
 import { z } from 'zod';
 
@@ -47,8 +49,25 @@ const oauthCredentials = z.object({
   clientSecret: z.string().min(1).optional(),
 });
 
+/** OAuth 2.0 JWT bearer flow: the connected app's consumer key, the user to act as, and the private key whose certificate the app holds. */
+const jwtCredentials = z.object({
+  type: z.literal('jwt'),
+  clientId: z.string().min(1),
+  username: z.string().min(1),
+  privateKey: z.string().regex(/-----BEGIN (RSA )?PRIVATE KEY-----/, 'a PEM private key'),
+  /** The login server the assertion is for; defaults to the settings' loginUrl (or instanceUrl). */
+  audience: z.url().optional(),
+});
+
+/** OAuth 2.0 client credentials flow: the connected app's key and secret; it acts as the app's run-as user. */
+const clientCredentials = z.object({
+  type: z.literal('client_credentials'),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+});
+
 export const salesforceCredentialsSchema = z
-  .discriminatedUnion('type', [passwordCredentials, oauthCredentials])
+  .discriminatedUnion('type', [passwordCredentials, oauthCredentials, jwtCredentials, clientCredentials])
   .refine((credentials) => credentials.type !== 'oauth' || !credentials.refreshToken || credentials.clientId, {
     message: 'clientId (the connected app consumer key) is needed to use a refresh token',
     path: ['clientId'],

@@ -2,7 +2,10 @@
  * Write-back into Salesforce Cases: read a Case with its EmailMessages and CaseComments, post a
  * draft as an unpublished CaseComment (IsPublished = false: agents see it, the customer never
  * does), and fill empty Case fields from a triage (Type / Reason / Priority by default; the field
- * names come from the connection's `triageFields` setting).
+ * names come from the connection's `triageFields` setting). Picklist fields take only the values
+ * the org defines: the model's label is matched to them through the Case's describe (read once),
+ * and a label with no match is left out, since a restricted picklist refuses anything else.
+ * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_casecomment.htm
  *
  * A create is not idempotent: the CommentBody carries a marker, and before each retry of the
@@ -19,6 +22,13 @@ import { salesforceCredentialsSchema, salesforceSettingsSchema, type SalesforceC
 
 // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_sobject_create.htm
 const CreateResult = z.object({ id: z.string().min(15), success: z.literal(true) });
+const Describe = z.object({
+  fields: z.array(z.object({ name: z.string(), type: z.string(), restrictedPicklist: z.boolean().nullish(), picklistValues: z.array(z.object({ value: z.string(), label: z.string().nullish(), active: z.boolean() })).nullish() })),
+});
+type FieldDescription = z.infer<typeof Describe>['fields'][number];
+
+/** Words of a label, to compare "refund_request", "Refund request" and "REFUND REQUEST" alike. */
+const words = (text: string) => text.replace(/[_\s]+/g, ' ').trim().toLowerCase();
 const PRIORITY: Record<string, string> = { low: 'Low', normal: 'Medium', medium: 'Medium', high: 'High', urgent: 'High' };
 const DEFAULT_TRIAGE_FIELDS = { type: 'Type', reason: 'Reason', priority: 'Priority' };
 /** CaseComment.CommentBody holds at most 4,000 characters. */
@@ -39,6 +49,7 @@ export class SalesforceWriteBack implements WriteBack {
   readonly source = 'salesforce' as const;
   private readonly client: SalesforceClient;
   private readonly triageFields: { type: string; reason: string; priority: string };
+  private caseFields: Map<string, FieldDescription> | null = null;
 
   constructor(settings: SalesforceSettings, credentials: SalesforceCredentials, private readonly options: WriteBackOptions & { retryPolicy?: Partial<RetryPolicy>; log?: VendorLogger } = {}) {
     this.client = new SalesforceClient(settings, credentials, {
@@ -97,6 +108,23 @@ export class SalesforceWriteBack implements WriteBack {
     );
   }
 
+  private async describeCase(signal?: AbortSignal): Promise<Map<string, FieldDescription>> {
+    if (this.caseFields) return this.caseFields;
+    const described = await this.client.get(`/services/data/v${this.client.apiVersion}/sobjects/Case/describe`, Describe, 'Case describe', signal);
+    this.caseFields = new Map(described.fields.map((field) => [field.name.toLowerCase(), field]));
+    return this.caseFields;
+  }
+
+  /** The org's value for `label` in a picklist field (by value or label, ignoring case and underscores); the label itself for other fields. */
+  private valueFor(field: FieldDescription | undefined, label: string): { value: string } | { refused: string } {
+    if (!field || field.type !== 'picklist') return { value: picklistValue(label) };
+    const active = (field.picklistValues ?? []).filter((option) => option.active);
+    const match = active.find((option) => words(option.value) === words(label) || words(option.label ?? '') === words(label));
+    if (match) return { value: match.value };
+    if (field.restrictedPicklist) return { refused: `"${label.slice(0, 40)}" is not one of ${field.name}'s values` };
+    return { value: picklistValue(label) };
+  }
+
   /** Fills Type (category), Reason (intent) and Priority only where the Case has no value yet. */
   async applyTriage(sourceId: string, triage: TriageChange, signal?: AbortSignal): Promise<TriageOutcome> {
     const id = caseId(sourceId);
@@ -120,13 +148,19 @@ export class SalesforceWriteBack implements WriteBack {
     const fields = [...new Set(present.map((entry) => entry.field))];
     const current = await this.client.get(`/services/data/v${this.client.apiVersion}/sobjects/Case/${id}?fields=${fields.join(',')}`, z.record(z.string(), z.unknown()), 'Case fields', signal);
     const patch: Record<string, string> = {};
+    const described = await this.describeCase(signal);
     for (const entry of present) {
       const value = current[entry.field];
       // Any value counts as set, including an org's default (Cases are created with Priority "Medium" by default).
       const empty = value === null || value === undefined || value === '';
-      if (!empty) skipped.push(`${entry.name}: ${entry.field} already set`);
+      if (!empty) {
+        skipped.push(`${entry.name}: ${entry.field} already set`);
+        continue;
+      }
+      const mapped = this.valueFor(described.get(entry.field.toLowerCase()), String(entry.value));
+      if ('refused' in mapped) skipped.push(`${entry.name}: ${mapped.refused}`);
       else {
-        patch[entry.field] = entry.name === 'priority' ? String(entry.value) : picklistValue(String(entry.value));
+        patch[entry.field] = mapped.value;
         applied.push(`field:${entry.field}`);
       }
     }

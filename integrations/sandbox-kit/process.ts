@@ -12,9 +12,11 @@ export interface SandboxProcess {
   close(): Promise<void>;
 }
 
-export async function startSandboxProcess(vendor: string, options: { seed?: number; items: number; latencyMs?: number }): Promise<SandboxProcess> {
+export async function startSandboxProcess(vendor: string, options: { seed?: number; items: number; latencyMs?: number; rateLimits?: boolean; extra?: string[] }): Promise<SandboxProcess> {
   const args = ['--import', 'tsx', CLI, 'sandbox', vendor, '--port', '0', '--seed', String(options.seed ?? 5), '--tickets', String(options.items)];
   if (options.latencyMs) args.push('--latency-ms', String(options.latencyMs));
+  if (options.rateLimits === false) args.push('--rate-limits', '0');
+  if (options.extra) args.push(...options.extra);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';

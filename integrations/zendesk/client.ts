@@ -13,12 +13,20 @@
  * - `ticketexport.exportCursor(start, cursor)` sends `cursor=undefined` on the first call.
  * `transporter.request(method, pathParts, body)` returns `{ response, result }` untouched, so we
  * read status, headers and body ourselves.
+ *
+ * Every request is counted (the harvest reports the count with each batch), and the next one waits
+ * once the last answer said a limit is (nearly) spent: the account's limit from ratelimit-remaining
+ * and ratelimit-reset (or X-Rate-Limit-Remaining, with a minute as the reset), the incremental
+ * exports' own 10 a minute from zendesk-ratelimit-incremental-exports, or, when an export answer
+ * lacks that header, from our own count of the last minute's export calls.
+ * https://developer.zendesk.com/documentation/api-basics/best-practices/best-practices-for-avoiding-rate-limiting
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import zendesk from 'node-zendesk';
 import type { z } from 'zod';
-import { withRetry, type RetryPolicy } from '../common/retry.ts';
+import { numberHeader, RateWindow, RequestCounter } from '../common/rate-window.ts';
+import { abortableSleep, withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { VendorLogger } from '../types.ts';
 import { contentTypeError, shapeError, statusError, transportError, type AuthKind } from './errors.ts';
 import { endpointUriFor, type ZendeskCredentials, type ZendeskSettings } from './settings.ts';
@@ -31,6 +39,21 @@ export type ZendeskPath = (string | number | Record<string, unknown>)[];
 export interface ZendeskApiOptions {
   retryPolicy?: Partial<RetryPolicy>;
   log?: VendorLogger;
+  /** Incremental export calls a minute when Zendesk does not say (10; 30 with the High Volume API add-on). */
+  exportsPerMinute?: number;
+}
+
+/** Share of the account's window left to the customer's other apps and integrations. */
+const RESERVE_SHARE = 0.05;
+const MINUTE_MS = 60_000;
+
+/** `total=10; remaining=9; resets=41` → its numbers. */
+function parseLimitHeader(value: string | null): { total: number | null; remaining: number; resets: number } | null {
+  if (!value) return null;
+  const fields = Object.fromEntries(value.split(';').map((part) => part.trim().split('=') as [string, string]));
+  const remaining = numberHeader(fields.remaining);
+  const resets = numberHeader(fields.resets);
+  return remaining === null || resets === null ? null : { total: numberHeader(fields.total), remaining, resets };
 }
 
 /** The part of node-zendesk's response adapter we read. */
@@ -51,6 +74,11 @@ export class ZendeskApi {
   readonly host: string;
   readonly authKind: AuthKind;
   private readonly transporter: Transporter;
+  readonly requests = new RequestCounter();
+  private readonly account = new RateWindow(RESERVE_SHARE);
+  private readonly exports = new RateWindow(0);
+  /** When the last minute's export calls went out, for answers that do not say the export limit. */
+  private readonly exportTimes: number[] = [];
 
   constructor(settings: ZendeskSettings, credentials: ZendeskCredentials, private readonly options: ZendeskApiOptions = {}) {
     const endpointUri = endpointUriFor(settings);
@@ -92,6 +120,10 @@ export class ZendeskApi {
 
   private async requestOnce<T>(method: 'GET' | 'PUT' | 'POST', what: string, path: ZendeskPath, body: unknown, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
+    const exportCall = path[0] === 'incremental';
+    await this.pace(exportCall, signal);
+    this.requests.add();
+    if (exportCall) this.exportTimes.push(Date.now());
     let outcome: { response: unknown; result: unknown };
     try {
       // node-zendesk pops the query object off the array it is given, so hand it a copy.
@@ -101,6 +133,7 @@ export class ZendeskApi {
     }
     const { response, result } = outcome;
     if (!isAdaptedResponse(response)) throw new Error('node-zendesk returned a response without status or headers');
+    this.observe(response, exportCall);
     if (response.status < 200 || response.status >= 300) {
       throw statusError(response.status, result, response.headers.get('retry-after'), what, this.host, this.authKind);
     }
@@ -110,5 +143,35 @@ export class ZendeskApi {
     const parsed = schema.safeParse(result);
     if (!parsed.success) throw shapeError(parsed.error, what, this.host);
     return parsed.data;
+  }
+
+  private observe(response: AdaptedResponse, exportCall: boolean): void {
+    const now = Date.now();
+    const remaining = numberHeader(response.headers.get('ratelimit-remaining')) ?? numberHeader(response.headers.get('x-rate-limit-remaining'));
+    if (remaining !== null) {
+      const reset = numberHeader(response.headers.get('ratelimit-reset'));
+      const limit = numberHeader(response.headers.get('ratelimit-limit')) ?? numberHeader(response.headers.get('x-rate-limit'));
+      this.account.observe({ limit, remaining, resetAtMs: now + (reset === null ? MINUTE_MS : reset * 1000) });
+    }
+    if (!exportCall) return;
+    const exports = parseLimitHeader(response.headers.get('zendesk-ratelimit-incremental-exports'));
+    if (exports) {
+      this.exportTimes.length = 0;
+      this.exports.observe({ limit: exports.total, remaining: exports.remaining, resetAtMs: now + exports.resets * 1000 });
+    }
+  }
+
+  /** Waits while a window the last answers told of is spent. */
+  private async pace(exportCall: boolean, signal?: AbortSignal): Promise<void> {
+    const waited = await this.account.beforeCall(signal);
+    if (waited) this.options.log?.debug({ vendor: 'zendesk', waitMs: waited }, 'Zendesk rate-limit window nearly spent; waiting');
+    if (!exportCall) return;
+    await this.exports.beforeCall(signal);
+    // Without Zendesk's word on the export limit, keep to it by our own count of the last minute.
+    const perMinute = this.options.exportsPerMinute ?? 10;
+    const recent = this.exportTimes.filter((at) => at > Date.now() - MINUTE_MS);
+    this.exportTimes.splice(0, this.exportTimes.length, ...recent);
+    const oldest = recent[0];
+    if (recent.length >= perMinute && oldest !== undefined) await abortableSleep(oldest + MINUTE_MS - Date.now(), signal);
   }
 }

@@ -3,6 +3,7 @@
  * from a stored connection. Settings: `{ subdomain?, baseUrl?, perPage? }` (one of subdomain/baseUrl);
  * credentials: `{ type: 'api_token', email, token }` or `{ type: 'oauth', accessToken }`.
  */
+import { readAhead } from '../common/read-ahead.ts';
 import type { RetryPolicy } from '../common/retry.ts';
 import { VendorError, type Connector, type ConnectorFactory, type ConnectorOptions, type TestResult } from '../types.ts';
 import { ZendeskApi } from './client.ts';
@@ -16,6 +17,8 @@ export { ZendeskCursor } from './harvest.ts';
 /** Zendesk's default and maximum export page. Fewer calls matter: the export allows 10 a minute. */
 const DEFAULT_PER_PAGE = 1000;
 const DEFAULT_BATCH_SIZE = 100;
+/** Batches a harvest prepares ahead of the hub: a whole export page's worth. */
+const READ_AHEAD = 10;
 
 export interface ZendeskConnectorOptions extends ConnectorOptions {
   /** Overrides the shared retry policy (tests shorten the backoff). */
@@ -37,7 +40,8 @@ export function createZendeskConnector(settings: ZendeskSettings, credentials: Z
 
   return {
     source: 'zendesk',
-    harvest: (cursor, ctx) => harvestZendesk(api, cursor, harvestOptions, ctx),
+    // Up to READ_AHEAD batches prepared while the hub stores earlier ones (one vendor call at a time).
+    harvest: (cursor, ctx) => readAhead(harvestZendesk(api, cursor, harvestOptions, ctx), READ_AHEAD, ctx?.signal),
 
     // https://developer.zendesk.com/api-reference/ticketing/users/users/#show-self
     async test(): Promise<TestResult> {

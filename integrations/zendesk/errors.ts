@@ -54,7 +54,8 @@ export function transportError(error: unknown, what: string, host: string): Vend
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new VendorError('network', `host not found: ${host}`, { cause: error });
   if (code === 'ECONNREFUSED') return new VendorError('network', `connection refused by ${host}: is the Zendesk base URL right?`, { cause: error });
   if (code === 'invalid-json') {
-    return new VendorError('malformed', `Zendesk's answer to ${what} on ${host} said it was JSON but could not be parsed`, { cause: error });
+    // JSON cut off part-way (a dropped connection, a proxy's partial page): asking again helps.
+    return new VendorError('transient', `Zendesk's answer to ${what} on ${host} said it was JSON but was cut off or could not be parsed; will retry`, { cause: error });
   }
   if (['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'body-timeout', 'request-timeout'].includes(code)) {
     return new VendorError('transient', `connection to ${host} was interrupted (${code}) when trying to ${what}; will retry`, { cause: error });

@@ -1,21 +1,30 @@
 /**
- * Harvest: the cursor-based incremental ticket export, then each ticket's comments, then any
- * comment authors the export did not side-load. One call at a time; every call retried on its own.
+ * Harvest at the API's minimum: the cursor-based incremental ticket export (1000 tickets a call,
+ * their requesters and assignees side-loaded), and the tickets' comments from the incremental
+ * ticket event export with comment events (1000 updates a call, ticket-events.ts). A ticket whose
+ * comments the event stream cannot vouch for (older than the stream, updated in the last minute,
+ * changed twice in one run) has them read with List Comments, and comment authors the exports did
+ * not side-load are looked up 100 at a time. For a backfill of N tickets with E updates:
+ * ⌈N/1000⌉ + ⌈E/1000⌉ calls, plus one per unknown hundred authors. One call at a time; every call
+ * retried on its own; both exports are incremental exports, so 10 calls a minute (client.ts).
  *
- * Cursors: `{ startTime }` (unix seconds) before the first page, `{ afterCursor }` after one.
- * A page is cut into batches of at most `batchSize` conversations. Every batch but the page's last
- * carries the cursor that fetched the page, so a resume re-reads the page (the hub's upserts absorb
- * the replay); the last carries the page's after_cursor. The harvest ends at end_of_stream, whose
- * after_cursor is where the next poll picks up changes.
+ * Cursors: `{ startTime }` (Unix seconds) before the first page, `{ afterCursor, eventsFrom }`
+ * after one. A page is cut into batches of at most `batchSize` conversations. Every batch but the
+ * page's last carries the cursor that fetched the page, so a resume re-reads the page (the hub's
+ * upserts absorb the replay); the last carries the page's after_cursor. `eventsFrom` is where a
+ * resumed run starts the event stream: the export time of the page's first ticket (or, after the
+ * last batch, its last), so a resume reads no event twice that it does not need. The harvest ends
+ * at end_of_stream, whose after_cursor is where the next poll picks up changes.
  */
 import { z } from 'zod';
 import { VendorError, type Cursor, type HarvestBatch, type HarvestContext, type VendorLogger } from '../types.ts';
 import type { ZendeskApi } from './client.ts';
 import { toConversation, ZENDESK_SYSTEM_USER_ID } from './map.ts';
 import { CommentsPage, IncrementalTicketsPage, UsersList, type ZendeskComment, type ZendeskTicket, type ZendeskUser } from './schemas.ts';
+import { CommentStream, seconds } from './ticket-events.ts';
 
 export const ZendeskCursor = z.union([
-  z.object({ afterCursor: z.string().min(1) }).strict(),
+  z.object({ afterCursor: z.string().min(1), eventsFrom: z.number().int().min(0).optional() }).strict(),
   z.object({ startTime: z.number().int().min(0) }).strict(),
 ]);
 export type ZendeskCursor = z.infer<typeof ZendeskCursor>;
@@ -53,6 +62,21 @@ function exportQuery(cursor: ZendeskCursor, perPage: number): Record<string, unk
   return { start_time: Math.min(cursor.startTime, latest), ...common };
 }
 
+/** When the export last saw the ticket change: its order, and where a resumed event stream starts. */
+function exportedAt(ticket: ZendeskTicket): number {
+  return ticket.generated_timestamp ?? seconds(ticket.updated_at);
+}
+
+function expiredCursor(error: VendorError, cursor: { eventsFrom?: number | undefined }): VendorError {
+  const from = cursor.eventsFrom;
+  const restart = from === undefined ? '{"startTime": <Unix seconds of the last complete harvest>}' : `{"startTime": ${from}} (${new Date(from * 1000).toISOString()}, where this harvest had got to)`;
+  return new VendorError(
+    'malformed',
+    `Zendesk refused the stored export cursor as expired or no longer valid (${error.status}). Start a new backfill from a time: set the connection's cursor to ${restart} and harvest again; what is stored already is kept, and repeats change nothing. (${error.message})`,
+    { status: error.status, cause: error },
+  );
+}
+
 export async function* harvestZendesk(api: ZendeskApi, cursor: Cursor | null, options: ZendeskHarvestOptions, ctx: HarvestContext = {}): AsyncGenerator<HarvestBatch> {
   const { signal } = ctx;
   const log = ctx.log ?? options.log;
@@ -61,10 +85,17 @@ export async function* harvestZendesk(api: ZendeskApi, cursor: Cursor | null, op
     if (users.size + list.length > USER_CACHE_LIMIT) users.clear();
     for (const user of list) users.set(user.id, user);
   };
+  const counted = { fallback: 0, gone: 0 };
 
   // https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/#incremental-ticket-export-cursor-based
-  const fetchPage = (at: ZendeskCursor) =>
-    api.get('list changed tickets (incremental export)', ['incremental', 'tickets', 'cursor', exportQuery(at, options.perPage)], IncrementalTicketsPage, signal);
+  const fetchPage = async (at: ZendeskCursor) => {
+    try {
+      return await api.get('list changed tickets (incremental export)', ['incremental', 'tickets', 'cursor', exportQuery(at, options.perPage)], IncrementalTicketsPage, signal);
+    } catch (error) {
+      if ('afterCursor' in at && error instanceof VendorError && (error.status === 400 || error.status === 422)) throw expiredCursor(error, at);
+      throw error;
+    }
+  };
 
   // https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/#list-comments
   const fetchComments = async (ticketId: number): Promise<ZendeskComment[] | null> => {
@@ -97,17 +128,27 @@ export async function* harvestZendesk(api: ZendeskApi, cursor: Cursor | null, op
     }
   };
 
+  const stream = new CommentStream(api, signal, log);
   const toConversations = async (tickets: ZendeskTicket[]) => {
     const found: { ticket: ZendeskTicket; comments: ZendeskComment[] }[] = [];
     for (const ticket of tickets) {
       signal?.throwIfAborted();
       if (ticket.status === 'deleted') {
+        stream.forget(ticket.id);
         found.push({ ticket, comments: [] });
         continue;
       }
+      if (stream.covers(ticket)) {
+        found.push({ ticket, comments: stream.take(ticket.id) });
+        continue;
+      }
+      stream.forget(ticket.id);
+      counted.fallback++;
       const comments = await fetchComments(ticket.id);
-      if (comments === null) log?.debug({ vendor: 'zendesk', ticketId: ticket.id }, 'ticket deleted during harvest; it comes again as deleted');
-      else found.push({ ticket, comments });
+      if (comments === null) {
+        counted.gone++;
+        log?.debug({ vendor: 'zendesk', ticketId: ticket.id }, 'ticket deleted during harvest; it comes again as deleted');
+      } else found.push({ ticket, comments });
     }
     const missing = new Set<number>();
     for (const { ticket, comments } of found) {
@@ -120,24 +161,41 @@ export async function* harvestZendesk(api: ZendeskApi, cursor: Cursor | null, op
   };
 
   let current = parseCursor(cursor, options.since);
+  let position: ZendeskCursor = current;
+  const eventsFrom = 'startTime' in current ? current.startTime : current.eventsFrom;
   for (;;) {
     signal?.throwIfAborted();
     const page = await fetchPage(current);
     remember(page.users ?? []);
-    const next: ZendeskCursor | null = page.after_cursor ? { afterCursor: page.after_cursor } : null;
+    const next: string | null = page.after_cursor ?? null;
     if (!page.end_of_stream && next === null) throw new VendorError('malformed', 'Zendesk\'s incremental export said end_of_stream is false but sent no after_cursor');
-    const pageEnd = next ?? current;
     log?.debug({ vendor: 'zendesk', tickets: page.tickets.length, endOfStream: page.end_of_stream }, 'incremental export page');
 
+    const live = page.tickets.filter((ticket) => ticket.status !== 'deleted');
+    const exported = page.tickets.map(exportedAt);
+    // The event stream starts where this run's tickets do: the cursor's time, else the first page's.
+    if (stream.start === null && live.length) stream.begin(eventsFrom ?? Math.min(...exported));
+    const from = stream.start ?? 0;
+    const coverable = live.filter((ticket) => seconds(ticket.created_at) >= from);
+    if (coverable.length) await stream.advanceTo(Math.max(...coverable.map((ticket) => seconds(ticket.updated_at))));
+
+    const resumeHere: ZendeskCursor = 'afterCursor' in current && exported.length ? { afterCursor: current.afterCursor, eventsFrom: Math.min(...exported) } : current;
+    const pageEnd: ZendeskCursor = next ? { afterCursor: next, ...(exported.length ? { eventsFrom: Math.max(...exported) } : 'afterCursor' in current && current.eventsFrom !== undefined ? { eventsFrom: current.eventsFrom } : 'startTime' in current ? { eventsFrom: current.startTime } : {}) } : current;
     if (page.tickets.length === 0 && JSON.stringify(pageEnd) !== JSON.stringify(current)) {
-      yield { conversations: [], cursor: pageEnd };
+      position = pageEnd;
+      yield { conversations: [], cursor: pageEnd, requests: api.requests.take() };
     }
     for (let start = 0; start < page.tickets.length; start += options.batchSize) {
       const conversations = await toConversations(page.tickets.slice(start, start + options.batchSize));
       const last = start + options.batchSize >= page.tickets.length;
-      yield { conversations, cursor: last ? pageEnd : current };
+      position = last ? pageEnd : resumeHere;
+      yield { conversations, cursor: position, requests: api.requests.take() };
     }
-    if (page.end_of_stream || next === null) return;
-    current = next;
+    if (page.end_of_stream || next === null) break;
+    current = pageEnd;
   }
+  const left = api.requests.take();
+  if (left > 0) yield { conversations: [], cursor: position, requests: left };
+  if (counted.fallback > 0) log?.debug({ vendor: 'zendesk', fallback: counted.fallback }, 'tickets whose comments were read one by one (outside the event stream)');
+  if (counted.gone > 0) log?.warn({ vendor: 'zendesk', skipped: counted.gone }, `${counted.gone} ticket(s) were deleted between the export and the reading of their comments; skipped (they come again as deleted)`);
 }

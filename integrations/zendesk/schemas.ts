@@ -39,6 +39,8 @@ export const ZendeskTicket = z.object({
   via: ZendeskVia.nullish(),
   created_at: Timestamp,
   updated_at: Timestamp,
+  /** When the export last saw the ticket change (Unix seconds); the export's order. */
+  generated_timestamp: z.number().int().nullish(),
 });
 export type ZendeskTicket = z.infer<typeof ZendeskTicket>;
 
@@ -65,6 +67,29 @@ export const IncrementalTicketsPage = z.object({
   end_of_stream: z.boolean(),
 });
 export type IncrementalTicketsPage = z.infer<typeof IncrementalTicketsPage>;
+
+/**
+ * GET /api/v2/incremental/ticket_events?include=comment_events: each ticket update with its child
+ * events; a child of event_type "Comment" is the comment itself. Other children (field changes,
+ * notifications, redactions) are kept loosely: the harvest only needs to know they are there.
+ */
+export const TicketEventChild = z.object({ id: Id.nullish(), event_type: z.string().nullish(), type: z.string().nullish() }).loose();
+export const TicketEvent = z.object({
+  id: Id,
+  ticket_id: Id,
+  timestamp: z.number().int(),
+  created_at: Timestamp,
+  child_events: z.array(TicketEventChild).nullish(),
+});
+export type TicketEvent = z.infer<typeof TicketEvent>;
+export const TicketEventsPage = z.object({
+  ticket_events: z.array(TicketEvent),
+  next_page: z.string().nullish(),
+  count: z.number().int().nullish(),
+  end_of_stream: z.boolean(),
+  end_time: z.number().int().nullish(),
+});
+export type TicketEventsPage = z.infer<typeof TicketEventsPage>;
 
 /** GET /api/v2/tickets/{id}/comments with cursor pagination */
 export const CommentsPage = z.object({

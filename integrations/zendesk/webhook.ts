@@ -49,15 +49,40 @@ const ZendeskTrigger = z.object({
 const ZendeskEventSubscription = z.object({
   type: z.string().regex(/^zen:event-type:/),
   detail: z.object({ id: vendorId }),
+  /** ticket.comment_added carries the comment: who wrote it and whether the customer sees it. */
+  event: z
+    .object({
+      comment: z
+        .object({
+          is_public: z.boolean().optional(),
+          author: z.object({ is_staff: z.boolean().optional() }).loose().optional(),
+        })
+        .loose()
+        .optional(),
+    })
+    .loose()
+    .optional(),
 });
 export const ZendeskPayload = z.union([ZendeskTrigger, ZendeskEventSubscription]);
 
 const ACTIONABLE = new Set(['ticket.created', 'ticket.comment_added', 'comment.added']);
 
+/**
+ * A comment only asks for a draft when a customer wrote it for everyone to see: an internal note or
+ * an agent's reply (tuneloop's own note among them) must not set off more work.
+ * https://developer.zendesk.com/api-reference/webhooks/event-types/ticket-events/ (Comment added)
+ */
+function customerComment(payload: z.infer<typeof ZendeskEventSubscription>): boolean {
+  const comment = payload.event?.comment;
+  if (!comment) return true;
+  return comment.is_public !== false && comment.author?.is_staff !== true;
+}
+
 export function zendeskEvents(payload: z.infer<typeof ZendeskPayload>, invocationId: string, signature: string): WebhookEvent[] {
   if ('tuneloop' in payload) return [{ deliveryId: invocationId, event: payload.event, sourceId: payload.ticket_id, actionable: true, signature }];
   const event = payload.type.slice('zen:event-type:'.length);
-  return [{ deliveryId: invocationId, event, sourceId: payload.detail.id, actionable: ACTIONABLE.has(event), signature }];
+  const actionable = ACTIONABLE.has(event) && (event !== 'ticket.comment_added' || customerComment(payload));
+  return [{ deliveryId: invocationId, event, sourceId: payload.detail.id, actionable, signature }];
 }
 
 /** An invocation id as Zendesk sends it (a ULID-like token); anything else is refused with 400. */

@@ -78,6 +78,7 @@ export async function storeBatch(tx: Tx, connectionId: string, runId: string | n
         conversationsCreated: sql`${harvestRuns.conversationsCreated} + ${result.created}`,
         conversationsUpdated: sql`${harvestRuns.conversationsUpdated} + ${result.updated}`,
         messagesWritten: sql`${harvestRuns.messagesWritten} + ${result.messages}`,
+        vendorRequests: sql`${harvestRuns.vendorRequests} + ${Math.max(0, Math.trunc(batch.requests ?? 0))}`,
         cursorEnd: batch.cursor,
         heartbeatAt: new Date(),
       })

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_DEFAULTS as HUBSPOT } from '../../integrations/hubspot/sandbox/index.ts';
+import { SANDBOX_DEFAULTS as INTERCOM } from '../../integrations/intercom/sandbox/index.ts';
 import { DEFAULT_SANDBOX_CREDENTIALS as SALESFORCE } from '../../integrations/salesforce/sandbox/auth.ts';
 import { startSandboxProcess, type SandboxProcess } from '../../integrations/sandbox-kit/process.ts';
 import { DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID } from '../../integrations/slack/sandbox/index.ts';
@@ -10,16 +11,23 @@ import { addConnection, counts, harvestNow, storedSnapshot, TEST_KEY } from '../
 
 const ITEMS = 600;
 
-/** Per vendor: its sandbox's latency (so the harvest is still running when killed) and how a connection reaches it. */
+/**
+ * Per vendor: its sandbox's latency (so the harvest is still running when killed), whether its
+ * real rate limits stay on (HubSpot's 190 calls per 10 seconds would make three harvests of 300
+ * inbox threads wait most of a minute; its limits have their own tests), and how a connection reaches it.
+ */
 const VENDORS = {
-  hubspot: { latencyMs: 3, settings: (url: string) => ({ baseUrl: url }), credentials: { type: 'private_app', accessToken: HUBSPOT.privateAppToken } },
+  hubspot: { latencyMs: 3, rateLimits: false, settings: (url: string) => ({ baseUrl: url }), credentials: { type: 'private_app', accessToken: HUBSPOT.privateAppToken } },
+  intercom: { latencyMs: 3, rateLimits: true, settings: (url: string) => ({ baseUrl: url }), credentials: { type: 'access_token', accessToken: INTERCOM.accessToken } },
   slack: {
     latencyMs: 3,
+    rateLimits: true,
     settings: (url: string) => ({ apiUrl: `${url}/api/`, channels: DEFAULT_CHANNELS.map((c) => c.id), agentUserGroup: SUPPORT_GROUP_ID, pageSize: 50 }),
     credentials: { type: 'bot_token', token: SANDBOX_BOT_TOKEN },
   },
   salesforce: {
     latencyMs: 40,
+    rateLimits: true,
     settings: (url: string) => ({ instanceUrl: url }),
     credentials: { type: 'password', username: SALESFORCE.username, password: SALESFORCE.password, securityToken: SALESFORCE.securityToken },
   },
@@ -32,7 +40,7 @@ describe.each(Object.keys(VENDORS) as Array<keyof typeof VENDORS>)('%s: a CLI ha
   let sandbox: SandboxProcess;
   beforeAll(async () => {
     database = await createTestDatabase();
-    sandbox = await startSandboxProcess(vendor, { seed: 3, items: ITEMS, latencyMs: spec.latencyMs });
+    sandbox = await startSandboxProcess(vendor, { seed: 3, items: ITEMS, latencyMs: spec.latencyMs, rateLimits: spec.rateLimits });
   });
   afterAll(async () => {
     await sandbox.close();

@@ -17,8 +17,9 @@ describe('a harvest survives kill -9 of the hub', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    // A little latency per request so the harvest is reliably in flight when it is killed.
-    sandbox = createZendeskSandbox({ seed: 11, tickets: TICKETS, latencyMs: 2 });
+    // A little latency per request so the harvest is reliably in flight when it is killed. Zendesk's
+    // limits stay on (10 export calls a window), with a 5-second window so three harvests fit the test.
+    sandbox = createZendeskSandbox({ seed: 11, tickets: TICKETS, latencyMs: 2, limits: { windowMs: 5_000 } });
     server = await sandbox.listen();
   });
   afterAll(async () => {
@@ -72,5 +73,7 @@ describe('a harvest survives kill -9 of the hub', () => {
     const clean = await addConnection(database, { vendor: 'zendesk', name: 'zd-clean', settings: { baseUrl: server.url }, credentials });
     expect((await harvestNow(database, clean.id))?.status).toBe('succeeded');
     expect(await storedSnapshot(database, crashed.id)).toEqual(await storedSnapshot(database, clean.id));
+    expect(sandbox.store.overLimit).toEqual([]);
+    expect(sandbox.store.violations).toEqual([]);
   });
 });

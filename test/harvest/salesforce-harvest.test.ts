@@ -36,6 +36,9 @@ describe('harvest from the Salesforce sandbox into Postgres (jsforce)', () => {
     const first = await harvestNow(database, connection.id, 200);
     expect(first?.status, first?.error ?? '').toBe('succeeded');
     expect(first?.conversationsCreated).toBe(CASES);
+    // One query per 200 cases with their emails and comments, one composite call for children changed
+    // on their own, and the login (the formula has its own test).
+    expect(first?.vendorRequests).toBe(Math.ceil(CASES / 200) + 2);
     expect(await counts(database, connection.id)).toEqual({ conversations: CASES, messages: await vendorMessageCount() });
 
     const again = await harvestNow(database, connection.id, 200);

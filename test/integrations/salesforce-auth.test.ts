@@ -55,9 +55,9 @@ describe('salesforce auth: passwords', () => {
   });
 
   it('logs in again when a password session expires mid-harvest', async () => {
-    const { sandbox, url } = await startSandbox({ cases: 100, expireTokens: 4 });
+    const { sandbox, url } = await startSandbox({ cases: 100, expireTokens: 2 });
     const saved: unknown[] = [];
-    const connector = connectorFor(url, passwordCredentials(sandbox), { batchSize: 20, onCredentialsRefreshed: async (c) => void saved.push(c) });
+    const connector = connectorFor(url, passwordCredentials(sandbox), { batchSize: 15, onCredentialsRefreshed: async (c) => void saved.push(c) });
     expect(conversationsOf(await collect(connector))).toHaveLength(100);
     const logins = sandbox.store.requestLog.filter((r) => r.path.startsWith('/services/Soap'));
     expect(logins.length).toBeGreaterThan(2);
@@ -93,9 +93,9 @@ describe('salesforce auth: OAuth tokens', () => {
   });
 
   it('renews repeatedly when tokens expire mid-harvest', async () => {
-    const { sandbox, url } = await startSandbox({ cases: 100, expireTokens: 3 });
+    const { sandbox, url } = await startSandbox({ cases: 100, expireTokens: 2 });
     let saves = 0;
-    const connector = connectorFor(url, oauthCredentials(sandbox), { batchSize: 20, onCredentialsRefreshed: async () => void saves++ });
+    const connector = connectorFor(url, oauthCredentials(sandbox), { batchSize: 10, onCredentialsRefreshed: async () => void saves++ });
     expect(conversationsOf(await collect(connector))).toHaveLength(100);
     expect(saves).toBeGreaterThan(3);
     expect(saves).toBe(sandbox.store.requestLog.filter((r) => r.path === '/services/oauth2/token').length);

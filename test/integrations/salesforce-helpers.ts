@@ -37,8 +37,9 @@ export function passwordCredentials(sandbox: Sandbox, viaOAuth = false): Extract
   };
 }
 
+/** A test's batchSize also sizes its queries (a query holds up to 200 cases otherwise), so small batches still mean many calls. */
 export function connectorFor(url: string, credentials: SalesforceCredentials, options: SalesforceConnectorOptions = {}): Connector {
-  return createSalesforceConnector({ instanceUrl: url, apiVersion: '62.0' }, credentials, { ...FAST, ...options });
+  return createSalesforceConnector({ instanceUrl: url, apiVersion: '62.0' }, credentials, { ...FAST, ...(options.batchSize ? { pageSize: options.batchSize } : {}), ...options });
 }
 
 export async function collect(connector: Connector, cursor: Cursor | null = null, signal?: AbortSignal): Promise<HarvestBatch[]> {

@@ -142,11 +142,12 @@ describe('Salesforce write-back', () => {
 });
 
 describe('HubSpot write-back', () => {
-  it('takes drafts on tickets only, and no triage', () => {
+  it('takes drafts on tickets (notes) and inbox threads (internal comments), triage on tickets only', () => {
     const writeBack = writeBackFactory('hubspot')?.create({ baseUrl: 'http://127.0.0.1:9' }, { type: 'private_app', accessToken: 'pat-test' });
     expect(writeBack?.unsupported('ticket:123', 'reply')).toBeNull();
-    expect(writeBack?.unsupported('thread:77', 'reply')).toMatch(/inbox threads have no internal notes/);
-    expect(writeBack?.unsupported('ticket:123', 'triage')).toMatch(/not written back to HubSpot/);
+    expect(writeBack?.unsupported('thread:77', 'reply')).toBeNull();
+    expect(writeBack?.unsupported('ticket:123', 'triage')).toBeNull();
+    expect(writeBack?.unsupported('thread:77', 'triage')).toMatch(/inbox threads have none/);
     expect(writeBackFactory('slack')).toBeNull();
   });
 

@@ -45,10 +45,13 @@ export async function* harvestHubSpot(api: HubSpotApi, cursor: Cursor | null, op
 
   for await (const step of harvestThreads(api, state.threads, phase, signal)) {
     state = { ...state, threads: step.position };
-    yield { conversations: step.conversations, cursor: state };
+    yield { conversations: step.conversations, cursor: state, requests: api.requests.take() };
   }
   for await (const step of harvestTickets(api, state.tickets, { ...phase, ticketProperties: options.ticketProperties }, signal)) {
     state = { ...state, tickets: step.position };
-    yield { conversations: step.conversations, cursor: state };
+    yield { conversations: step.conversations, cursor: state, requests: api.requests.take() };
   }
+  // The calls that found nothing more (the last, empty pages) count too.
+  const left = api.requests.take();
+  if (left > 0) yield { conversations: [], cursor: state, requests: left };
 }

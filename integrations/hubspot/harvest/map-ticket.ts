@@ -8,7 +8,9 @@
  * Message ids are `email:<id>` / `note:<id>`. Attachments are HubSpot file ids (`file-<id>`):
  * their names need the Files API, which tuneloop does not call.
  * Status: the default pipeline's stages become new / pending / open / closed; other pipelines keep
- * their stage id. Priority and source are HubSpot's values, lowercased.
+ * their stage id, except that a stage the pipelines API marks closed (ticketState CLOSED) is
+ * "closed", and so is a ticket with a closed_date when the pipelines cannot be read, so drafts
+ * never go to closed tickets. Priority and source are HubSpot's values, lowercased.
  */
 import type { Conversation, Message } from '../../types.ts';
 import { contactPerson, fullName, languageOf, ownerPerson, plainText, propertyDate, TICKET_PREFIX } from './map.ts';
@@ -20,6 +22,19 @@ export const NOTE_PROPERTIES = ['hs_timestamp', 'hs_note_body', 'hubspot_owner_i
 
 /** Stages of HubSpot's default ticket pipeline ("0"). */
 const DEFAULT_STAGES: Record<string, string> = { '1': 'new', '2': 'pending', '3': 'open', '4': 'closed' };
+
+/** `pipelineId/stageId` → the stage's label and whether it closes tickets (from the pipelines API). */
+export type PipelineStages = ReadonlyMap<string, { label: string | null | undefined; closed: boolean }>;
+
+export function ticketStatus(properties: Record<string, string | null>, stages: PipelineStages): string | null {
+  const stage = properties.hs_pipeline_stage ?? null;
+  if (stage === null) return null;
+  const pipeline = properties.hs_pipeline ?? null;
+  if (pipeline === '0' && DEFAULT_STAGES[stage]) return DEFAULT_STAGES[stage] ?? stage;
+  const known = stages.get(`${pipeline}/${stage}`);
+  if (known) return known.closed ? 'closed' : stage;
+  return properties.closed_date ? 'closed' : stage;
+}
 
 export interface TicketParts {
   ticket: CrmObject;
@@ -69,7 +84,7 @@ function noteMessage(note: CrmObject, owners: ReadonlyMap<string, Owner>): Messa
   };
 }
 
-export function ticketToConversation(parts: TicketParts, owners: ReadonlyMap<string, Owner>, extraProperties: readonly string[]): Conversation {
+export function ticketToConversation(parts: TicketParts, owners: ReadonlyMap<string, Owner>, extraProperties: readonly string[], stages: PipelineStages = new Map()): Conversation {
   const { ticket, emails, notes, contacts } = parts;
   const p = ticket.properties;
   const requester = contacts[0];
@@ -77,12 +92,11 @@ export function ticketToConversation(parts: TicketParts, owners: ReadonlyMap<str
   messages.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.sourceId.localeCompare(b.sourceId));
   const customFields: Record<string, unknown> = { hs_pipeline: p.hs_pipeline ?? null, hs_pipeline_stage: p.hs_pipeline_stage ?? null };
   for (const name of extraProperties) customFields[name] = p[name] ?? null;
-  const stage = p.hs_pipeline_stage ?? null;
   return {
     source: 'hubspot',
     sourceId: `${TICKET_PREFIX}${ticket.id}`,
     subject: p.subject ?? null,
-    status: stage === null ? null : p.hs_pipeline === '0' ? (DEFAULT_STAGES[stage] ?? stage) : stage,
+    status: ticketStatus(p, stages),
     priority: p.hs_ticket_priority?.toLowerCase() ?? null,
     channel: p.source_type?.toLowerCase() ?? null,
     language: languageOf(requester),

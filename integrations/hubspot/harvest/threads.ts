@@ -60,7 +60,7 @@ async function historyOf(api: HubSpotApi, threadId: string, signal?: AbortSignal
   return messages;
 }
 
-async function toConversations(api: HubSpotApi, threads: HubSpotThread[], people: PeopleCache, log: VendorLogger | undefined, signal?: AbortSignal): Promise<Conversation[]> {
+export async function threadConversations(api: HubSpotApi, threads: HubSpotThread[], people: PeopleCache, log: VendorLogger | undefined, signal?: AbortSignal): Promise<Conversation[]> {
   const found: { thread: HubSpotThread; messages: HubSpotMessage[] }[] = [];
   for (const thread of threads) {
     signal?.throwIfAborted();
@@ -91,7 +91,7 @@ export async function* harvestThreads(api: HubSpotApi, start: ThreadPosition, op
     options.log?.debug({ vendor: 'hubspot', threads: page.results.length, fresh: fresh.length }, 'inbox threads page');
 
     for (const chunk of chunks(fresh, options.batchSize)) {
-      const conversations = await toConversations(api, chunk, people, options.log, signal);
+      const conversations = await threadConversations(api, chunk, people, options.log, signal);
       for (const thread of chunk) position = advance(position, stampOf(thread), thread.id);
       yield { conversations, position };
     }

@@ -28,6 +28,8 @@ export interface HubSpotSandboxFaults {
   expireTokens: boolean;
   /** 'html': a 200 text/html page; 'missing-fields': records lack required fields; 'bad-json': cut-off JSON. */
   malformed: 'html' | 'missing-fields' | 'bad-json' | null;
+  /** After each ticket search page, its first N tickets are deleted (archived) before anyone reads more of them. */
+  archiveAfterSearch: number;
 }
 
 export const DEFAULT_FAULTS: HubSpotSandboxFaults = {
@@ -39,6 +41,7 @@ export const DEFAULT_FAULTS: HubSpotSandboxFaults = {
   latencyMs: 0,
   expireTokens: false,
   malformed: null,
+  archiveAfterSearch: 0,
 };
 
 export interface SandboxEnv {
@@ -118,6 +121,7 @@ export function sandboxMiddleware(state: SandboxState): MiddlewareHandler<Sandbo
     const search = c.req.method === 'POST' && /^\/crm\/v3\/objects\/[^/]+\/search$/.test(path);
     const limit = state.limiter.take(performance.now(), search ? 'search' : 'api', auth.kind === 'private_app');
     if (!limit.ok) {
+      state.store.overLimit.push({ method: c.req.method, path, query: new URL(c.req.url).search, body: null, time: new Date(), status: 429 });
       state.police.block(performance.now() + limit.retryAfterMs);
       return tooManyRequests(c, limit.policy, limit.retryAfterMs, limit.headers);
     }

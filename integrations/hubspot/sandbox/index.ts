@@ -6,9 +6,11 @@
  * Point @hubspot/api-client at it with `basePath: url`, or the connector with `{ baseUrl: url }`.
  *
  * Faults (`rateLimitEvery`, `omitRetryAfter`, `errorBurst`, `latencyMs`, `expireTokens`,
- * `malformed`) can be given up front or changed with setFaults; HubSpot's real limits are reported
- * always and enforced with `limits: { enforce: true }`. The store is exposed so tests can change
- * data (touchThreads, touchTickets) and read requestLog and violations.
+ * `malformed`) can be given up front or changed with setFaults. HubSpot's real limits (190 calls
+ * per rolling 10 seconds, 5 searches a second) are reported and enforced by default, as on a real
+ * account; `rateLimits: false` lifts them for benchmarks, and `limits` shortens them for tests.
+ * The store is exposed so tests can change data (touchThreads, touchTickets, moveTicket) and read
+ * requestLog, overLimit (calls refused for a limit) and violations (calls before a Retry-After).
  */
 import { listenOnLoopback } from '../../sandbox-kit/server.ts';
 import { Hono } from 'hono';
@@ -19,6 +21,7 @@ import { DEFAULT_FAULTS, sandboxMiddleware, type HubSpotSandboxFaults, type Sand
 import { DEFAULT_LIMITS, RateLimiter, type HubSpotSandboxLimits } from './limits.ts';
 import { conversationRoutes } from './routes-conversations.ts';
 import { crmRoutes } from './routes-crm.ts';
+import { crmV4Routes, pipelineRoutes } from './routes-crm-v4.ts';
 import { oauthRoutes } from './routes-oauth.ts';
 import { seedStore } from './seed.ts';
 import { HubSpotSandboxStore } from './store.ts';
@@ -49,6 +52,10 @@ export interface HubSpotSandboxOptions extends Partial<HubSpotSandboxFaults> {
   /** Scopes every token holds (default: all the sandbox knows). */
   scopes?: readonly string[];
   limits?: Partial<HubSpotSandboxLimits>;
+  /** false lifts HubSpot's rate limits (benchmarks); on by default. */
+  rateLimits?: boolean;
+  /** false: every conversation is a ticket, none an inbox thread. */
+  inboxThreads?: boolean;
   /** Message text longer than this is answered TRUNCATED (full text at original-content). */
   truncateAt?: number;
   /** CRM search refuses to page past this many results (HubSpot: 10,000). */
@@ -70,12 +77,12 @@ export interface HubSpotSandbox {
 export function createHubSpotSandbox(options: HubSpotSandboxOptions = {}): HubSpotSandbox {
   const { seed = 1, conversations = 100 } = options;
   const store = new HubSpotSandboxStore();
-  seedStore(store, generateSupportThreads({ seed, count: conversations }));
+  seedStore(store, generateSupportThreads({ seed, count: conversations }), { inboxThreads: options.inboxThreads ?? true });
   const faults: HubSpotSandboxFaults = { ...DEFAULT_FAULTS };
   for (const key of Object.keys(DEFAULT_FAULTS) as (keyof HubSpotSandboxFaults)[]) {
     if (options[key] !== undefined) Object.assign(faults, { [key]: options[key] });
   }
-  const limits: HubSpotSandboxLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits: HubSpotSandboxLimits = { ...DEFAULT_LIMITS, ...options.limits, enforce: options.limits?.enforce ?? options.rateLimits ?? true };
   const auth: SandboxAuth = {
     portalId: options.portalId ?? SANDBOX_DEFAULTS.portalId,
     appId: 3_100_042,
@@ -103,7 +110,9 @@ export function createHubSpotSandbox(options: HubSpotSandboxOptions = {}): HubSp
   const app = new Hono<SandboxEnv>({ strict: false });
   app.use('*', sandboxMiddleware(state));
   app.route('/conversations/v3/conversations', conversationRoutes(state));
+  app.route('/crm/v3/pipelines', pipelineRoutes(state));
   app.route('/crm/v3', crmRoutes(state));
+  app.route('/crm/v4', crmV4Routes(state));
   app.route('/oauth', oauthRoutes(state));
   app.notFound((c) => c.json(errorBody('OBJECT_NOT_FOUND', `No endpoint ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
   app.onError((_error, c) => c.json(errorBody('INTERNAL_ERROR', 'internal error'), 500));

@@ -5,12 +5,14 @@ import { SANDBOX_DEFAULTS, startHubSpotSandbox } from './index.ts';
 
 export const hubspotSandbox: SandboxLauncher = {
   description: 'HubSpot sandbox (Conversations inbox threads, CRM tickets with emails and notes)',
-  options: faultOptions(4010, 'conversations'),
+  options: [...faultOptions(4010, 'conversations'), { name: 'inbox-threads', description: '1: odd-numbered conversations are inbox threads (the default); 0: all are tickets', default: 1, min: 0 }],
   async start(values) {
     const started = await startHubSpotSandbox({
       port: values.port,
       seed: values.seed,
       conversations: values.tickets,
+      rateLimits: values['rate-limits'] !== 0,
+      inboxThreads: values['inbox-threads'] !== 0,
       rateLimitEvery: values['rate-limit-every'] ?? null,
       retryAfterSeconds: values['retry-after'],
       errorBurst: values['error-burst'],

@@ -5,9 +5,8 @@
  * private apps); the CRM search endpoints have their own per-second limit and send no such headers.
  * A refused call gets 429 with a JSON body naming the policy: TEN_SECONDLY_ROLLING, SECONDLY, DAILY.
  *
- * The limits (and their headers) apply only when `enforce` is set; otherwise the sandbox behaves
- * like an account without limits, so fast tests are not throttled to real-world speed. Tests
- * shrink the windows to exercise them.
+ * The limits (and their headers) apply when `enforce` is set, the default; lifted, the sandbox
+ * behaves like an account without limits (benchmarks). Tests shrink the windows to exercise them.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -29,7 +28,7 @@ export const DEFAULT_LIMITS: HubSpotSandboxLimits = {
   daily: 625_000,
   searchPerWindow: 5,
   searchWindowMs: 1_000,
-  enforce: false,
+  enforce: true,
 };
 
 export type RateLimitPolicy = 'TEN_SECONDLY_ROLLING' | 'SECONDLY' | 'DAILY';

@@ -119,6 +119,25 @@ export function conversationRoutes(state: SandboxState): Hono<SandboxEnv> {
     return page(c, ordered.slice(start), limit, ({ message }) => messageJson(store, thread, message, options), () => ({ offset: start + limit }));
   });
 
+  // https://developers.hubspot.com/docs/api-reference/conversations-conversations-inbox-&-messages-v3/public-message/post-conversations-v3-conversations-threads-threadId-messages
+  // A COMMENT is an internal note (text, optional richText); a MESSAGE needs its sender, channel and recipients.
+  app.post('/threads/:threadId/messages', async (c) => {
+    const thread = threadOr404(c);
+    if (thread instanceof Response) return thread;
+    const body: unknown = await c.req.json().catch(() => null);
+    const input = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    if (input.type === 'MESSAGE') {
+      for (const field of ['senderActorId', 'channelId', 'channelAccountId', 'recipients', 'text']) if (input[field] === undefined) return badRequest(c, `${field} is required for a MESSAGE`);
+      return badRequest(c, 'The sandbox takes internal comments only (type COMMENT).');
+    }
+    if (input.type !== 'COMMENT') return badRequest(c, 'type must be MESSAGE or COMMENT');
+    if (typeof input.text !== 'string' || !input.text.trim()) return badRequest(c, 'text is required');
+    const createdBy = `A-${state.auth.userId}`;
+    if (!store.actors.has(createdBy)) store.actors.set(createdBy, { id: createdBy, type: 'AGENT', name: 'Tuneloop Integration', email: 'integration@support.example-shop.com' });
+    const message = store.addMessage(thread, { type: 'COMMENT', createdAt: new Date(), createdBy, text: input.text, richText: typeof input.richText === 'string' ? input.richText : null, subject: null, direction: null, recipientActorId: null, attachments: [] });
+    return c.json(messageJson(store, thread, message, { truncateAt: state.truncateAt, missingFields: false }), 201);
+  });
+
   app.get('/threads/:threadId/messages/:messageId', (c) => {
     const thread = threadOr404(c);
     if (thread instanceof Response) return thread;

@@ -33,6 +33,16 @@ const NoteInput = z.object({
   associations: z.array(z.object({ to: z.object({ id: z.string() }), types: z.array(z.object({ associationCategory: z.string(), associationTypeId: z.number().int() })) })).default([]),
 });
 
+const TicketUpdate = z.object({ properties: z.record(z.string(), z.string().nullable()) });
+/** hs_ticket_priority's options (an enumeration: other values are refused). */
+const PRIORITY_OPTIONS = ['LOW', 'MEDIUM', 'HIGH', 'URGENT'];
+/** Every property some ticket has, plus HubSpot's standard ticket properties. */
+function ticketPropertyNames(store: { objects: Record<CrmObjectType, Map<string, StoredObject>> }): Set<string> {
+  const names = new Set(['subject', 'content', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_priority', 'hs_ticket_category', 'hubspot_owner_id', 'source_type', 'closed_date', 'support_intent', 'triage_confidence']);
+  for (const ticket of store.objects.tickets.values()) for (const name of Object.keys(ticket.properties)) names.add(name);
+  return names;
+}
+
 const OBJECT_TYPES: readonly CrmObjectType[] = ['tickets', 'emails', 'notes', 'contacts', 'companies'];
 
 function objectType(value: string | undefined): CrmObjectType | null {
@@ -70,6 +80,7 @@ export function crmRoutes(state: SandboxState): Hono<SandboxEnv> {
     if (!outcome.ok) return validation(c, outcome.message);
     const properties = parsed.data.properties.length ? [...new Set([...parsed.data.properties, ...ALWAYS])] : null;
     const results = outcome.results.map((object) => objectJson(object, { properties, missingFields: c.get('missingFields') }));
+    if (type === 'tickets') for (const ticket of outcome.results.slice(0, state.faults.archiveAfterSearch)) ticket.archived = true;
     return c.json({ total: outcome.total, results, ...(outcome.nextAfter ? { paging: { next: { after: outcome.nextAfter } } } : {}) });
   });
 
@@ -125,6 +136,27 @@ export function crmRoutes(state: SandboxState): Hono<SandboxEnv> {
       store.markModified(ticket, now);
     }
     return c.json(objectJson(note, { properties: Object.keys(note.properties), missingFields: false }), 201);
+  });
+
+  // https://developers.hubspot.com/docs/api/crm/tickets (update): only properties tickets have, enumeration options checked.
+  app.patch('/objects/tickets/:objectId', async (c) => {
+    const denied = missingScope(state.auth, 'tickets');
+    if (denied) return c.json(denied, 403);
+    const ticket = store.objects.tickets.get(c.req.param('objectId'));
+    if (!ticket || ticket.archived) return c.json(errorBody('OBJECT_NOT_FOUND', 'resource not found'), 404);
+    const parsed = TicketUpdate.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return validation(c, parsed.error.issues[0]?.message ?? 'unreadable body');
+    const known = ticketPropertyNames(store);
+    const errors: Record<string, unknown>[] = [];
+    for (const [name, value] of Object.entries(parsed.data.properties)) {
+      if (!known.has(name)) errors.push({ isValid: false, message: `Property "${name}" does not exist`, error: 'PROPERTY_DOESNT_EXIST', name });
+      else if (name === 'hs_ticket_priority' && value !== null && !PRIORITY_OPTIONS.includes(value)) errors.push({ isValid: false, message: `${value} was not one of the allowed options: ${PRIORITY_OPTIONS.join(', ')}`, error: 'INVALID_OPTION', name });
+      else if (name === 'hs_pipeline_stage' && value !== null && !store.pipelines.find((p) => p.id === ticket.properties.hs_pipeline)?.stages.some((stage) => stage.id === value)) errors.push({ isValid: false, message: `${value} is not a stage of pipeline ${ticket.properties.hs_pipeline}`, error: 'INVALID_OPTION', name });
+    }
+    if (errors.length) return c.json(errorBody('VALIDATION_ERROR', `Property values were not valid: ${JSON.stringify(errors)}`), 400);
+    Object.assign(ticket.properties, parsed.data.properties);
+    store.markModified(ticket, new Date());
+    return c.json(objectJson(ticket, { properties: null, missingFields: false }));
   });
 
   // https://developers.hubspot.com/docs/api/crm/understanding-the-crm#retrieve-a-record

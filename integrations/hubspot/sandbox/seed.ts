@@ -203,10 +203,11 @@ class Seeder {
   }
 }
 
-export function seedStore(store: HubSpotSandboxStore, threads: SandboxThread[]): void {
+/** `inboxThreads: false` makes every generated thread a ticket (the API minimum's table counts tickets alone). */
+export function seedStore(store: HubSpotSandboxStore, threads: SandboxThread[], options: { inboxThreads?: boolean } = {}): void {
   const seeder = new Seeder(store);
   for (const thread of threads) {
-    if (thread.number % 2 === 1) seeder.inboxThread(thread);
+    if (thread.number % 2 === 1 && options.inboxThreads !== false) seeder.inboxThread(thread);
     else seeder.ticket(thread);
   }
 }

@@ -93,6 +93,18 @@ export interface RequestLogEntry {
 }
 
 export const INBOX = { id: '147959634', name: 'Support inbox' } as const;
+
+export interface StoredPipeline {
+  id: string;
+  label: string;
+  stages: { id: string; label: string; closed: boolean }[];
+}
+
+/** HubSpot's default ticket pipeline ("0"), and a custom one whose stage ids are HubSpot-made numbers. */
+export const PIPELINES: readonly StoredPipeline[] = [
+  { id: '0', label: 'Support Pipeline', stages: [{ id: '1', label: 'New', closed: false }, { id: '2', label: 'Waiting on contact', closed: false }, { id: '3', label: 'Waiting on us', closed: false }, { id: '4', label: 'Closed', closed: true }] },
+  { id: '76543210', label: 'Escalations', stages: [{ id: '98765001', label: 'Escalated', closed: false }, { id: '98765002', label: 'With engineering', closed: false }, { id: '98765003', label: 'Resolved', closed: true }] },
+];
 export const CHANNELS = { chat: { channelId: '1000', channelAccountId: '240100' }, email: { channelId: '1002', channelAccountId: '240200' } } as const;
 export const SUPPORT_EMAIL = 'support@example-shop.com';
 export const FOLLOW_UP_BODY = 'Any news on this? I am still waiting for an answer.';
@@ -111,7 +123,10 @@ export class HubSpotSandboxStore {
     contacts: new Map(),
     companies: new Map(),
   };
+  readonly pipelines: readonly StoredPipeline[] = PIPELINES;
   readonly requestLog: RequestLogEntry[] = [];
+  /** Calls refused with 429 by HubSpot's real limits (limits.ts): a client that paces itself has none. */
+  readonly overLimit: RequestLogEntry[] = [];
   /** Shared with the sandbox's RetryAfterPolice. */
   violations: RetryAfterViolation[] = [];
   private nextEngagementId = 48_000_000_001;
@@ -227,6 +242,23 @@ export class HubSpotSandboxStore {
       ticket.properties.last_reply_date = at.toISOString();
       return `ticket:${ticket.id}` as const;
     });
+  }
+
+  /**
+   * Moves a ticket into another pipeline's stage, as an admin's workflow would (hs_lastmodifieddate
+   * moves); a closed stage gets the ticket a closed_date only when `closedDate` says so, since
+   * HubSpot fills closed_date only in stages marked closed before the ticket entered them.
+   */
+  moveTicket(ticketId: string, pipelineId: string, stageId: string, options: { closedDate?: boolean; at?: Date } = {}): StoredObject {
+    const ticket = this.objects.tickets.get(ticketId);
+    const stage = this.pipelines.find((pipeline) => pipeline.id === pipelineId)?.stages.find((candidate) => candidate.id === stageId);
+    if (!ticket || !stage) throw new Error(`sandbox has no ticket ${ticketId} or no stage ${pipelineId}/${stageId}`);
+    const at = options.at ?? new Date();
+    ticket.properties.hs_pipeline = pipelineId;
+    ticket.properties.hs_pipeline_stage = stageId;
+    ticket.properties.closed_date = stage.closed && options.closedDate !== false ? at.toISOString() : null;
+    this.markModified(ticket, at);
+    return ticket;
   }
 
   /** Touches `n` conversations, alternating threads and tickets. */

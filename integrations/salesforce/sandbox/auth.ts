@@ -1,13 +1,16 @@
 /**
- * The sandbox's login server: the OAuth 2.0 token endpoint (username-password and refresh-token
- * grants), token revocation, the SOAP login() that jsforce's conn.login() posts when no client
- * secret is configured, the identity URL, and the sessions every REST call is checked against.
+ * The sandbox's login server: the OAuth 2.0 token endpoint (username-password, refresh-token, JWT
+ * bearer and client credentials grants), token revocation, the SOAP login() that jsforce's
+ * conn.login() posts when no client secret is configured (refused from API 65.0, as Salesforce
+ * retires it), the identity URL, and the sessions every REST call is checked against.
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm&type=5
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm&type=5
  * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_username_password_flow.htm&type=5
  * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm&type=5
  * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_revoke_token.htm&type=5
  * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_login.htm
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createVerify, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { SalesforceStore } from './records.ts';
 
@@ -17,7 +20,14 @@ export interface SandboxCredentials {
   securityToken: string;
   clientId: string;
   clientSecret: string;
+  /** The certificate's public key (PEM) the connected app checks JWT bearer assertions with; none: the JWT flow is refused. */
+  jwtPublicKey?: string;
+  /** Whether the connected app has the client credentials flow on (with the integration user as run-as user). */
+  clientCredentialsFlow?: boolean;
 }
+
+/** SOAP login() is not served from this API version on. */
+export const SOAP_LOGIN_RETIRED_FROM = 65;
 
 export const DEFAULT_SANDBOX_CREDENTIALS: SandboxCredentials = {
   username: 'integration@tuneloop-sandbox.example',
@@ -120,13 +130,37 @@ export class SandboxAuth {
     return secureEqual(username, this.credentials.username) && secureEqual(password, this.credentials.password + this.credentials.securityToken);
   }
 
-  private tokenResponse(c: Context, accessToken: string, extra: Record<string, string> = {}) {
+  /**
+   * The assertion is header.claims.signature (RS256): iss the consumer key, sub the username, aud
+   * the login server, exp at most a few minutes ahead; verified with the connected app's certificate.
+   */
+  private jwtGrant(c: Context, assertion: string) {
+    const invalid = (description: string) => c.json({ error: 'invalid_grant', error_description: description }, 400);
+    const [header, claims, signature] = assertion.split('.');
+    if (!header || !claims || !signature || !this.credentials.jwtPublicKey) return invalid('invalid assertion');
+    const verified = createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(this.credentials.jwtPublicKey, Buffer.from(signature, 'base64url'));
+    if (!verified) return invalid('invalid assertion');
+    let body: { iss?: unknown; sub?: unknown; aud?: unknown; exp?: unknown };
+    try {
+      body = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as typeof body;
+    } catch {
+      return invalid('invalid assertion');
+    }
+    if (body.iss !== this.credentials.clientId) return c.json({ error: 'invalid_client_id', error_description: 'client identifier invalid' }, 400);
+    const origin = new URL(c.req.url).origin;
+    if (body.aud !== origin && body.aud !== 'https://login.salesforce.com' && body.aud !== 'https://test.salesforce.com') return invalid('audience is invalid');
+    if (typeof body.exp !== 'number' || body.exp * 1000 < Date.now() || body.exp * 1000 > Date.now() + 5 * 60_000) return invalid('expiration time is invalid');
+    if (typeof body.sub !== 'string' || !secureEqual(body.sub, this.credentials.username)) return invalid('user hasn\'t approved this consumer');
+    return this.tokenResponse(c, this.newAccessToken('oauth', null), {}, 'api');
+  }
+
+  private tokenResponse(c: Context, accessToken: string, extra: Record<string, string> = {}, scope = 'api refresh_token') {
     const origin = new URL(c.req.url).origin;
     return c.json({
       access_token: accessToken,
       ...extra,
       signature: randomBytes(32).toString('base64'),
-      scope: 'api refresh_token',
+      scope,
       instance_url: origin,
       id: this.identityUrl(origin),
       token_type: 'Bearer',
@@ -142,6 +176,12 @@ export class SandboxAuth {
       const form = await c.req.parseBody();
       const param = (name: string) => (typeof form[name] === 'string' ? form[name] : '');
       const grant = param('grant_type');
+      if (grant === 'urn:ietf:params:oauth:grant-type:jwt-bearer') return this.jwtGrant(c, param('assertion'));
+      if (grant === 'client_credentials') {
+        if (!secureEqual(param('client_id'), this.credentials.clientId) || !secureEqual(param('client_secret'), this.credentials.clientSecret)) return oauthError(c, 'invalid_client', 'invalid client credentials');
+        if (!this.credentials.clientCredentialsFlow) return oauthError(c, 'invalid_grant', 'no client credentials user enabled');
+        return this.tokenResponse(c, this.newAccessToken('oauth', null), {}, 'api');
+      }
       if (grant !== 'password' && grant !== 'refresh_token') return oauthError(c, 'unsupported_grant_type', 'grant type not supported');
       if (!secureEqual(param('client_id'), this.credentials.clientId)) return oauthError(c, 'invalid_client_id', 'client identifier invalid');
       const secret = param('client_secret');
@@ -174,6 +214,9 @@ export class SandboxAuth {
         const sessionId = soapValue(xml, 'sessionId');
         if (sessionId) this.sessions.delete(sessionId);
         return c.body('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="urn:partner.soap.sforce.com"><soapenv:Body><logoutResponse/></soapenv:Body></soapenv:Envelope>');
+      }
+      if (Number.parseFloat(version) >= SOAP_LOGIN_RETIRED_FROM) {
+        return c.body(soapFault('UNSUPPORTED_API_VERSION', `login() is not available in API version ${version}: use OAuth 2.0`), 500);
       }
       const username = soapValue(xml, 'username');
       const password = soapValue(xml, 'password');

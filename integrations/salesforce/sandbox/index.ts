@@ -8,8 +8,11 @@
  * https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm
  */
 import { listenOnLoopback } from '../../sandbox-kit/server.ts';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { DEFAULT_SANDBOX_CREDENTIALS, SandboxAuth, type SandboxCredentials } from './auth.ts';
+import { compositeRoutes } from './composite.ts';
+import { describeRoutes } from './describe.ts';
 import { queryRoutes, salesforceError } from './query.ts';
 import { SalesforceStore } from './records.ts';
 import { sobjectRoutes } from './sobjects.ts';
@@ -19,11 +22,11 @@ export interface SalesforceFaults {
   rateLimitEvery?: number;
   /**
    * 'concurrent': 403 REQUEST_LIMIT_EXCEEDED "ConcurrentPerOrgLongTxn Limit exceeded." (what
-   * Salesforce answers over its concurrency limit; no Retry-After). 'unavailable': 503
-   * SERVER_UNAVAILABLE with a Retry-After header.
+   * Salesforce answers over its concurrency limit). 'unavailable': 503 SERVER_UNAVAILABLE. Neither
+   * carries a Retry-After: Salesforce sends none, so clients back off on their own.
    */
   rateLimitStyle?: 'concurrent' | 'unavailable';
-  /** Retry-After for 'unavailable'. Salesforce sends whole seconds; fractions keep tests quick. */
+  /** Accepted for compatibility with the other sandboxes' options; Salesforce sends no Retry-After. */
   retryAfterSeconds?: number;
   /** After `after` more API calls (default 0), the next `count` fail with `status` (default 500). */
   errorBurst?: { count: number; after?: number; status?: 500 | 502 | 503 } | null;
@@ -56,7 +59,9 @@ function versionLabel(version: string): string {
 const MAINTENANCE_PAGE = '<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request. Please try again later.</p></body></html>';
 
 export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}) {
-  const credentials = { ...DEFAULT_SANDBOX_CREDENTIALS, ...options.credentials };
+  // The connected app's certificate: a key pair made for this sandbox unless the test brings its own.
+  const keys = options.credentials?.jwtPublicKey ? null : generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const credentials = { ...DEFAULT_SANDBOX_CREDENTIALS, clientCredentialsFlow: true, ...(keys ? { jwtPublicKey: keys.publicKey, jwtPrivateKey: keys.privateKey } : {}), ...options.credentials };
   const store = new SalesforceStore(options.seed ?? 1, options.cases ?? 200, { username: credentials.username, name: 'Tuneloop Integration', email: 'integration@tuneloop-sandbox.example' });
   const faults: SalesforceFaults = {};
   const limits = { used: options.apiUsage ?? 0, max: options.apiLimit ?? 15_000 };
@@ -64,7 +69,8 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}) 
   const auth = new SandboxAuth(credentials, store, () => faults.expireTokens ?? 0);
   let apiCalls = 0;
   let burst: { skip: number; remaining: number; status: 500 | 502 | 503 } | null = null;
-  let retryAfterUntil = 0;
+  /** Marks a composite's subrequests, which run through the routes below but are not calls of their own. */
+  const internal = randomBytes(16).toString('hex');
 
   function setFaults(patch: SalesforceFaults): void {
     Object.assign(faults, patch);
@@ -78,10 +84,9 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}) 
   const app = new Hono({ strict: false });
   const limitInfo = (c: Context) => c.header('Sforce-Limit-Info', `api-usage=${limits.used}/${limits.max}`);
 
-  // Log every request, and catch any that comes before a Retry-After we sent has run out.
+  // Log every request (a composite's subrequests are part of their composite call).
   app.use('*', async (c, next) => {
-    const arrived = performance.now();
-    if (arrived < retryAfterUntil) store.violations.push({ at: Date.now(), path: c.req.path, earlyByMs: Math.ceil(retryAfterUntil - arrived) });
+    if (c.req.header('x-sandbox-subrequest') === internal) return next();
     await next();
     const isQuery = /\/query(All)?\/?$/.test(c.req.path);
     store.requestLog.push({ at: Date.now(), method: c.req.method, path: c.req.path, soql: isQuery ? (c.req.query('q') ?? null) : null, status: c.res.status });
@@ -93,6 +98,7 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}) 
 
   // The gate every REST call passes: version, session, daily limit, injected faults, usage count.
   app.use('/services/data/*', async (c, next) => {
+    if (c.req.header('x-sandbox-subrequest') === internal) return next();
     if (faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
     const version = /^\/services\/data\/([^/]+)/.exec(c.req.path)?.[1];
     if (!version) return next(); // GET /services/data lists versions without a session
@@ -102,12 +108,7 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}) 
     if (limits.used >= limits.max) return salesforceError(c, 403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
     apiCalls++;
     if (faults.rateLimitEvery && apiCalls % faults.rateLimitEvery === 0) {
-      if (faults.rateLimitStyle === 'unavailable') {
-        const seconds = faults.retryAfterSeconds ?? 1;
-        retryAfterUntil = performance.now() + seconds * 1000;
-        c.header('Retry-After', String(seconds));
-        return salesforceError(c, 503, 'SERVER_UNAVAILABLE', 'Server is temporarily unavailable. Retry after the time given in the Retry-After header.');
-      }
+      if (faults.rateLimitStyle === 'unavailable') return salesforceError(c, 503, 'SERVER_UNAVAILABLE', 'Server is temporarily unavailable.');
       return salesforceError(c, 403, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.');
     }
     if (burst && burst.skip > 0) burst.skip--;
@@ -160,6 +161,12 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}) 
   );
 
   app.route('/services/data', queryRoutes(store, () => pageSize));
+  app.route(
+    '/services/data',
+    compositeRoutes((url, authorization) => Promise.resolve(app.fetch(new Request(`http://sandbox.internal${url}`, { headers: { authorization, 'x-sandbox-subrequest': internal } })))),
+  );
+  // Before the sObject rows, whose /sobjects/:type/:id would take "describe" for an id.
+  app.route('/services/data', describeRoutes());
   app.route('/services/data', sobjectRoutes(store, () => store.integrationUserId));
   app.notFound((c) => salesforceError(c, 404, 'NOT_FOUND', 'The requested resource does not exist'));
   app.onError((_error, c) => salesforceError(c, 500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred.'));

@@ -50,6 +50,8 @@ export class SalesforceStore implements RecordSource {
 
   private readonly tables = new Map<string, Map<string, Row>>();
   private readonly byId = new Map<string, { objectName: string; row: Row }>();
+  /** `Object.Field` → parent id (15) → child rows, for parent-to-child subqueries. */
+  private readonly childIndex = new Map<string, Map<string, Row[]>>();
   private readonly counters = new Map<string, number>();
   private readonly usersByEmail = new Map<string, string>();
   private readonly contactsByEmail = new Map<string, string>();
@@ -71,6 +73,10 @@ export class SalesforceStore implements RecordSource {
 
   rows(objectName: string): Iterable<Row> {
     return this.tables.get(objectName)?.values() ?? [];
+  }
+
+  children(objectName: string, field: string, parentId: string): Iterable<Row> {
+    return this.childIndex.get(`${objectName}.${field}`)?.get(parentId.slice(0, 15)) ?? [];
   }
 
   get(id: string): { objectName: string; row: Row } | undefined {
@@ -111,7 +117,18 @@ export class SalesforceStore implements RecordSource {
     if (!table) this.tables.set(def.name, (table = new Map()));
     table.set(String(row.Id), row);
     this.byId.set(String(row.Id).slice(0, 15), { objectName: def.name, row });
-    if (def.name === 'CaseComment' || def.name === 'EmailMessage') this.touchParent(row.ParentId, at);
+    for (const reference of def.fields.values()) {
+      const parent = row[reference.name];
+      if (!reference.childRelationshipName || typeof parent !== 'string') continue;
+      const key = `${def.name}.${reference.name}`;
+      let index = this.childIndex.get(key);
+      if (!index) this.childIndex.set(key, (index = new Map()));
+      const list = index.get(parent.slice(0, 15));
+      if (list) list.push(row);
+      else index.set(parent.slice(0, 15), [row]);
+    }
+    // A new EmailMessage or CaseComment changes its own SystemModstamp, not its Case's (Salesforce
+    // updates the Case only when something changes the Case itself).
     return row;
   }
 
@@ -124,11 +141,6 @@ export class SalesforceStore implements RecordSource {
       found.row.IsClosed = fields.Status === 'Closed';
       found.row.ClosedDate = found.row.IsClosed ? at : null;
     }
-  }
-
-  private touchParent(parentId: unknown, at: number): void {
-    const parent = typeof parentId === 'string' ? this.get(parentId) : undefined;
-    if (parent) Object.assign(parent.row, { LastModifiedDate: at, SystemModstamp: Math.max(at, Number(parent.row.SystemModstamp)) });
   }
 
   /** Updates n cases spread over the org (a customer follow-up email each); returns their ids. */

@@ -17,24 +17,28 @@ export interface FieldDef {
   updateable: boolean;
   referenceTo?: readonly string[];
   relationshipName?: string;
+  /** The parent's name for its children through this field (Case.EmailMessages). */
+  childRelationshipName?: string;
 }
 
 export interface ObjectDef {
   name: string;
   fields: Map<string, FieldDef>; // keyed by lower-case name: SOQL names are case-insensitive
   relationships: Map<string, FieldDef>; // lower-case relationship name -> its reference field
+  /** lower-case child relationship name -> the child object and its reference field to this one */
+  children: Map<string, { name: string; object: string; field: string }>;
 }
 
 type Flags = 'c' | 'u' | 'cu' | '';
 
-function field(name: string, type: FieldType, flags: Flags = '', reference?: { to: readonly string[]; rel: string }): FieldDef {
+function field(name: string, type: FieldType, flags: Flags = '', reference?: { to: readonly string[]; rel: string; children?: string }): FieldDef {
   return {
     name,
     type,
     filterable: type !== 'textarea',
     createable: flags.includes('c'),
     updateable: flags.includes('u'),
-    ...(reference ? { referenceTo: reference.to, relationshipName: reference.rel } : {}),
+    ...(reference ? { referenceTo: reference.to, relationshipName: reference.rel, ...(reference.children ? { childRelationshipName: reference.children } : {}) } : {}),
   };
 }
 
@@ -69,7 +73,7 @@ const DEFINITIONS: Record<string, FieldDef[]> = {
   ],
   CaseComment: [
     field('Id', 'id'),
-    field('ParentId', 'reference', 'c', { to: ['Case'], rel: 'Parent' }),
+    field('ParentId', 'reference', 'c', { to: ['Case'], rel: 'Parent', children: 'CaseComments' }),
     field('IsPublished', 'boolean', 'cu'),
     field('CommentBody', 'textarea', 'cu'),
     field('IsDeleted', 'boolean'),
@@ -77,7 +81,7 @@ const DEFINITIONS: Record<string, FieldDef[]> = {
   ],
   EmailMessage: [
     field('Id', 'id'),
-    field('ParentId', 'reference', 'c', { to: ['Case'], rel: 'Parent' }),
+    field('ParentId', 'reference', 'c', { to: ['Case'], rel: 'Parent', children: 'EmailMessages' }),
     field('TextBody', 'textarea', 'cu'),
     field('HtmlBody', 'textarea', 'cu'),
     field('Subject', 'string', 'cu'),
@@ -143,7 +147,11 @@ export const OBJECTS: ReadonlyMap<string, ObjectDef> = new Map(
   Object.entries(DEFINITIONS).map(([name, fields]) => {
     const byName = new Map(fields.map((f) => [f.name.toLowerCase(), f]));
     const relationships = new Map(fields.filter((f) => f.relationshipName).map((f) => [f.relationshipName!.toLowerCase(), f]));
-    return [name.toLowerCase(), { name, fields: byName, relationships }];
+    const children = new Map<string, { name: string; object: string; field: string }>();
+    for (const [child, childFields] of Object.entries(DEFINITIONS)) {
+      for (const f of childFields) if (f.childRelationshipName && f.referenceTo?.includes(name)) children.set(f.childRelationshipName.toLowerCase(), { name: f.childRelationshipName, object: child, field: f.name });
+    }
+    return [name.toLowerCase(), { name, fields: byName, relationships, children }];
   }),
 );
 

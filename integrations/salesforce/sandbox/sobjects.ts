@@ -11,6 +11,7 @@ import { isIdLike } from './ids.ts';
 import type { SalesforceStore } from './records.ts';
 import { objectDef, type FieldDef, type ObjectDef } from './schema.ts';
 import { project, type Row } from './soql-eval.ts';
+import { refusedPicklistValue } from './describe.ts';
 import { salesforceError } from './query.ts';
 
 const REQUIRED: Record<string, string[]> = { CaseComment: ['ParentId'], EmailMessage: ['ParentId'] };
@@ -68,6 +69,8 @@ function readBody(store: SalesforceStore, object: ObjectDef, body: unknown, mode
       throw new FieldError('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, [field.name]);
     }
     row[field.name] = convert(store, field, value);
+    const refused = refusedPicklistValue(object.name, field.name, row[field.name]);
+    if (refused) throw new FieldError('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `${field.name}: ${refused}`, [field.name]);
   }
   return row;
 }

@@ -14,6 +14,8 @@ export type Row = Record<string, unknown>;
 export interface RecordSource {
   rows(objectName: string): Iterable<Row>;
   get(id: string): { objectName: string; row: Row } | undefined;
+  /** Rows of `objectName` whose reference `field` points at `parentId` (an index, not a scan). */
+  children(objectName: string, field: string, parentId: string): Iterable<Row>;
 }
 
 interface ResolvedField {
@@ -26,6 +28,8 @@ export interface QueryPlan {
   object: ObjectDef;
   select: ResolvedField[];
   run(source: RecordSource, options: { includeDeleted: boolean; apiVersion: string }): Row[];
+  /** The same query over given rows (a subquery over one parent's children). */
+  over(rows: Iterable<Row>, source: RecordSource, options: { includeDeleted: boolean; apiVersion: string }): Row[];
 }
 
 const NO_COLUMN_HINT = "If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.";
@@ -36,6 +40,19 @@ export function planQuery(soql: string): QueryPlan {
   if (!object) {
     throw new SoqlError('INVALID_TYPE', soql, query.object.position, `sObject type '${query.object.name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
   }
+  return plan(query, object);
+}
+
+function plan(query: SoqlQuery, object: ObjectDef): QueryPlan {
+  const soql = query.text;
+  const subplans = query.subqueries.map((sub) => {
+    const child = object.children.get(sub.relationship.toLowerCase());
+    const childObject = child ? objectDef(child.object) : undefined;
+    if (!child || !childObject) {
+      throw new SoqlError('INVALID_TYPE', soql, sub.position, `Didn't understand relationship '${sub.relationship}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+    }
+    return { name: child.name, object: childObject.name, field: child.field, plan: plan(sub.query, childObject) };
+  });
   const seen = new Set<string>();
   const select = query.fields.map((path) => {
     const key = path.path.join('.').toLowerCase();
@@ -51,13 +68,10 @@ export function planQuery(soql: string): QueryPlan {
     return { resolved, descending: item.descending, nullsLast: item.nullsLast };
   });
 
-  return {
-    object,
-    select,
-    run(source, { includeDeleted, apiVersion }) {
+  const over = (rows: Iterable<Row>, source: RecordSource, { includeDeleted, apiVersion }: { includeDeleted: boolean; apiVersion: string }): Row[] => {
       const hasIsDeleted = object.fields.has('isdeleted');
       const matches: Row[] = [];
-      for (const row of source.rows(object.name)) {
+      for (const row of rows) {
         if (hasIsDeleted && !includeDeleted && row.IsDeleted === true) continue;
         if (where && !where(row, source)) continue;
         matches.push(row);
@@ -76,9 +90,17 @@ export function planQuery(soql: string): QueryPlan {
       }
       const start = query.offset ?? 0;
       const end = query.limit === null ? undefined : start + query.limit;
-      return matches.slice(start, end).map((row) => project(row, object.name, select, source, apiVersion));
-    },
+      return matches.slice(start, end).map((row) => {
+        const out = project(row, object.name, select, source, apiVersion);
+        for (const sub of subplans) {
+          // An empty child relationship is null; otherwise a query result of its own.
+          const records = sub.plan.over(source.children(sub.object, sub.field, String(row.Id)), source, { includeDeleted, apiVersion });
+          out[sub.name] = records.length ? { totalSize: records.length, done: true, records } : null;
+        }
+        return out;
+      });
   };
+  return { object, select, over, run: (source, options) => over(source.rows(object.name), source, options) };
 }
 
 function resolve(query: SoqlQuery, object: ObjectDef, path: FieldPath): ResolvedField {

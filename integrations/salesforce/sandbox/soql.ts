@@ -1,7 +1,7 @@
 /**
  * A parser for the subset of SOQL the sandbox answers: SELECT fields (relationship paths allowed)
- * FROM one object, WHERE with comparisons, IN / NOT IN, LIKE, AND / OR / NOT and parentheses,
- * ORDER BY, LIMIT and OFFSET. Anything else is rejected the way Salesforce rejects bad SOQL: an
+ * and parent-to-child subqueries ("(SELECT … FROM EmailMessages …)") FROM one object, WHERE with
+ * comparisons, IN / NOT IN, LIKE, AND / OR / NOT and parentheses, ORDER BY, LIMIT and OFFSET. Anything else is rejected the way Salesforce rejects bad SOQL: an
  * error with the row and column and errorCode MALFORMED_QUERY.
  * https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select.htm
  * https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_dateformats.htm
@@ -35,9 +35,18 @@ export interface OrderItem {
   nullsLast: boolean;
 }
 
+export interface Subquery {
+  /** The child relationship named in FROM (EmailMessages, CaseComments). */
+  relationship: string;
+  position: number;
+  query: SoqlQuery;
+}
+
 export interface SoqlQuery {
   text: string;
   fields: FieldPath[];
+  /** Parent-to-child relationship queries (https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_relationships_query_using.htm). */
+  subqueries: Subquery[];
   object: { name: string; position: number };
   where: Condition | null;
   orderBy: OrderItem[];
@@ -235,10 +244,19 @@ class Parser {
     return { path: token.text.split('.'), position: token.position };
   }
 
-  parseQuery(): SoqlQuery {
+  parseQuery(nested = false): SoqlQuery {
     this.expectKeyword('SELECT');
-    const fields = [this.fieldPath()];
-    while (this.acceptComma()) fields.push(this.fieldPath());
+    const fields: FieldPath[] = [];
+    const subqueries: Subquery[] = [];
+    do {
+      const token = this.peek();
+      if (token.type === 'punct' && token.text === '(' && !nested) {
+        this.index++;
+        const query = this.parseQuery(true);
+        this.expectPunct(')');
+        subqueries.push({ relationship: query.object.name, position: query.object.position, query });
+      } else fields.push(this.fieldPath());
+    } while (this.acceptComma());
     this.expectKeyword('FROM');
     const objectToken = this.next();
     if (objectToken.type !== 'word' || objectToken.text.includes('.') || RESERVED.has(objectToken.text.toUpperCase())) throw this.unexpected(objectToken);
@@ -252,8 +270,9 @@ class Parser {
     const limit = this.acceptKeyword('LIMIT') ? this.integer() : null;
     const offset = this.acceptKeyword('OFFSET') ? this.integer() : null;
     const end = this.peek();
-    if (end.type !== 'eof') throw this.unexpected(end);
-    return { text: this.soql, fields, object: { name: objectToken.text, position: objectToken.position }, where, orderBy, limit, offset };
+    if (!nested && end.type !== 'eof') throw this.unexpected(end);
+    if (nested && !(end.type === 'punct' && end.text === ')')) throw this.unexpected(end);
+    return { text: this.soql, fields, subqueries, object: { name: objectToken.text, position: objectToken.position }, where, orderBy, limit, offset };
   }
 
   private orderItem(): OrderItem {

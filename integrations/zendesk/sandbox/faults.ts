@@ -2,10 +2,18 @@
  * Everything the sandbox does before a route runs: the request log, injected latency, rate limits
  * (and policing of the Retry-After it hands out), 5xx bursts, authentication and malformed answers.
  *
- * Rate limits follow https://developer.zendesk.com/api-reference/introduction/rate-limits/: every
- * answer carries X-Rate-Limit / X-Rate-Limit-Remaining; a 429 carries Retry-After in seconds and
- * Zendesk's text/plain body. A request that arrives before that Retry-After has passed is a client
- * bug: the sandbox answers it with another 429 and records it in `store.violations`.
+ * Rate limits follow https://developer.zendesk.com/api-reference/introduction/rate-limits/ and
+ * https://developer.zendesk.com/documentation/api-basics/best-practices/best-practices-for-avoiding-rate-limiting:
+ * the account's requests per minute (700 on Enterprise) and, on the incremental export endpoints,
+ * 10 requests per minute. Every answer says X-Rate-Limit / X-Rate-Limit-Remaining and
+ * ratelimit-limit / -remaining / -reset (seconds); export answers add
+ * zendesk-ratelimit-incremental-exports: total=10; remaining=9; resets=41, in the form Zendesk
+ * documents for its per-endpoint limits. A call over a limit gets 429 with Retry-After in seconds
+ * and Zendesk's text/plain body, and is recorded in `store.overLimit` (a client that reads the
+ * headers has none). The limits are on by default; `rateLimits: false` lifts them (benchmarks),
+ * answering as an account whose limits are never reached. A request that arrives before a
+ * Retry-After has passed is a client bug: answered with another 429 and recorded in
+ * `store.violations`.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { authenticate, type SandboxCredentials } from './auth.ts';
@@ -29,6 +37,8 @@ export interface ZendeskSandboxFaults {
   malformed: 'html' | 'missing-fields' | null;
   /** Only requests with these methods meet injected 429s and 5xx bursts (e.g. ['PUT', 'POST'] for writes); null: all. */
   faultMethods: string[] | null;
+  /** The next N JSON answers are cut off half-way, as a dropped connection or a proxy leaves them. */
+  partialBodies: number;
 }
 
 export const DEFAULT_FAULTS: ZendeskSandboxFaults = {
@@ -41,7 +51,23 @@ export const DEFAULT_FAULTS: ZendeskSandboxFaults = {
   expireTokens: false,
   malformed: null,
   faultMethods: null,
+  partialBodies: 0,
 };
+
+export interface ZendeskSandboxLimits {
+  enabled: boolean;
+  /** The account's requests per window (Enterprise: 700 a minute). */
+  perWindow: number;
+  /** Requests per window to the incremental export endpoints (10 a minute; 30 with the High Volume add-on). */
+  exportsPerWindow: number;
+  /** Zendesk's window is a minute; tests shorten it. */
+  windowMs: number;
+}
+
+export const DEFAULT_LIMITS: ZendeskSandboxLimits = { enabled: true, perWindow: 700, exportsPerWindow: 10, windowMs: 60_000 };
+
+/** What a lifted sandbox reports: an account whose limits are never reached. */
+const LIFTED = 1_000_000;
 
 export interface SandboxEnv {
   Variables: { user: StoredUser; origin: string; missingFields: boolean };
@@ -51,8 +77,7 @@ export interface SandboxState {
   store: ZendeskSandboxStore;
   faults: ZendeskSandboxFaults;
   credentials: SandboxCredentials;
-  /** The account's per-minute limit reported in X-Rate-Limit. */
-  rateLimitPerMinute: number;
+  limits: ZendeskSandboxLimits;
 }
 
 /**
@@ -74,8 +99,7 @@ function formatSeconds(seconds: number): string {
 export function sandboxMiddleware(state: SandboxState): MiddlewareHandler<SandboxEnv> {
   let counted = 0;
   let blockedUntil = 0;
-  let windowStart = performance.now();
-  let windowCount = 0;
+  const windows = { account: { start: performance.now(), used: 0 }, exports: { start: performance.now(), used: 0 } };
 
   const tooManyRequests = (c: Context<SandboxEnv>, seconds: number) => {
     c.header('Retry-After', formatSeconds(seconds));
@@ -88,18 +112,37 @@ export function sandboxMiddleware(state: SandboxState): MiddlewareHandler<Sandbo
     const faults = state.faults;
     if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
 
-    if (arrived - windowStart >= 60_000) {
-      windowStart = arrived;
-      windowCount = 0;
-    }
-    windowCount++;
-    c.header('X-Rate-Limit', String(state.rateLimitPerMinute));
-    c.header('X-Rate-Limit-Remaining', String(Math.max(0, state.rateLimitPerMinute - windowCount)));
+    const { limits } = state;
+    const exportCall = path.startsWith('/api/v2/incremental/');
+    const take = (window: { start: number; used: number }, limit: number) => {
+      if (arrived - window.start >= limits.windowMs) {
+        window.start = arrived;
+        window.used = 0;
+      }
+      window.used++;
+      const resetS = Math.max(1, Math.ceil((window.start + limits.windowMs - arrived) / 1000));
+      return { limit: limits.enabled ? limit : LIFTED, remaining: limits.enabled ? Math.max(0, limit - window.used) : LIFTED, over: limits.enabled && window.used > limit, resetS };
+    };
+    const account = take(windows.account, limits.perWindow);
+    c.header('X-Rate-Limit', String(account.limit));
+    c.header('X-Rate-Limit-Remaining', String(account.remaining));
+    c.header('ratelimit-limit', String(account.limit));
+    c.header('ratelimit-remaining', String(account.remaining));
+    c.header('ratelimit-reset', String(account.resetS));
+    const exports = exportCall ? take(windows.exports, limits.exportsPerWindow) : null;
+    if (exports) c.header('zendesk-ratelimit-incremental-exports', `total=${exports.limit}; remaining=${exports.remaining}; resets=${exports.resetS}`);
 
     if (arrived < blockedUntil - CLOCK_TOLERANCE_MS) {
       const waitMs = blockedUntil - arrived;
       state.store.violations.push({ method: c.req.method, path, time: new Date(), allowedAfter: new Date(Date.now() + waitMs) });
       return tooManyRequests(c, Math.max(0.001, waitMs / 1000));
+    }
+
+    const over = account.over ? account : exports?.over ? exports : null;
+    if (over) {
+      state.store.overLimit.push({ method: c.req.method, path, query: new URL(c.req.url).search, time: new Date(), status: 429 });
+      blockedUntil = performance.now() + over.resetS * 1000;
+      return tooManyRequests(c, over.resetS);
     }
 
     const injectable = faults.faultMethods === null || faults.faultMethods.includes(c.req.method);
@@ -147,5 +190,12 @@ export function sandboxMiddleware(state: SandboxState): MiddlewareHandler<Sandbo
     }
     await next();
     log(c.res.status);
+    if (state.faults.partialBodies > 0 && c.res.headers.get('content-type')?.includes('json')) {
+      state.faults.partialBodies--;
+      const text = await c.res.text();
+      const headers = new Headers(c.res.headers);
+      headers.delete('content-length');
+      c.res = new Response(text.slice(0, Math.floor(text.length / 2)), { status: c.res.status, headers });
+    }
   };
 }

@@ -12,16 +12,17 @@
 import { listenOnLoopback } from '../../sandbox-kit/server.ts';
 import { Hono } from 'hono';
 import type { OAuthTokenState, SandboxCredentials } from './auth.ts';
-import { DEFAULT_FAULTS, sandboxMiddleware, type SandboxEnv, type SandboxState, type ZendeskSandboxFaults } from './faults.ts';
+import { DEFAULT_FAULTS, DEFAULT_LIMITS, sandboxMiddleware, type SandboxEnv, type SandboxState, type ZendeskSandboxFaults, type ZendeskSandboxLimits } from './faults.ts';
 import { commentRoutes } from './routes-comments.ts';
 import { incrementalRoutes } from './routes-incremental.ts';
+import { ticketEventRoutes } from './routes-ticket-events.ts';
 import { searchRoutes } from './routes-search.ts';
 import { ticketRoutes } from './routes-tickets.ts';
 import { userRoutes } from './routes-users.ts';
 import { webhookRoutes } from './routes-webhooks.ts';
 import { ZendeskSandboxStore } from './store.ts';
 
-export type { ZendeskSandboxFaults } from './faults.ts';
+export type { ZendeskSandboxFaults, ZendeskSandboxLimits } from './faults.ts';
 export type { RequestLogEntry, RetryAfterViolation, ZendeskSandboxStore } from './store.ts';
 
 /** The credentials a sandbox accepts unless told otherwise. Not secrets: loopback test fixtures. */
@@ -42,8 +43,12 @@ export interface ZendeskSandboxOptions extends Partial<ZendeskSandboxFaults> {
   oauthTokens?: string[];
   /** 'agent' makes the incremental export answer 403, as it does for non-admins. */
   role?: 'admin' | 'agent';
-  /** Reported in X-Rate-Limit; Zendesk's Enterprise plan allows 700 requests a minute. */
+  /** The account's requests a minute; Zendesk's Enterprise plan allows 700. */
   rateLimitPerMinute?: number;
+  /** false lifts the rate limits (benchmarks); on by default, as on a real account. */
+  rateLimits?: boolean;
+  /** Shorter windows or other limits, for tests. */
+  limits?: Partial<Omit<ZendeskSandboxLimits, 'enabled'>>;
 }
 
 export interface ZendeskSandbox {
@@ -52,6 +57,7 @@ export interface ZendeskSandbox {
   /** The faults in force now; change them with setFaults. */
   readonly faults: Readonly<ZendeskSandboxFaults>;
   setFaults(faults: Partial<ZendeskSandboxFaults>): void;
+  setLimits(limits: Partial<ZendeskSandboxLimits>): void;
   /** Marks an OAuth token expired or revoked (or valid again); unknown tokens are added. */
   setOAuthToken(token: string, state: OAuthTokenState): void;
   listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
@@ -69,12 +75,13 @@ export function createZendeskSandbox(options: ZendeskSandboxOptions = {}): Zende
     apiToken,
     oauthTokens: new Map((options.oauthTokens ?? [SANDBOX_DEFAULTS.oauthToken]).map((token) => [token, 'valid'])),
   };
-  const state: SandboxState = { store, faults, credentials, rateLimitPerMinute };
+  const limits: ZendeskSandboxLimits = { ...DEFAULT_LIMITS, perWindow: rateLimitPerMinute, ...options.limits, enabled: options.rateLimits ?? true };
+  const state: SandboxState = { store, faults, credentials, limits };
 
   // Zendesk accepts every path with or without ".json"; route on the bare path.
   const app = new Hono<SandboxEnv>({ getPath: (request) => new URL(request.url).pathname.replace(/\.json$/, '') });
   app.use('*', sandboxMiddleware(state));
-  for (const routes of [userRoutes, incrementalRoutes, commentRoutes, ticketRoutes, searchRoutes, webhookRoutes]) app.route('/api/v2', routes(state));
+  for (const routes of [userRoutes, incrementalRoutes, ticketEventRoutes, commentRoutes, ticketRoutes, searchRoutes, webhookRoutes]) app.route('/api/v2', routes(state));
   app.notFound((c) => c.json({ error: 'InvalidEndpoint', description: 'Not found' }, 404));
   app.onError((_error, c) => c.json({ error: 'InternalError', description: 'Something went wrong in the sandbox' }, 500));
 
@@ -86,6 +93,9 @@ export function createZendeskSandbox(options: ZendeskSandboxOptions = {}): Zende
     },
     setFaults(next) {
       Object.assign(faults, next);
+    },
+    setLimits(next) {
+      Object.assign(limits, next);
     },
     setOAuthToken(token, tokenState) {
       credentials.oauthTokens.set(token, tokenState);

@@ -11,6 +11,7 @@ export const zendeskSandbox: SandboxLauncher = {
       port: values.port,
       seed: values.seed,
       tickets: values.tickets,
+      rateLimits: values['rate-limits'] !== 0,
       rateLimitEvery: values['rate-limit-every'] ?? null,
       retryAfterSeconds: values['retry-after'],
       errorBurst: values['error-burst'],
@@ -20,7 +21,7 @@ export const zendeskSandbox: SandboxLauncher = {
       url: started.url,
       close: () => started.close(),
       instructions: [
-        `Zendesk sandbox on ${started.url} (${values.tickets} tickets, seed ${values.seed})`,
+        `Zendesk sandbox on ${started.url} (${values.tickets} tickets, seed ${values.seed}, rate limits ${values['rate-limits'] === 0 ? 'lifted' : 'on'})`,
         'Add it as a connection:',
         `  npm run tuneloop -- connections add --vendor zendesk --name zendesk-sandbox --setting baseUrl=${started.url} --credential type=api_token --credential email=${SANDBOX_DEFAULTS.email} --credential token=${SANDBOX_DEFAULTS.apiToken}`,
       ],

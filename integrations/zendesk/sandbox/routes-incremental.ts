@@ -19,15 +19,15 @@ import type { StoredTicket } from './store.ts';
 
 const MAX_PER_PAGE = 1000;
 
-/** Same shape as Zendesk's cursors ("{timestamp}.0||{id}|"), plus our change sequence. */
-function cursorFor(ticket: StoredTicket | null, version: number): string {
+/** Same shape as Zendesk's cursors ("{timestamp}.0||{id}|"), plus our change sequence and the store's cursor epoch. */
+function cursorFor(ticket: StoredTicket | null, version: number, epoch: number): string {
   const timestamp = ticket ? Math.floor(ticket.updatedAt.getTime() / 1000) : 0;
-  return encodeCursor(`${timestamp}.0||${ticket?.id ?? 0}|${version}`);
+  return encodeCursor(`${timestamp}.0||${ticket?.id ?? 0}|${version}${epoch ? `|${epoch}` : ''}`);
 }
 
-function versionOf(cursor: string): number | null {
-  const match = decodeCursor(cursor)?.match(/^\d+\.0\|\|\d+\|(\d+)$/);
-  return match?.[1] ? Number(match[1]) : null;
+function parseCursor(cursor: string): { version: number; epoch: number } | null {
+  const match = decodeCursor(cursor)?.match(/^\d+\.0\|\|\d+\|(\d+)(?:\|(\d+))?$/);
+  return match?.[1] ? { version: Number(match[1]), epoch: Number(match[2] ?? 0) } : null;
 }
 
 export function incrementalRoutes(state: SandboxState): Hono<SandboxEnv> {
@@ -42,9 +42,10 @@ export function incrementalRoutes(state: SandboxState): Hono<SandboxEnv> {
     let afterVersion: number;
     let minUpdatedAt: Date | null = null;
     if (cursor !== undefined) {
-      const version = versionOf(cursor);
-      if (version === null) return invalidValue(c, 'Invalid cursor', 422);
-      afterVersion = version;
+      const parsed = parseCursor(cursor);
+      if (parsed === null) return invalidValue(c, 'Invalid cursor', 422);
+      if (parsed.epoch !== store.cursorEpoch) return invalidValue(c, 'The cursor has expired. Start a new export with start_time', 422);
+      afterVersion = parsed.version;
     } else if (startTime !== undefined) {
       if (!/^\d+$/.test(startTime)) return invalidValue(c, 'start_time must be a unix timestamp in seconds');
       const seconds = Number(startTime);
@@ -63,7 +64,7 @@ export function incrementalRoutes(state: SandboxState): Hono<SandboxEnv> {
     const last = page.at(-1) ?? null;
     // An empty first page still hands out a cursor at the present, so the next poll starts there.
     const nextVersion = last ? last.version : cursor !== undefined ? afterVersion : store.currentVersion;
-    const afterCursor = cursorFor(last, nextVersion);
+    const afterCursor = cursorFor(last, nextVersion, store.cursorEpoch);
     const origin = c.get('origin');
     const missingFields = c.get('missingFields');
 

@@ -18,6 +18,10 @@ export class ZendeskSandboxStore {
   readonly tickets = new Map<number, StoredTicket>();
   readonly requestLog: RequestLogEntry[] = [];
   readonly violations: RetryAfterViolation[] = [];
+  /** Calls refused with 429 for going over the account's or the export endpoints' limit. */
+  readonly overLimit: RequestLogEntry[] = [];
+  /** Export cursors carry this; expireCursors() moves it on, and older cursors are refused as expired. */
+  cursorEpoch = 0;
   /** The user the API credentials belong to. */
   apiUserId = 0;
   botUserId = 0;
@@ -80,6 +84,11 @@ export class ZendeskSandboxStore {
       out.push(ticket);
     }
     return out.sort((a, b) => a.version - b.version);
+  }
+
+  /** Every export cursor handed out so far is refused from now on, as an expired one is. */
+  expireCursors(): void {
+    this.cursorEpoch++;
   }
 
   /** Marks a ticket changed now (updated_at and the change sequence). */

@@ -36,7 +36,7 @@ export function registerConnectionCommands(program: Command) {
   connections
     .command('add')
     .description('add a connection; credentials are encrypted at rest and never shown again')
-    .requiredOption('--vendor <vendor>', 'zendesk | salesforce | hubspot | slack')
+    .requiredOption('--vendor <vendor>', 'zendesk | salesforce | hubspot | slack | intercom')
     .requiredOption('--name <name>', 'a unique name, e.g. zendesk-eu')
     .option('--setting <key=value>', 'a setting (repeatable), e.g. subdomain=acme, baseUrl=http://127.0.0.1:4010, channels=["C123"]', collectPairs, {})
     .option('--credential <key=value>', 'a credential field (repeatable), e.g. type=api_token', collectPairs, {})

@@ -11,7 +11,7 @@ import { keyringFor } from './connections.ts';
 import { fail, quietLogger, withDatabase } from '../context.ts';
 
 function summary(run: HarvestRun): string {
-  return `${run.status}: ${run.conversationsSeen} conversations seen (${run.conversationsCreated} new, ${run.conversationsUpdated} updated), ${run.messagesWritten} messages, ${run.batches} batches${run.error ? ` — ${run.error}` : ''}`;
+  return `${run.status}: ${run.conversationsSeen} conversations seen (${run.conversationsCreated} new, ${run.conversationsUpdated} updated), ${run.messagesWritten} messages, ${run.batches} batches, ${run.vendorRequests} vendor requests${run.error ? ` — ${run.error}` : ''}`;
 }
 
 /** Redraws one line from the run's stored counters, so it shows the same numbers as the API. */

@@ -19,6 +19,8 @@ export const harvestRuns = pgTable(
     conversationsCreated: integer('conversations_created').notNull().default(0),
     conversationsUpdated: integer('conversations_updated').notNull().default(0),
     messagesWritten: integer('messages_written').notNull().default(0),
+    /** HTTP requests the run sent to the vendor (retries included): its share of the customer's API quota. */
+    vendorRequests: integer('vendor_requests').notNull().default(0),
     cursorStart: jsonb('cursor_start').$type<Record<string, unknown>>(),
     cursorEnd: jsonb('cursor_end').$type<Record<string, unknown>>(),
     error: text('error'),

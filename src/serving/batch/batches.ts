@@ -15,8 +15,8 @@ export const BATCH_TASKS = ['reply', 'triage'] as const;
 export type BatchTask = (typeof BATCH_TASKS)[number];
 const JOB_FOR: Record<BatchTask, 'draft.generate' | 'triage.apply'> = { reply: 'draft.generate', triage: 'triage.apply' };
 
-/** Vendors that take drafts; HubSpot only on tickets (its inbox threads have no notes). */
-const WRITE_BACK_VENDORS = ['zendesk', 'salesforce', 'hubspot'];
+/** Vendors that take drafts (HubSpot on tickets as notes, on inbox threads as internal comments). */
+const WRITE_BACK_VENDORS = ['zendesk', 'salesforce', 'hubspot', 'intercom'];
 /** Ticket states that need no reply any more, across vendors (compared lower-case). */
 export const CLOSED_STATUSES = ['solved', 'closed', 'resolved'];
 export const MAX_BATCH_TICKETS = 10_000;
@@ -65,7 +65,6 @@ export async function createBatch(db: Db, queue: Queue, request: BatchRequest): 
           eq(conversations.deleted, false),
           sql`length(${conversations.sourceId}) <= 200`,
           sql`coalesce(lower(${conversations.status}), '') NOT IN (${sql.join(CLOSED_STATUSES.map((status) => sql`${status}`), sql`, `)})`,
-          connection.vendor === 'hubspot' ? sql`${conversations.sourceId} LIKE 'ticket:%'` : undefined,
           request.since ? gte(conversations.sourceUpdatedAt, request.since) : undefined,
           sql`(${sql.join(flags, sql` OR `)})`,
         ),

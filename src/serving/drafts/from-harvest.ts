@@ -28,8 +28,7 @@ export async function enqueueDraftsFromHarvest(tx: Tx, queue: Queue, connectionI
     WHERE c.id = ANY(${`{${conversationIds.join(',')}}`}::bigint[])
       AND NOT c.deleted AND length(c.source_id) <= 200
       AND coalesce(lower(c.status), '') NOT IN (${closed})
-      AND (k.vendor <> 'hubspot' OR c.source_id LIKE 'ticket:%')
-      AND k.vendor IN ('zendesk', 'salesforce', 'hubspot')
+      AND k.vendor IN ('zendesk', 'salesforce', 'hubspot', 'intercom')
       AND (SELECT m.author_role = 'customer' AND m.visibility = 'public' FROM messages m WHERE m.conversation_id = c.id ORDER BY m.position DESC LIMIT 1)
       AND NOT EXISTS (SELECT 1 FROM drafts d WHERE d.connection_id = c.connection_id AND d.source_id = c.source_id AND d.task = t.task AND d.status = 'posted')`);
   if (!rows.rows.length) return 0;

@@ -17,6 +17,7 @@ export function publicRun(run: HarvestRun) {
     batches: run.batches,
     conversations: { seen: run.conversationsSeen, created: run.conversationsCreated, updated: run.conversationsUpdated },
     messagesWritten: run.messagesWritten,
+    vendorRequests: run.vendorRequests,
     cursor: { start: run.cursorStart, end: run.cursorEnd },
     error: run.error,
     cancelRequestedAt: run.cancelRequestedAt,

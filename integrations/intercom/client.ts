@@ -1,0 +1,123 @@
+/**
+ * The one way tuneloop calls Intercom: the official SDK (intercom-client 7) pointed at the
+ * workspace's region or a sandbox with its `baseUrl` option, one call at a time, each wrapped in
+ * withRetry and its raw answer parsed with zod.
+ *
+ * How the SDK is used (checked in intercom-client 7.0.3, dist/cjs/BaseClient.d.ts, core/fetcher/):
+ * - `baseUrl` points it anywhere ("Specify a custom URL to connect the client to"), so the sandbox
+ *   is reached through the SDK's own URL building, headers (Intercom-Version 2.14) and bodies.
+ * - `maxRetries: 0`: its own retries back off on 429 without reading X-RateLimit-Reset; withRetry
+ *   waits for the reset instead.
+ * - `fetch` is ours: it waits while the rate-limit window is spent (X-RateLimit-Remaining/-Reset of
+ *   the previous answer), counts every request, and keeps status, headers and body text, so the
+ *   answer is parsed here rather than trusted as the SDK's unchecked TypeScript types.
+ */
+import { IntercomClient } from 'intercom-client';
+import type { z } from 'zod';
+import { numberHeader, RateWindow, RequestCounter } from '../common/rate-window.ts';
+import { withRetry, type RetryPolicy } from '../common/retry.ts';
+import { VendorError, type VendorLogger } from '../types.ts';
+import { contentTypeError, shapeError, statusError, transportError, type Answer } from './errors.ts';
+import { baseUrlFor, type IntercomCredentials, type IntercomSettings } from './settings.ts';
+
+const REQUEST_TIMEOUT_S = 60;
+/** Share of each 10-second window left to the workspace's other apps. */
+const RESERVE_SHARE = 0.05;
+
+export interface IntercomApiOptions {
+  retryPolicy?: Partial<RetryPolicy> | undefined;
+  log?: VendorLogger | undefined;
+}
+
+/** Per-call SDK options: no SDK retries, our timeout, the caller's abort signal. */
+export interface CallOptions {
+  maxRetries: 0;
+  timeoutInSeconds: number;
+  abortSignal?: AbortSignal;
+}
+
+export class IntercomApi {
+  readonly host: string;
+  readonly requests = new RequestCounter();
+  private readonly window = new RateWindow(RESERVE_SHARE);
+  private readonly client: IntercomClient;
+  /** The latest answer (or transport failure) of the call in flight; calls never overlap. */
+  private last: { answer: Answer } | { error: unknown } | null = null;
+  private resetAtMs: number | null = null;
+
+  constructor(settings: IntercomSettings, credentials: IntercomCredentials, private readonly options: IntercomApiOptions = {}) {
+    const baseUrl = baseUrlFor(settings);
+    this.host = new URL(baseUrl).host;
+    this.client = new IntercomClient({ token: credentials.accessToken, baseUrl, maxRetries: 0, timeoutInSeconds: REQUEST_TIMEOUT_S, fetch: (input, init) => this.send(input, init) });
+  }
+
+  private async send(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    await this.window.beforeCall(init?.signal ?? undefined);
+    this.requests.add();
+    try {
+      const response = await fetch(input, init);
+      const text = await response.text();
+      const headers = response.headers;
+      this.last = { answer: { status: response.status, header: (name) => headers.get(name), text } };
+      this.observe(headers);
+      // The body is read once, here; the SDK gets the same answer to read its own way.
+      const empty = response.status === 204 || response.status === 205 || response.status === 304;
+      return new Response(empty ? null : text, { status: response.status, statusText: response.statusText, headers });
+    } catch (error) {
+      this.last = { error };
+      throw error;
+    }
+  }
+
+  /** https://developers.intercom.com/docs/references/rest-api/errors/rate-limiting */
+  private observe(headers: Headers): void {
+    const remaining = numberHeader(headers.get('x-ratelimit-remaining'));
+    const reset = numberHeader(headers.get('x-ratelimit-reset'));
+    if (remaining === null || reset === null) return;
+    this.resetAtMs = reset * 1000;
+    this.window.observe({ limit: numberHeader(headers.get('x-ratelimit-limit')), remaining, resetAtMs: reset * 1000 });
+  }
+
+  /** One SDK call, retried (429 until the window resets, 5xx and dropped connections with backoff), parsed. */
+  call<T>(what: string, request: (client: IntercomClient, options: CallOptions) => Promise<unknown>, schema: z.ZodType<T>, signal?: AbortSignal, attempts?: number): Promise<T> {
+    const policy = attempts === undefined ? this.options.retryPolicy : { ...this.options.retryPolicy, maxAttempts: attempts };
+    return withRetry(() => this.once(what, request, schema, signal), {
+      policy,
+      ...(signal ? { signal } : {}),
+      onRetry: ({ attempt, delayMs, error }) => this.options.log?.warn({ vendor: 'intercom', attempt, delayMs, kind: error.kind, status: error.status }, `retrying Intercom call to ${what}`),
+    });
+  }
+
+  private async once<T>(what: string, request: (client: IntercomClient, options: CallOptions) => Promise<unknown>, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
+    this.last = null;
+    const options: CallOptions = { maxRetries: 0, timeoutInSeconds: REQUEST_TIMEOUT_S, ...(signal ? { abortSignal: signal } : {}) };
+    try {
+      await request(this.client, options);
+    } catch (error) {
+      // The SDK throws its own errors for non-2xx answers and failed fetches; ours are read from `last`.
+      if (signal?.aborted) throw signal.reason;
+      if (!this.last) throw transportError(error, what, this.host);
+    }
+    const last = this.last as { answer: Answer } | { error: unknown } | null;
+    if (!last) throw new Error('the Intercom SDK returned without calling fetch');
+    if ('error' in last) {
+      if (signal?.aborted) throw signal.reason;
+      throw transportError(last.error, what, this.host);
+    }
+    const { answer } = last;
+    if (answer.status < 200 || answer.status >= 300) throw statusError(answer, what, this.host, this.resetAtMs);
+    const contentType = answer.header('content-type');
+    if (!contentType?.includes('json')) throw contentTypeError(contentType, answer.status, what, this.host);
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.text);
+    } catch (error) {
+      // A body cut off mid-way (a dropped connection, a proxy's partial page): asking again helps.
+      throw new VendorError('transient', `Intercom's answer to ${what} on ${this.host} was cut off (not complete JSON); will retry`, { cause: error });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw shapeError(parsed.error, what, this.host);
+    return parsed.data;
+  }
+}

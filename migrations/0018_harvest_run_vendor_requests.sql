@@ -1,0 +1,1 @@
+ALTER TABLE "harvest_runs" ADD COLUMN "vendor_requests" integer DEFAULT 0 NOT NULL;
