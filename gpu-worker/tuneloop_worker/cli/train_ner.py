@@ -99,7 +99,7 @@ def _run(args: argparse.Namespace, emitter) -> int:
     from ..ner.dataset import Encoder
     from ..ner.export import parity_fixture, quantize, write_model
     from ..ner.features import load_lexicon
-    from ..ner.fit import evaluate, fit
+    from ..ner.fit import choose_person_bias, evaluate, fit
     from ..ner.train import dev_sets, selection_score, training_sentences
 
     started = time.monotonic()
@@ -116,17 +116,19 @@ def _run(args: argparse.Namespace, emitter) -> int:
     emitter.emit("progress", message="encoded", sentences=len(train), tokens=int(train_enc.rows.shape[0]),
                  seconds=round(time.monotonic() - started, 1))
     model, best = fit(cfg, train_enc, dev_enc, langs, lambda kind, fields: emitter.emit(kind, **fields))
+    bias = choose_person_bias(model, dev_enc, langs, cfg.person_biases,
+                              lambda b, s: emitter.emit("progress", message="person bias", bias=b, score=round(s, 4)))
     q = quantize(model)
     # Dev scores of what ships: the int16 weights, put back into the model.
     model.emit.weight.data[:-1] = torch.from_numpy(q.dense().astype("float32"))
     shipped = evaluate(model, dev_enc)
     score, per_lang = selection_score(shipped, langs)
-    extra = {"epoch": best.get("epoch"), "dev_per_language": {k: v.as_dict() for k, v in per_lang.items()},
+    extra = {"epoch": best.get("epoch"), "person_bias": bias, "dev_per_language": {k: v.as_dict() for k, v in per_lang.items()},
              "train_tokens": int(train_enc.rows.shape[0])}
     version = write_model(out / "names.tlner", MODEL_NAME, q, lexicon, extra)
     (out / "parity.json").write_text(json.dumps(parity_fixture(PARITY_TEXTS + _dev_texts(dev), q, lexicon),
                                                 ensure_ascii=False) + "\n", encoding="utf-8")
-    report = {"version": version, "config": dataclasses.asdict(cfg), "best_epoch": best.get("epoch"),
+    report = {"version": version, "config": dataclasses.asdict(cfg), "best_epoch": best.get("epoch"), "person_bias": bias,
               "dev": {k: v.as_dict() for k, v in shipped.items()},
               "dev_per_language": {k: v.as_dict() for k, v in per_lang.items()}, "selection_score": round(score, 4),
               "train_sentences": len(train), "train_tokens": int(train_enc.rows.shape[0]),

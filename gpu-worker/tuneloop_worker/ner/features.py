@@ -38,11 +38,10 @@ OFFSET_KINDS: dict[int, tuple[str, ...]] = {
 }
 # Conjunctions: (salt id, ((offset, kind), ...)).
 CONJUNCTIONS: tuple[tuple[int, tuple[tuple[int, str], ...]], ...] = (
-    (1, ((-1, "w"), (0, "w"))),
-    (2, ((0, "w"), (1, "w"))),
     (3, ((-1, "c"), (0, "c"), (1, "c"))),
     (4, ((-1, "g"), (0, "g"), (1, "g"))),
     (5, ((-1, "w"), (0, "c"), (0, "g"))),
+    (6, ((0, "c"), (0, "g"), (1, "w"))),
 )
 KINDS = ("b", "w", "s", "c", "g", "p", "x2", "x3", "x4", "l")
 
@@ -53,6 +52,7 @@ ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "mx", "dr", "prof", "st", "jr", "s
 _TOKEN = regex.compile(
     r"(?P<nl>[^\S\n]{0,64}\n\s*)"
     r"|(?P<email>[\p{L}\p{N}._%+'-]{1,64}@[\p{L}\p{N}.-]{1,255}\.\p{L}{2,63})"
+    r"|(?P<handle>[@#][\p{L}\p{N}_]+)"
     r"|(?P<url>(?:https?://|www\.)[^\s<>\"]*[\p{L}\p{N}/])"
     r"|(?P<word>[\p{L}\p{M}\p{N}]+(?:[-'’&][\p{L}\p{M}\p{N}]+)*)"
     r"|(?P<other>\S)"
@@ -60,8 +60,9 @@ _TOKEN = regex.compile(
 
 
 def tokenize(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, token) of raw text; a line break is the token "\\n". Mirrors tokenize() in
-    features.ts: words keep inner hyphens and apostrophes but give up a possessive 's, and keep a
+    """(start, end, token) of raw text; a line break is the token "\\n". Mirrors tokenizeForNer() in
+    features.ts: an email, an @handle or #tag, a URL stay one token (as the tweet corpora have
+    them); words keep inner hyphens and apostrophes but give up a possessive 's, and keep a
     trailing period only when they are an initial or a listed abbreviation."""
     out: list[tuple[int, int, str]] = []
     for m in _TOKEN.finditer(text):

@@ -24,7 +24,8 @@ def is_eval_name(name: str) -> bool:
 
 
 # {P} person (full or first name), {F} first name, {L} surname after {T} title, {E} the person's
-# email, {C} place, {O} company, {X} product, {R} "r" for a man (German adjective endings).
+# email, {H} a chat @mention of a person, {C} place, {O} company, {X} product, {R} "r" for a man
+# (German adjective endings).
 TEMPLATES = {
     "en": [
         "Hi {F}, thank you for getting back to me so quickly.",
@@ -57,6 +58,20 @@ TEMPLATES = {
         "Regards\n{P}\n{E}",
         "Noted, {F}. I will check with {P} and get back to you.",
         "Our courier {F} tried to deliver the parcel to {C} twice.",
+        "{H} can you take over this ticket?",
+        "thanks {H}!",
+        "cc {H} {H}",
+        "Hello, my name is {P} and I ordered a {X} last week.",
+        "my name is {F}",
+        "This is {P} speaking, I called earlier about the invoice.",
+        "Please call me {F}.",
+        "{F}, could you check the tracking number again?",
+        "{L} and {L} from our team will visit {C} next week.",
+        "Contact person: {P}\nPhone: +1 555 0100",
+        "Name:\n{P}\nPhone:\n+44 20 7946 0000\nE-mail:\n{E}",
+        "From: {P}\nTo: support\nSubject: damaged box",
+        "The parcel was addressed to {P} but {F} received it.",
+        "Our founders {L}, {F} and {L} started {O} in {C}.",
     ],
     "de": [
         "Hallo {F}, danke für die schnelle Rückmeldung.",
@@ -89,6 +104,19 @@ TEMPLATES = {
         "{T} {L} von {O} ist am Donnerstag beim Termin dabei.",
         "Beste Grüße\n{P}\n{E}",
         "Notiert, {F}. Ich kläre das mit {P} und melde mich.",
+        "{H} kannst du das Ticket übernehmen?",
+        "danke {H}!",
+        "cc {H} {H}",
+        "Hallo, mein Name ist {P} und ich habe letzte Woche ein {X} bestellt.",
+        "ich heiße {F}",
+        "Hier spricht {P}, ich hatte wegen der Rechnung angerufen.",
+        "{F}, können Sie die Sendungsnummer nochmal prüfen?",
+        "{L} und {L} aus unserem Team kommen nächste Woche nach {C}.",
+        "Ansprechpartner: {P}\nTelefon: 030 1234567",
+        "Name:\n{P}\nTelefon:\n089 123456\nE-Mail:\n{E}",
+        "Von: {P}\nAn: Kundenservice\nBetreff: beschädigter Karton",
+        "Das Paket war an {P} adressiert, aber {F} hat es angenommen.",
+        "Kundin {P} aus {C} hat zweimal bezahlt.",
     ],
 }
 NEGATIVE = {
@@ -109,6 +137,22 @@ NEGATIVE = {
         "I'm in {C} until Monday, can the courier come on Tuesday?",
         "Hi there,\n\nmy {X} arrived with a cracked screen.\n\nThanks",
         "Best regards,\nCustomer Support",
+        "Login failed from 10.0.0.12 twice this morning.",
+        "Refund still pending for order 88123.",
+        "Password reset link does not work.",
+        "Delivery was supposed to be on Tuesday.",
+        "Upgrade to the Pro plan please.",
+        "Invoice for March shows the wrong amount.",
+        "Update: the issue is back after the restart.",
+        "May we close this ticket?",
+        "Grant me admin rights for the {O} workspace.",
+        "Chase declined the payment, can I use PayPal?",
+        "Hope you are doing well!",
+        "Sterling silver rings are out of stock.",
+        "Personal Info:\nPhone:\n+1 555 0199\nE-mail:\ninfo@example.com\nWebsite:\nhttps://example.com",
+        "Address:\n12 High Street\n{C}",
+        "Status: open\nPriority: high\nCategory: Billing",
+        "Order summary\nShipping: free\nTotal: 49.90",
     ],
     "de": [
         "Ich habe das {X} letzte Woche in Ihrer Filiale in {C} gekauft.",
@@ -126,6 +170,20 @@ NEGATIVE = {
         "Mein Sohn hat aus Versehen zweimal bestellt.",
         "Hallo,\n\nmein {X} kam mit einem Sprung im Display an.\n\nDanke",
         "Mit freundlichen Grüßen\nIhr Kundenservice",
+        "Anmeldung von 10.0.0.12 heute zweimal fehlgeschlagen.",
+        "Rückerstattung für Bestellung 88123 fehlt noch.",
+        "Passwort zurücksetzen geht nicht.",
+        "Lieferung sollte am Dienstag kommen.",
+        "Rechnung vom März ist falsch.",
+        "Kündigung zum nächsten Monat bitte bestätigen.",
+        "Update: Der Fehler ist wieder da.",
+        "Die Bank hat die Zahlung abgelehnt.",
+        "Wie lange dauert der Versand nach {C}?",
+        "Hoffe, es geht Ihnen gut!",
+        "Kontaktdaten:\nTelefon:\n030 9876543\nE-Mail:\ninfo@example.de\nWebseite:\nhttps://example.de",
+        "Adresse:\nHauptstraße 5\n{C}",
+        "Status: offen\nPriorität: hoch\nKategorie: Rechnung",
+        "Bestellübersicht\nVersand: kostenlos\nSumme: 49,90 €",
     ],
 }
 PRODUCTS = ["Kindle Paperwhite", "AirPods", "Galaxy Tab", "Nintendo Switch", "Dyson V11", "Roomba", "MacBook Pro",
@@ -179,6 +237,9 @@ def support_sentences(lang: str, count: int, first: list[str], last: list[str], 
                 first_used = True
             elif part == "{L}":
                 put(name(family), "PER")
+            elif part == "{H}":
+                handle = rng.choice(first) if rng.random() < 0.7 else f"{given}.{family}"
+                put("@" + handle.lower().replace(" ", ""), "PER")
             elif part == "{T}":
                 put(title)
             elif part == "{R}":
