@@ -43,6 +43,19 @@ export const NER_TEST_CORPORA: { folder: string; lang: 'de' | 'en'; historical?:
   { folder: 'en_europarl_ixa', lang: 'en' },
 ];
 
+/** Corpora with a dev split (for choosing between variants; never the test splits). */
+export const NER_DEV_CORPORA: { folder: string; lang: 'de' | 'en'; historical?: boolean }[] = [
+  { folder: 'de_ler_legal', lang: 'de' },
+  { folder: 'de_zefys_sbb', lang: 'de', historical: true },
+  { folder: 'de_europeana_newspapers', lang: 'de', historical: true },
+  { folder: 'de_mobie', lang: 'de' },
+  { folder: 'en_btc', lang: 'en' },
+  { folder: 'en_multiconer_v1', lang: 'en' },
+  { folder: 'en_wnut17', lang: 'en' },
+  { folder: 'en_wikigold', lang: 'en' },
+  { folder: 'en_uner_ewt', lang: 'en' },
+];
+
 /** Sentences of one CoNLL file (`token<TAB>BIO-tag`, blank line between sentences) with PER spans. */
 export function readConll(folder: string, split: 'train' | 'dev' | 'test'): NerSentence[] {
   const text = readFileSync(new URL(`${folder}/${split}.conll`, NER_DATA), 'utf8');
