@@ -14,6 +14,7 @@ import { registerRetrainCommands } from './cli/retrain.ts';
 import { registerGdprCommands } from './cli/gdpr.ts';
 import { registerHarvestCommands } from './cli/harvest.ts';
 import { registerModelCommands } from './cli/models.ts';
+import { registerPiiCommands } from './cli/pii.ts';
 import { registerReviewCommands } from './cli/review.ts';
 import { registerSandboxCommands } from './cli/sandbox.ts';
 import { registerServeCommands } from './cli/serve.ts';
@@ -44,6 +45,7 @@ registerReviewCommands(program);
 registerSandboxCommands(program);
 registerTrainCommands(program);
 registerModelCommands(program);
+registerPiiCommands(program);
 registerZendeskCommands(program);
 
 await program.parseAsync(process.argv);
