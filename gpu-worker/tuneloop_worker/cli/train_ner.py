@@ -126,8 +126,8 @@ def _run(args: argparse.Namespace, emitter) -> int:
     extra = {"epoch": best.get("epoch"), "person_bias": bias, "dev_per_language": {k: v.as_dict() for k, v in per_lang.items()},
              "train_tokens": int(train_enc.rows.shape[0])}
     version = write_model(out / "names.tlner", MODEL_NAME, q, lexicon, extra)
-    (out / "parity.json").write_text(json.dumps(parity_fixture(PARITY_TEXTS + _dev_texts(dev), q, lexicon),
-                                                ensure_ascii=False) + "\n", encoding="utf-8")
+    fixture = parity_fixture(PARITY_TEXTS + _dev_texts(dev), q, lexicon, rows_for=len(PARITY_TEXTS))
+    (out / "parity.json").write_text(json.dumps(fixture, ensure_ascii=False) + "\n", encoding="utf-8")
     report = {"version": version, "config": dataclasses.asdict(cfg), "best_epoch": best.get("epoch"), "person_bias": bias,
               "dev": {k: v.as_dict() for k, v in shipped.items()},
               "dev_per_language": {k: v.as_dict() for k, v in per_lang.items()}, "selection_score": round(score, 4),
@@ -143,5 +143,5 @@ def _dev_texts(dev) -> list[str]:
     """A few DEV sentences per set, joined with spaces as the hub's eval joins them."""
     texts = []
     for corpus in dev:
-        texts += [" ".join(tokens) for tokens, _tags in corpus.sentences[:4]]
+        texts += [" ".join(tokens) for tokens, _tags in corpus.sentences[:3]]
     return texts

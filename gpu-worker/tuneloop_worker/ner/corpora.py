@@ -52,19 +52,23 @@ def _repair(tags: list[str]) -> list[str]:
     return out
 
 
-def read_conll(path: Path) -> list[Sentence]:
+def read_conll(path: Path, limit: int = 0) -> list[Sentence]:
+    """The sentences of one CoNLL file; with `limit`, only the first `limit` (read no further)."""
     sentences: list[Sentence] = []
     tokens: list[str] = []
     tags: list[str] = []
-    for line in path.read_text(encoding="utf-8").split("\n"):
-        if not line.strip():
-            if tokens:
-                sentences.append((tokens, _repair(tags)))
-                tokens, tags = [], []
-            continue
-        word, _, tag = line.partition("\t")
-        tokens.append(word)
-        tags.append(_map_tag(tag.strip()))
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                if tokens:
+                    sentences.append((tokens, _repair(tags)))
+                    tokens, tags = [], []
+                    if limit and len(sentences) >= limit:
+                        return sentences
+                continue
+            word, _, tag = line.rstrip("\n").partition("\t")
+            tokens.append(word)
+            tags.append(_map_tag(tag.strip()))
     if tokens:
         sentences.append((tokens, _repair(tags)))
     return sentences
@@ -93,12 +97,12 @@ def read_germeval_dev_half(path: Path) -> list[Sentence]:
     return out
 
 
-def load_corpora(root: Path, split: str, names: dict[str, str]) -> list[Corpus]:
+def load_corpora(root: Path, split: str, names: dict[str, str], limit: int = 0) -> list[Corpus]:
     corpora = []
     for name, lang in names.items():
         path = root / "ner" / name / f"{split}.conll"
         if path.is_file():
-            corpora.append(Corpus(name, lang, read_conll(path)))
+            corpora.append(Corpus(name, lang, read_conll(path, limit)))
     return corpora
 
 

@@ -96,15 +96,19 @@ def decode(q: Quantized, rows: list[list[int]]) -> list[int]:
     return path[::-1]
 
 
-def parity_fixture(texts: list[str], q: Quantized, lexicon: Lexicon) -> dict[str, Any]:
+def parity_fixture(texts: list[str], q: Quantized, lexicon: Lexicon, rows_for: int) -> dict[str, Any]:
+    """Tokens and labels of every text; feature rows of the first `rows_for` (they are long)."""
     cases = []
-    for text in texts:
+    for n, text in enumerate(texts):
         toks = tokenize(text)
         rows = feature_rows([t for _, _, t in toks], lexicon, int(q.weights.shape[0]))
         # Offsets as the hub counts them: UTF-16 code units, not code points.
         u16 = [0]
         for ch in text:
             u16.append(u16[-1] + (2 if ord(ch) > 0xFFFF else 1))
-        cases.append({"text": text, "tokens": [[u16[s], u16[e], t] for s, e, t in toks], "rows": rows,
-                      "labels": [LABELS[i] for i in decode(q, rows)] if toks else []})
+        case = {"text": text, "tokens": [[u16[s], u16[e], t] for s, e, t in toks],
+                "labels": [LABELS[i] for i in decode(q, rows)] if toks else []}
+        if n < rows_for:
+            case["rows"] = rows
+        cases.append(case)
     return {"labels": LABELS, "cases": cases}

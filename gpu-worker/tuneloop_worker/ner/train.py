@@ -1,19 +1,17 @@
-"""Training of the person-name tagger: data assembly, epochs, model selection on DEV splits."""
+"""What the person-name tagger learns from and is selected on: the config, the training sentences
+(corpora, support-style messages, lower-cased copies), the DEV sets, and the person F1 that
+picks the epoch. The epoch loop itself is fit.py."""
 
 from __future__ import annotations
 
-import math
 import random
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 from .corpora import (DEV_CORPORA, TRAIN_CORPORA, Corpus, Sentence, entity_spans, load_corpora,
                       read_germeval_dev_half)
-from .features import LABELS, Lexicon
+from .features import Lexicon
 from .synth import is_eval_name, support_sentences
 
 
@@ -68,10 +66,7 @@ def _entities(corpora: list[Corpus], label: str) -> list[str]:
 
 def training_sentences(cfg: NerConfig, root: Path, lexicon: Lexicon, log: Callable[[str], None]) -> list[Sentence]:
     rng = random.Random(cfg.seed)
-    corpora = load_corpora(root, "train", cfg.corpora)
-    if cfg.limit:
-        for c in corpora:
-            c.sentences = c.sentences[:cfg.limit]
+    corpora = load_corpora(root, "train", cfg.corpora, cfg.limit)
     sentences: list[Sentence] = []
     for c in corpora:
         kept = [s for s in c.sentences
@@ -111,7 +106,7 @@ def training_sentences(cfg: NerConfig, root: Path, lexicon: Lexicon, log: Callab
 
 
 def dev_sets(cfg: NerConfig, root: Path, lexicon: Lexicon) -> list[Corpus]:
-    sets = load_corpora(root, "dev", cfg.dev_corpora)
+    sets = load_corpora(root, "dev", cfg.dev_corpora, cfg.limit)
     germeval = root / "pii" / "germeval2014_ner_dev.jsonl"
     if germeval.is_file():
         sets.append(Corpus("germeval_dev_half", "de", read_germeval_dev_half(germeval)))
@@ -161,30 +156,9 @@ def per_score(gold_tags: list[list[str]], pred_tags: list[list[str]]) -> Score:
     return s
 
 
-def config_dict(cfg: NerConfig) -> dict[str, Any]:
-    return asdict(cfg)
-
-
 def selection_score(scores: dict[str, Score], langs: dict[str, str]) -> tuple[float, dict[str, Score]]:
     """Mean over languages of the micro PER F1 of that language's dev sets."""
     per_lang: dict[str, Score] = {}
     for name, s in scores.items():
         per_lang.setdefault(langs[name], Score()).add(s)
     return sum(s.f1 for s in per_lang.values()) / max(1, len(per_lang)), per_lang
-
-
-def now() -> float:
-    return time.monotonic()
-
-
-def log2(n: int) -> int:
-    return int(math.log2(n))
-
-
-def rows_of(enc, i: int) -> tuple[np.ndarray, np.ndarray]:
-    a, b = enc.offsets[i], enc.offsets[i + 1]
-    return enc.rows[a:b], enc.labels[a:b]
-
-
-def label_names(ids: list[int]) -> list[str]:
-    return [LABELS[i] for i in ids]
