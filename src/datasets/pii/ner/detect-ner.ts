@@ -35,21 +35,23 @@ export function nerTagger(): NerTagger {
 }
 
 export function detectNerNames(text: string, out: RawSpan[], opts: NerNameOptions = {}): void {
-  const { n, start, end, labels, token } = nerTagger().tag(text);
+  const tagger = nerTagger();
+  const { n, start, end, labels } = tagger.tag(text);
   const allow = opts.allowWords !== undefined && opts.allowWords.size > 0 ? opts.allowWords : undefined;
   const memory = opts.memory !== undefined && opts.memory.size > 0 ? opts.memory : undefined;
   let from = -1; // the open span
   let to = -1;
-  const close = () => {
-    if (from >= 0) out.push({ start: from, end: to, type: 'NAME', value: text.slice(from, to) });
-    from = -1;
-  };
   for (let i = 0; i < n; i++) {
     const label = labels[i];
-    const tok = token(i);
-    const isName = (label === PER_B || label === PER_I || (memory !== undefined && remembered(tok.lower, tok.capitalised, memory))) && !allow?.has(tok.lower);
+    let isName = label === PER_B || label === PER_I;
+    if (isName || memory !== undefined) {
+      const tok = tagger.token(i);
+      if (!isName) isName = remembered(tok.lower, tok.capitalised, memory as ReadonlySet<string>);
+      if (isName && allow?.has(tok.lower)) isName = false;
+    }
     if (!isName) {
-      close();
+      if (from >= 0) out.push({ start: from, end: to, type: 'NAME', value: text.slice(from, to) });
+      from = -1;
       continue;
     }
     const s = start[i] as number;
@@ -57,12 +59,12 @@ export function detectNerNames(text: string, out: RawSpan[], opts: NerNameOption
     // "Schmidt" B-PER is one name).
     if (from >= 0 && (label === PER_I || (s === to + 1 && text.charCodeAt(to) === 32))) to = end[i] as number;
     else {
-      close();
+      if (from >= 0) out.push({ start: from, end: to, type: 'NAME', value: text.slice(from, to) });
       from = s;
       to = end[i] as number;
     }
   }
-  close();
+  if (from >= 0) out.push({ start: from, end: to, type: 'NAME', value: text.slice(from, to) });
 }
 
 /** A remembered name word: capitalised, not all capitals (as the word-list detector had it), no function word. */
