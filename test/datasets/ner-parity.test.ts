@@ -6,9 +6,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { crc32, featureRows, fmix32, LABELS, tokenizeForNer, tokenizeForNerRegex } from '../../src/datasets/pii/ner/features.ts';
+import { crc32, featureRows, fmix32, LABELS } from '../../src/datasets/pii/ner/features.ts';
+import { tokenizeForNer, tokenizeForNerRegex } from '../../src/datasets/pii/ner/tokenize.ts';
 import { loadNerModel, NER_MODEL_FILE } from '../../src/datasets/pii/ner/model.ts';
 import { NerTagger } from '../../src/datasets/pii/ner/tagger.ts';
+import { viterbiFor } from '../../src/datasets/pii/ner/viterbi.ts';
 
 const Fixture = z.object({
   labels: z.array(z.string()),
@@ -84,6 +86,25 @@ function plainLabels(model: ReturnType<typeof loadNerModel>, text: string): numb
   for (let i = back.length - 1; i >= 0; i--) path.unshift((back[i] as number[])[path[0] as number] as number);
   return path;
 }
+
+describe('Viterbi', () => {
+  it('unrolled and plain loops agree on random emissions', () => {
+    const model = loadNerModel(NER_MODEL_FILE);
+    const k = LABELS.length;
+    const [fast, plain] = [viterbiFor(model), viterbiFor(model, false)];
+    let seed = 3;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let round = 0; round < 2000; round++) {
+      const n = 1 + Math.floor(next() * 40);
+      const emit = Float64Array.from({ length: n * k }, () => (next() - 0.7) * 8);
+      const a = new Int8Array(n);
+      const b = new Int8Array(n);
+      fast(emit, n, a, new Int8Array(n * k));
+      plain(emit, n, b, new Int8Array(n * k));
+      expect([...a]).toEqual([...b]);
+    }
+  });
+});
 
 describe('tagger caches give the plain result', () => {
   it('on multi-line support messages, first seen and repeated', async () => {
