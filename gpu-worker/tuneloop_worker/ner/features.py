@@ -1,8 +1,8 @@
 """Tokens and hashed features of the person-name tagger, shared bit for bit with the hub.
 
-The hub evaluates the exported model in TypeScript (src/datasets/pii/ner/features.ts), so every
-rule here has a twin there: the raw-text tokenizer, the word lists' flags, the feature strings and
-the hash. tests/test_ner.py and test/datasets/ner-parity.test.ts check both against one fixture.
+The hub evaluates the exported model in TypeScript (src/datasets/pii/ner/tokenize.ts and
+features.ts), so every rule here has a twin there: the raw-text tokenizer, the word lists' flags,
+the feature strings and the hash. tests/test_ner.py and test/datasets/ner-parity.test.ts check both against one fixture.
 
 A feature is a string ("w:müller", "x3:ler") seen at an offset from the tagged token (-2..2), or
 a conjunction of two or three neighbours' strings. Its weight row is at
@@ -61,7 +61,7 @@ _TOKEN = regex.compile(
 
 def tokenize(text: str) -> list[tuple[int, int, str]]:
     """(start, end, token) of raw text; a line break is the token "\\n". Mirrors tokenizeForNer() in
-    features.ts: an email, an @handle or #tag, a URL stay one token (as the tweet corpora have
+    tokenize.ts: an email, an @handle or #tag, a URL stay one token (as the tweet corpora have
     them); words keep inner hyphens and apostrophes but give up a possessive 's, and keep a
     trailing period only when they are an initial or a listed abbreviation."""
     out: list[tuple[int, int, str]] = []
