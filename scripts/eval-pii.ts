@@ -10,6 +10,12 @@
  * repeat), GermEval by sentence id, Bitext by row. The scrubber was tuned on the "dev" part only;
  * "held-out" numbers are reported, never tuned on.
  *
+ * Person names per language (`--names`, also printed by default after the table above): every
+ * TEST split of ../shared/datasets/ner, the held-out halves above, and the support-style set of
+ * scripts/support-names-eval.ts, with the aggregates defined in scripts/eval-pii-ner.ts.
+ * `--names --dev` prints the same for the DEV splits and "dev" halves, for choosing between
+ * variants without looking at test numbers.
+ *
  * Notes from tuning (dev part): adding the 88,799 US Census surnames raised name recall by
  * 3-8 points but cut precision by 20-30 (German nouns and English words that are also surnames),
  * so data/census-last-names.txt is empty. Presidio's STREET_ADDRESS spans are fragments of
@@ -21,6 +27,8 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { Scrubber } from '../src/datasets/pii/index.ts';
 import type { PiiType, Span } from '../src/datasets/pii/index.ts';
+import { NER_DEV_CORPORA, NER_TEST_CORPORA, readConll } from './eval-pii-ner.ts';
+import { supportNamesEval } from './support-names-eval.ts';
 
 const DATA = new URL('../../shared/datasets/', import.meta.url);
 
@@ -103,10 +111,10 @@ function part(group: string): 'dev' | 'held-out' {
 
 interface Tally { gold: number; pred: number; tp: number; exact: number }
 
-function score(ds: Dataset, which: 'dev' | 'held-out', scrubber: Scrubber): Map<PiiType, Tally> {
+function score(ds: Dataset, which: 'dev' | 'held-out' | 'all', scrubber: Scrubber): Map<PiiType, Tally> {
   const tallies = new Map<PiiType, Tally>(ds.types.map((t) => [t, { gold: 0, pred: 0, tp: 0, exact: 0 }]));
   for (const ex of ds.examples) {
-    if (part(ex.group) !== which) continue;
+    if (which !== 'all' && part(ex.group) !== which) continue;
     const pred = scrubber.detect(ex.text);
     for (const type of ds.types) {
       const t = tallies.get(type) as Tally;
@@ -154,6 +162,12 @@ function printTable(rows: string[][]): void {
   }
 }
 
+function rate(t: Tally): string[] {
+  const p = t.tp / t.pred;
+  const r = t.tp / t.gold;
+  return [String(t.gold), String(t.pred), String(t.tp), f(p), f(r), f((2 * p * r) / (p + r))];
+}
+
 function evaluate(): void {
   const scrubber = new Scrubber();
   const rows = [['dataset', 'part', 'type', 'gold', 'pred', 'TP', 'precision', 'recall', 'F1', 'exact F1']];
@@ -169,6 +183,59 @@ function evaluate(): void {
     }
   }
   printTable(rows);
+}
+
+/** A dataset whose every example is scored (a test split, scored with part 'all'). */
+function allHeldOut(name: string, examples: { text: string; gold: { start: number; end: number }[] }[]): Dataset {
+  return { name, types: ['NAME'], examples: examples.map((e) => ({ text: e.text, group: '', gold: e.gold.map((g) => ({ ...g, type: 'NAME' as const })), neutral: [] })) };
+}
+
+/**
+ * Person names per language: one row per set, then the "all" and "modern" micro-averages.
+ * `dev` scores the DEV splits and the "dev" halves instead (for choosing between variants; the
+ * support-style set has no dev part and is left out).
+ */
+function evaluateNames(split: 'test' | 'dev'): void {
+  const scrubber = new Scrubber();
+  const sum = (ts: Tally[]): Tally => ts.reduce((a, t) => ({ gold: a.gold + t.gold, pred: a.pred + t.pred, tp: a.tp + t.tp, exact: a.exact + t.exact }), { gold: 0, pred: 0, tp: 0, exact: 0 });
+  const nameTally = (ds: Dataset, which: 'dev' | 'held-out' | 'all' = 'all') => score(ds, which, scrubber).get('NAME') as Tally;
+  const half = split === 'test' ? 'held-out' : 'dev';
+  for (const lang of ['de', 'en'] as const) {
+    const sets: { name: string; historical: boolean; tally: Tally }[] = [];
+    for (const c of (split === 'test' ? NER_TEST_CORPORA : NER_DEV_CORPORA).filter((x) => x.lang === lang)) {
+      sets.push({ name: `${c.folder} ${split}`, historical: !!c.historical, tally: nameTally(allHeldOut(c.folder, readConll(c.folder, split))) });
+    }
+    const pii = lang === 'de' ? [loadGermEval()] : [loadPresidio(), loadBitext()];
+    for (const ds of pii) sets.push({ name: `${ds.name} ${half}`, historical: false, tally: nameTally(ds, half) });
+    const support = split === 'test' ? supportNamesEval(lang) : [];
+    if (split === 'test') sets.push({ name: 'support-style', historical: false, tally: nameTally(allHeldOut('support', support)) });
+    const rows = [['set', 'gold', 'pred', 'TP', 'precision', 'recall', 'F1']];
+    for (const s of sets) rows.push([s.name, ...rate(s.tally)]);
+    rows.push([`${lang.toUpperCase()} all (micro)`, ...rate(sum(sets.map((s) => s.tally)))]);
+    rows.push([`${lang.toUpperCase()} modern (micro)`, ...rate(sum(sets.filter((s) => !s.historical).map((s) => s.tally)))]);
+    if (split === 'test') {
+      // Recall on names in no name list; precision is not defined for this subset.
+      const unlisted = support.map((e) => ({ text: e.text, gold: e.unlisted }));
+      rows.push(['support-style, unlisted names only (recall)', String(unlisted.reduce((n, e) => n + e.gold.length, 0)), '', '', '', f(recallOnly(scrubber, unlisted)), '']);
+    }
+    console.log(`\nPerson names, ${lang === 'de' ? 'German' : 'English'}, ${split} (NAME; overlap >= 50% of the longer span)`);
+    printTable(rows);
+  }
+}
+
+/** Share of gold spans matched by some NAME prediction (50% rule), ignoring other predictions. */
+function recallOnly(scrubber: Scrubber, examples: { text: string; gold: { start: number; end: number }[] }[]): number {
+  let gold = 0;
+  let hit = 0;
+  for (const ex of examples) {
+    if (ex.gold.length === 0) continue;
+    const pred = scrubber.detect(ex.text).filter((s) => s.type === 'NAME');
+    for (const g of ex.gold) {
+      gold++;
+      if (pred.some((p) => Math.min(p.end, g.end) - Math.max(p.start, g.start) >= 0.5 * Math.max(p.end - p.start, g.end - g.start))) hit++;
+    }
+  }
+  return hit / gold;
 }
 
 /** Short support messages per second on one core, scrubbed in sessions of 10 messages. */
@@ -197,4 +264,8 @@ function bench(): void {
 
 
 if (process.argv.includes('--bench')) bench();
-else evaluate();
+else if (process.argv.includes('--names')) evaluateNames(process.argv.includes('--dev') ? 'dev' : 'test');
+else {
+  evaluate();
+  evaluateNames('test');
+}

@@ -14,6 +14,7 @@ import { registerRetrainCommands } from './cli/models/retrain.ts';
 import { registerGdprCommands } from './cli/datasets/gdpr.ts';
 import { registerHarvestCommands } from './cli/harvest/harvest.ts';
 import { registerModelCommands } from './cli/models/models.ts';
+import { registerPiiCommands } from './cli/datasets/pii.ts';
 import { registerReviewCommands } from './cli/models/review.ts';
 import { registerSandboxCommands } from './cli/sandbox.ts';
 import { registerServeCommands } from './cli/serve.ts';
@@ -45,6 +46,7 @@ registerReviewCommands(program);
 registerSandboxCommands(program);
 registerTrainCommands(program);
 registerModelCommands(program);
+registerPiiCommands(program);
 registerZendeskCommands(program);
 registerSlackCommands(program);
 

@@ -16,6 +16,7 @@ import { FORMAT, type Manifest } from './manifest.ts';
 import { readConversations } from './read.ts';
 import { findDataset, getVersion, lockAgainstErasure, versionPrefix, type VersionRow } from './versions.ts';
 import { contentHashOf, deleteFiles, deleteLineage, SplitWriters } from './write.ts';
+import { nerModelVersion } from './pii/index.ts';
 
 export interface BuildDeps {
   database: Database;
@@ -102,6 +103,7 @@ export async function buildVersion(deps: BuildDeps, versionId: string, options: 
     const manifest: Manifest = {
       formatVersion: 1,
       format: FORMAT,
+      scrubber: { nameModel: nerModelVersion() },
       dataset: { id: dataset.id, name: dataset.name, task },
       version: initial.version,
       origin: 'build',

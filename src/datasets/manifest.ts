@@ -30,6 +30,8 @@ export interface Manifest {
   labels: Record<string, Counts>;
   tokens: { method: string; all: TokenStats; bySplit: Record<Split, TokenStats> };
   config: DatasetConfig;
+  /** The PII scrubber that scrubbed this version: a better one can rebuild older versions. */
+  scrubber?: { nameModel: string };
   notes: string[];
   /** An earlier ready version with the same content hash. */
   identicalTo?: number;

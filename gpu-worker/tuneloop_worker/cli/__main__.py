@@ -15,6 +15,9 @@
     # build a tiny random chat model from JSONL data (tests and end-to-end runs without downloads)
     python -m tuneloop_worker tiny-model --data train.jsonl --out /tmp/tiny-model
 
+    # the hub's person-name tagger for the PII scrubber (CPU; see cli/train_ner.py)
+    python -m tuneloop_worker train-ner --out /tmp/ner-model
+
     # several GPUs: accelerate starts one process per GPU (DDP, or FSDP via `accelerate config`);
     # only global rank 0 writes events
     accelerate launch --multi_gpu --num_processes 4 -m tuneloop_worker train --config run.json --out runs/42
@@ -56,6 +59,9 @@ def make_parser() -> argparse.ArgumentParser:
     tiny.add_argument("--hidden-size", type=int, default=32)
     tiny.add_argument("--layers", type=int, default=2)
     tiny.add_argument("--vocab-size", type=int, default=2000)
+    from .train_ner import make_parser as train_ner_parser
+
+    train_ner_parser(sub.add_parser("train-ner", help="train the hub's person-name tagger on the CPU (cli/train_ner.py)"))
     return parser
 
 
@@ -77,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         from ..serve.run import run_serve
 
         return run_serve(args.model, args.served_model_name, args.loras, args.host, args.port, args.api_key)
+    if args.command == "train-ner":
+        from .train_ner import main as train_ner
+
+        return train_ner(args)
     if args.command == "tiny-model":
         from ..events import Emitter
         from ..tiny import build_tiny_model, texts_from_jsonl

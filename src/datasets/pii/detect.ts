@@ -9,10 +9,10 @@ import { detectEmails } from './detect-email.ts';
 import { detectIbans } from './detect-iban.ts';
 import { detectIds } from './detect-ids.ts';
 import { detectIps } from './detect-ip.ts';
-import { detectNames } from './detect-names.ts';
 import { detectNumbers } from './detect-numbers.ts';
 import { detectUrls } from './detect-url.ts';
 import { detectKnownPeople } from './known-people.ts';
+import { detectNerNames } from './ner/detect-ner.ts';
 import type { KnownPerson, PiiType, RawSpan, ScrubContext, Span } from './types.ts';
 
 const PRIORITY: Record<PiiType, number> = { URL: 9, EMAIL: 8, IBAN: 7, CARD: 7, IP: 6, ADDRESS: 5, ID: 4, PHONE: 3, NAME: 2 };
@@ -47,7 +47,8 @@ export function detectRaw(text: string, ctx: ScrubContext, cc: CompiledConfig, o
     if (detect.ids) detectIds(text, raw, cc);
     detectNumbers(text, raw, cc);
   }
-  if (detect.names) detectNames(text, raw, { memory: opts.nameMemory, allowWords: cc.allowWords });
+  // Person names: the trained tagger (ner/), plus names remembered from this conversation.
+  if (detect.names) detectNerNames(text, raw, { memory: opts.nameMemory, allowWords: cc.allowWords });
   return merge(raw, text);
 }
 

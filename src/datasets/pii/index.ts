@@ -16,6 +16,7 @@ export type { CompiledConfig, IdPattern, ScrubConfig, ScrubConfigInput } from '.
 export { detectPii } from './detect.ts';
 export { createScrubSession, ScrubSession, type ScrubResult } from './session.ts';
 export { luhnValid } from './detect-card.ts';
+export { NerModelError, nerModelVersion } from './ner/model.ts';
 export { PII_TYPES, emptyCounts } from './types.ts';
 export type { KnownPerson, PiiType, ScrubContext, Span } from './types.ts';
 

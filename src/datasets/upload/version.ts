@@ -19,6 +19,7 @@ import { increment, type ChatMessage, type Counts } from '../types.ts';
 import { parseUpload, type UploadFormat } from './parse.ts';
 import { createVersion, getVersion, lockAgainstErasure, versionPrefix, type DatasetRow, type VersionRow } from '../versions.ts';
 import { contentHashOf, deleteFiles, deleteLineage, SplitWriters } from '../write.ts';
+import { nerModelVersion } from '../pii/index.ts';
 
 export interface UploadDeps {
   database: Database;
@@ -61,6 +62,7 @@ export async function uploadVersion(deps: UploadDeps, dataset: DatasetRow, forma
     const manifest: Manifest = {
       formatVersion: 1,
       format: FORMAT,
+      scrubber: { nameModel: nerModelVersion() },
       dataset: { id: dataset.id, name: dataset.name, task },
       version: version.version,
       origin: 'upload',
