@@ -212,7 +212,7 @@ async function main() {
   // The fine-tuning request a retrain uses (a few steps: the loop, not the quality); it never fires by itself.
   const hyperparameters = join(HOME, 'hyperparameters.json');
   writeFileSync(hyperparameters, JSON.stringify({ max_steps: 20, eval_every_steps: 10, max_seq_length: 256 }));
-  tuneloop(['retrain', 'policy', 'set', '--task', 'reply', '--dataset', 'replies', '--model', tinyModel, '--method', 'lora', '--hyperparameters', hyperparameters, '--min-new-examples', '100000000']);
+  tuneloop(['retrain', 'policy', 'set', '--task', 'reply', '--dataset', 'replies', '--model', tinyModel, '--method', 'lora', '--hyperparameters', hyperparameters, '--min-new-examples', '10000000']);
 
   step('7. In Slack, the support lead types `/tuneloop retrain reply`: harvest → dataset version → fine-tune → evaluation, in one live message');
   const started = await slack.slashCommand({ userId: LEAD, channelId: CHANNEL, text: 'retrain reply' });
