@@ -96,6 +96,10 @@ const PUBLIC: Record<string, string> = {
   'POST /webhooks/hubspot/:connectionId': 'vendor webhook, authenticated by its signature',
   'POST /webhooks/intercom/:connectionId': 'vendor webhook, authenticated by its signature',
   'POST /slack/events': 'Slack, authenticated by its signing secret',
+  'GET /api/v1/openapi.json': 'the API description: its shape, no data (src/web/api-docs.ts)',
+  'GET /api/docs': 'the API reference page',
+  'GET /api/docs/init.js': "the reference page's script",
+  'GET /api/docs/:file': "the reference page's Swagger UI files",
 };
 
 /** A token that lacks `role` but holds as much else as possible. */
