@@ -5,6 +5,7 @@
 import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
 import { alertRoutes } from './web/api/alerts.ts';
+import { auditRoutes } from './web/api/audit.ts';
 import { connectionRoutes } from './web/api/connections.ts';
 import { datasetRoutes } from './web/api/datasets.ts';
 import { driftRoutes } from './web/api/drift.ts';
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps) {
   api.route('/connections', connectionRoutes(deps));
   api.route('/harvests', harvestRoutes(deps));
   api.route('/alerts', alertRoutes(deps));
+  api.route('/audit-events', auditRoutes(deps));
   api.route('/datasets', datasetRoutes(deps));
   api.route('/gdpr', gdprRoutes(deps));
   api.route('/files', fileRoutes(deps));

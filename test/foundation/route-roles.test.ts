@@ -30,6 +30,7 @@ const EXPECTED: Record<string, Role> = {
   'GET /api/v1/alerts': 'compliance',
   'GET /api/v1/alerts/:id': 'compliance',
   'POST /api/v1/alerts/:id/transitions': 'compliance',
+  'GET /api/v1/audit-events': 'compliance',
   'GET /api/v1/datasets': 'viewer',
   'POST /api/v1/datasets': 'operator',
   'GET /api/v1/datasets/:id': 'viewer',

@@ -9,6 +9,7 @@ import { getAlert, listAlerts, transitionAlert, TransitionError, type Alert } fr
 import { ALERT_STATUSES } from '../../serving/compliance/alerts/transitions.ts';
 import { ApiError } from '../errors.ts';
 import { apiApp, apiRoute, jsonBody, notFound, errorResponse } from '../openapi.ts';
+import { decodeCursor, PageQuery, pageDescription, toPage } from '../pagination.ts';
 
 export function publicAlert(alert: Alert) {
   return {
@@ -40,20 +41,22 @@ export function alertRoutes(deps: AppDeps) {
       path: '/',
       tags: ['alerts'],
       summary: 'List compliance alerts (filters: status, severity, policy, conversation)',
-      request: { query: z.object({
-        status: status.optional(),
-        severity: z.enum(['low', 'medium', 'high', 'critical']).optional(),
-        policy: z.string().max(80).optional(),
-        conversationId: z.coerce.number().int().positive().optional(),
-        before: z.iso.datetime({ offset: true }).optional(),
-        limit: z.coerce.number().int().min(1).max(500).optional(),
-      }) },
-      responses: { 200: { description: 'alerts, newest first' } },
+      request: {
+        query: PageQuery.extend({
+          status: status.optional(),
+          severity: z.enum(['low', 'medium', 'high', 'critical']).optional(),
+          policy: z.string().max(80).optional(),
+          conversationId: z.coerce.number().int().positive().optional(),
+          before: z.iso.datetime({ offset: true }).optional().meta({ description: 'only alerts created before this instant' }),
+        }),
+      },
+      responses: { 200: { description: pageDescription('alerts, newest first') } },
     }),
     async (c) => {
-      const query = c.req.valid('query');
-      const alerts = await listAlerts(db, { ...query, policyId: query.policy, before: query.before ? new Date(query.before) : undefined });
-      return c.json({ data: alerts.map(publicAlert) });
+      const { cursor, limit, ...query } = c.req.valid('query');
+      const afterId = cursor ? String(decodeCursor(cursor, z.uuid())) : undefined;
+      const alerts = await listAlerts(db, { ...query, policyId: query.policy, before: query.before ? new Date(query.before) : undefined, afterId, limit: limit + 1 });
+      return c.json(toPage(alerts, limit, (alert) => alert.id, publicAlert));
     },
   );
 

@@ -9,6 +9,7 @@ import type { AppDeps } from '../../deps.ts';
 import type { DraftRow } from '../../serving/drafts/record.ts';
 import { acceptanceByModel, listDrafts } from '../../serving/feedback/stats.ts';
 import { apiApp, apiRoute } from '../openapi.ts';
+import { decodeCursor, PageQuery, pageDescription, toPage } from '../pagination.ts';
 
 const task = z.enum(['reply', 'triage']);
 const timestamp = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
@@ -42,8 +43,8 @@ export function draftRoutes(deps: AppDeps) {
       path: '/',
       tags: ['drafts'],
       summary: 'List drafts and triage results written back into tickets',
-      request: { query: z
-        .object({
+      request: {
+        query: PageQuery.extend({
           connectionId: z.uuid().optional(),
           task: task.optional(),
           status: z.enum(['posted', 'skipped', 'failed']).optional(),
@@ -51,15 +52,15 @@ export function draftRoutes(deps: AppDeps) {
           sourceId: z.string().min(1).max(200).optional(),
           since: timestamp.optional(),
           before: timestamp.optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-        })
-        .strict() },
-      responses: { 200: { description: 'drafts, newest first' } },
+        }).strict(),
+      },
+      responses: { 200: { description: pageDescription('drafts, newest first') } },
     }),
     async (c) => {
-      const { limit, ...filter } = c.req.valid('query');
-      const rows = await listDrafts(db, filter, limit);
-      return c.json({ data: rows.map(publicDraft) });
+      const { limit, cursor, ...filter } = c.req.valid('query');
+      const afterId = cursor ? String(decodeCursor(cursor, z.uuid())) : undefined;
+      const rows = await listDrafts(db, { ...filter, afterId }, limit + 1);
+      return c.json(toPage(rows, limit, (row) => row.id, publicDraft));
     },
   );
 

@@ -4,6 +4,7 @@ import type { AppDeps } from '../../deps.ts';
 import { cancelRun, getRun, listRuns, type HarvestRun } from '../../harvest/runs.ts';
 import { ApiError } from '../errors.ts';
 import { apiApp, apiRoute, notFound } from '../openapi.ts';
+import { decodeCursor, PageQuery, pageDescription, toPage } from '../pagination.ts';
 
 export function publicRun(run: HarvestRun) {
   return {
@@ -37,12 +38,13 @@ export function harvestRoutes(deps: AppDeps) {
       path: '/',
       tags: ['harvests'],
       summary: 'List harvest runs',
-      request: { query: z.object({ connectionId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(500).optional() }) },
-      responses: { 200: { description: 'harvest runs, newest first' } },
+      request: { query: PageQuery.extend({ connectionId: z.uuid().optional() }) },
+      responses: { 200: { description: pageDescription('harvest runs, newest first') } },
     }),
     async (c) => {
-      const query = c.req.valid('query');
-      return c.json({ data: (await listRuns(db, query)).map(publicRun) });
+      const { cursor, limit, connectionId } = c.req.valid('query');
+      const afterId = cursor ? String(decodeCursor(cursor, z.uuid())) : undefined;
+      return c.json(toPage(await listRuns(db, { connectionId, afterId, limit: limit + 1 }), limit, (run) => run.id, publicRun));
     },
   );
 
