@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
@@ -75,6 +76,9 @@ describe('outgoing signed webhooks', () => {
     expect(got).toHaveLength(1);
     expect(verify(secret, got[0]!)).toBe(true);
     expect(verify(`whsec_${randomBytes(32).toString('base64')}`, got[0]!)).toBe(false);
+    // What the README tells receivers to run: the standardwebhooks package accepts it as sent.
+    const { id: webhookId, timestamp, signature } = got[0]!.headers;
+    expect(new Webhook(secret).verify(got[0]!.body, { 'webhook-id': webhookId, 'webhook-timestamp': timestamp, 'webhook-signature': signature })).toMatchObject({ type: 'model.promoted' });
     expect(JSON.parse(got[0]!.body)).toMatchObject({ type: 'model.promoted', data: { subjectId: 'model-1', task: 'reply' } });
 
     const listed = await api('GET', '/event-subscriptions');
