@@ -54,7 +54,7 @@ export function connectionRoutes(deps: AppDeps) {
       const input = c.req.valid('json');
       try {
         if (input.schedule && deps.queue) validateSchedule(deps.queue, input.schedule);
-        const row = await db.transaction((tx) => createConnection(tx, deps.keyring, input, c.get('actor')));
+        const row = await db.transaction((tx) => createConnection(tx, deps.keyring, input, c.get('actor'), { allowedHosts: deps.config.VENDOR_ALLOWED_HOSTS }));
         if (deps.queue) await syncSchedule(deps.queue, row);
         return c.json(publicConnection(row, deps.keyring), 201);
       } catch (error) {
