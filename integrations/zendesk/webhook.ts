@@ -47,7 +47,7 @@ const ZendeskTrigger = z.object({
   updated_at: z.string().max(100).optional(),
 });
 const ZendeskEventSubscription = z.object({
-  type: z.string().regex(/^zen:event-type:/),
+  type: z.string().max(200).regex(/^zen:event-type:/),
   detail: z.object({ id: vendorId }),
   /** ticket.comment_added carries the comment: who wrote it and whether the customer sees it. */
   event: z
