@@ -23,6 +23,7 @@ import { recordRequest } from './metrics.ts';
 import { requireToken, type AuthVariables } from './web/auth.ts';
 import { handleError, notFound } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
+import { globalBodyLimit } from './web/body-limit.ts';
 import { abTestRoutes, modelRoutes } from './web/api/models.ts';
 import { tokenRoutes } from './web/api/tokens.ts';
 import { slackGrantRoutes } from './web/api/slack-grants.ts';
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps) {
     const route = c.res.status === 404 ? 'unmatched' : routePath(c, -1);
     recordRequest(c.req.method, route, c.res.status, (performance.now() - started) / 1000);
   });
+  app.use(globalBodyLimit(deps.config.HTTP_BODY_LIMIT_BYTES));
 
   app.route('/', healthRoutes(deps));
   // Vendor webhooks authenticate by signature, not by our bearer tokens (src/web/webhooks.ts).

@@ -10,6 +10,7 @@ import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
 import { syncAllSchedules } from './harvest/schedules.ts';
 import { configureEventQueue } from './events/deliver.ts';
+import { scheduleDeliveryPruning } from './webhooks/prune.ts';
 import { scheduleModelMonitoring } from './models/retraining/schedules.ts';
 import type { Logger } from './log.ts';
 import { loadKeyring } from './security/encryption.ts';
@@ -60,6 +61,7 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   const deps: HubDeps = { database, queue, log, config, keyring, artifacts: openArtifactStore(config) };
   await syncAllSchedules(database.db, queue);
   await configureEventQueue(queue, config);
+  await scheduleDeliveryPruning(queue);
   await scheduleModelMonitoring(database.db, queue, config);
 
   let server: ServerType | null = null;

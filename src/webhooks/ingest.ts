@@ -14,7 +14,6 @@
  * without U+0000 (withoutNul); should a batch still fail, each of its requests is written again on
  * its own, so one poisoned delivery fails only itself, not the others that shared its commit.
  */
-import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { webhookDeliveries } from '../db/schema/index.ts';
 import { withoutNul } from '../db/without-nul.ts';
@@ -158,10 +157,4 @@ export function createIngester(db: Db, queue: Queue): Ingester {
       });
     },
   };
-}
-
-/** Deletes delivery records older than `days` (the dedup window); returns how many. */
-export async function pruneDeliveries(db: Db, days = 30): Promise<number> {
-  const result = await db.execute(sql`DELETE FROM ${webhookDeliveries} WHERE ${webhookDeliveries.receivedAt} < now() - make_interval(days => ${days})`);
-  return result.rowCount ?? 0;
 }
