@@ -14,6 +14,7 @@ import { scheduleDeliveryPruning } from './webhooks/prune.ts';
 import { scheduleModelMonitoring } from './models/retraining/schedules.ts';
 import type { Logger } from './log.ts';
 import { loadKeyring } from './security/encryption.ts';
+import { securePrivateFiles } from './security/private-files.ts';
 import { policiesFor } from './serving/compliance/handler.ts';
 import type { JobName } from './queue/jobs.ts';
 import { startQueue, type Queue } from './queue/queue.ts';
@@ -48,6 +49,7 @@ function listen(app: ReturnType<typeof createApp>, host: string, port: number): 
 export async function startHub({ config, log, serveHttp, queues }: HubOptions): Promise<Hub> {
   // A bad policy file stops start-up before anything is opened, with one line naming the policy.
   policiesFor(config);
+  securePrivateFiles(config.TUNELOOP_HOME);
   const database = await openDatabase(config, log);
   let queue: Queue;
   try {
