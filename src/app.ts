@@ -23,6 +23,7 @@ import { recordRequest } from './metrics.ts';
 import { requireToken, type AuthVariables } from './web/auth.ts';
 import { handleError, notFound } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
+import { metricsRoutes } from './web/metrics.ts';
 import { globalBodyLimit } from './web/body-limit.ts';
 import { abTestRoutes, modelRoutes } from './web/api/models.ts';
 import { tokenRoutes } from './web/api/tokens.ts';
@@ -44,6 +45,8 @@ export function createApp(deps: AppDeps) {
   app.use(globalBodyLimit(deps.config.HTTP_BODY_LIMIT_BYTES));
 
   app.route('/', healthRoutes(deps));
+  // With METRICS_PORT set, /metrics is served on that port only (main.ts).
+  if (deps.config.METRICS_PORT === undefined) app.route('/', metricsRoutes(deps));
   // Vendor webhooks authenticate by signature, not by our bearer tokens (src/web/webhooks.ts).
   app.route('/webhooks', webhookRoutes(deps));
   // The Slack app signs its requests; the receiver checks them (src/web/slack.ts).

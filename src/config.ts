@@ -25,6 +25,13 @@ export const SETTINGS = {
   TUNELOOP_HOME: { schema: z.string().min(1).default('./.tuneloop'), doc: 'Directory for local state: embedded PostgreSQL, artifacts.' },
   HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the HTTP server listens on.' },
   PORT: { schema: port.default(8080), doc: 'Port the HTTP server listens on (0 picks a free one).' },
+  METRICS_PORT: { schema: port.optional(), doc: 'Serve `GET /metrics` on this port only (on METRICS_HOST), not on the API\'s port. Unset: on the API\'s port.' },
+  METRICS_HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the METRICS_PORT server listens on.' },
+  METRICS_TOKEN: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    doc: 'Bearer token `GET /metrics` requires (Prometheus `authorization: {credentials: …}`). Unset: no token; keep /metrics on loopback or on METRICS_PORT then.',
+    secret: true,
+  },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
   LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']).default('auto'), doc: 'auto: pretty in a terminal, JSON otherwise.' },
   WORKER_CONCURRENCY: { schema: positiveInt.max(64).default(2), doc: 'Jobs of each queue one process runs at once.' },

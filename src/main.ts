@@ -4,7 +4,9 @@
  * of either can share one database.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
 import { createApp } from './app.ts';
+import { metricsRoutes } from './web/metrics.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
@@ -37,7 +39,7 @@ export interface Hub {
   stop(): Promise<void>;
 }
 
-function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<{ server: ServerType; url: string }> {
+function listen(app: Pick<Hono, 'fetch'>, host: string, port: number): Promise<{ server: ServerType; url: string }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
       resolve({ server, url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}` });
@@ -72,6 +74,15 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
     ({ server, url } = await listen(createApp(deps), config.HOST, config.PORT));
     log.info({ url }, 'hub listening');
   }
+  let metricsServer: ServerType | null = null;
+  if (serveHttp && config.METRICS_PORT !== undefined) {
+    const metricsApp = new Hono().route('/', metricsRoutes(deps));
+    const metrics = await listen(metricsApp, config.METRICS_HOST, config.METRICS_PORT);
+    metricsServer = metrics.server;
+    log.info({ url: `${metrics.url}/metrics` }, 'metrics listening');
+  } else if (serveHttp && !config.METRICS_TOKEN && !/^(127\.|::1$|localhost$)/.test(config.HOST)) {
+    log.warn({ host: config.HOST }, '/metrics is open on a non-loopback address: set METRICS_TOKEN or METRICS_PORT');
+  }
 
   // Socket Mode: the process that serves HTTP also holds the Slack connection.
   const socket = serveHttp ? slackAppFor(deps, 'socket') : null;
@@ -94,6 +105,7 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
       await queue.stop({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
       if (server && 'closeAllConnections' in server) server.closeAllConnections();
       await closed;
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
       await database.shutdown();
       log.info('stopped');
     })();
