@@ -26,6 +26,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { requireToken } from './web/auth.ts';
 import { handleError, notFound } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
+import { metricsRoutes } from './web/metrics.ts';
+import { globalBodyLimit } from './web/body-limit.ts';
 import { abTestRoutes, modelRoutes } from './web/api/models.ts';
 import { tokenRoutes } from './web/api/tokens.ts';
 import { slackGrantRoutes } from './web/api/slack-grants.ts';
@@ -54,8 +56,11 @@ export function createApp(deps: AppDeps) {
     const route = c.res.status === 404 ? 'unmatched' : routePath(c, -1);
     recordRequest(c.req.method, route, c.res.status, (performance.now() - started) / 1000);
   });
+  app.use(globalBodyLimit(deps.config.HTTP_BODY_LIMIT_BYTES));
 
   app.route('/', healthRoutes(deps));
+  // With METRICS_PORT set, /metrics is served on that port only (main.ts).
+  if (deps.config.METRICS_PORT === undefined) app.route('/', metricsRoutes(deps));
   // Vendor webhooks authenticate by signature, not by our bearer tokens (src/web/webhooks.ts).
   app.route('/webhooks', webhookRoutes(deps));
   // The Slack app signs its requests; the receiver checks them (src/web/slack.ts).

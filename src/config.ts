@@ -25,6 +25,13 @@ export const SETTINGS = {
   TUNELOOP_HOME: { schema: z.string().min(1).default('./.tuneloop'), doc: 'Directory for local state: embedded PostgreSQL, artifacts.' },
   HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the HTTP server listens on.' },
   PORT: { schema: port.default(8080), doc: 'Port the HTTP server listens on (0 picks a free one).' },
+  METRICS_PORT: { schema: port.optional(), doc: 'Serve `GET /metrics` on this port only (on METRICS_HOST), not on the API\'s port. Unset: on the API\'s port.' },
+  METRICS_HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the METRICS_PORT server listens on.' },
+  METRICS_TOKEN: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    doc: 'Bearer token `GET /metrics` requires (Prometheus `authorization: {credentials: …}`). Unset: no token; keep /metrics on loopback or on METRICS_PORT then.',
+    secret: true,
+  },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
   LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']).default('auto'), doc: 'auto: pretty in a terminal, JSON otherwise.' },
   WORKER_CONCURRENCY: { schema: positiveInt.max(64).default(2), doc: 'Jobs of each queue one process runs at once.' },
@@ -54,6 +61,10 @@ export const SETTINGS = {
   TRAINING_ACCELERATE_ARGS: {
     schema: z.string().trim().min(1).optional(),
     doc: 'Set to run local training under `accelerate launch` with these arguments, e.g. `--multi_gpu --num_processes 4` or `--config_file fsdp.yaml` (see gpu-worker/README.md). Unset: one process.',
+  },
+  HTTP_BODY_LIMIT_BYTES: {
+    schema: positiveInt.max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+    doc: 'Largest request body any route accepts, in bytes (the upload routes have their own limits). Webhooks are held to 1 MiB.',
   },
   TRAINING_UPLOAD_MAX_BYTES: { schema: positiveInt.default(512 * 1024 * 1024), doc: 'Largest fine-tuning file `POST /api/v1/files` accepts, in bytes.' },
   OPENAI_API_KEY: { schema: z.string().min(1).optional(), doc: 'API key for the `openai` fine-tuning backend. Unset: only the local backend is offered.', secret: true },
@@ -138,6 +149,11 @@ export const SETTINGS = {
   EVENTS_RETRY_LIMIT: { schema: z.coerce.number().int().min(0).max(30).default(10), doc: 'Retries of an outgoing webhook delivery (exponential backoff) before it is marked failed.' },
   EVENTS_RETRY_DELAY_SECONDS: { schema: positiveInt.default(10), doc: 'First retry delay of an outgoing webhook delivery; doubled on each retry, with jitter.' },
   EVENTS_RETRY_DELAY_MAX_SECONDS: { schema: positiveInt.default(3600), doc: 'Longest wait between two attempts of an outgoing webhook delivery.' },
+  WEBHOOK_DELIVERY_RETENTION_DAYS: {
+    // Longer than any replay window (Salesforce bearer: one day), so a replay always finds its record.
+    schema: z.coerce.number().int().min(2).max(3650).default(30),
+    doc: 'Days inbound webhook delivery records (the replay dedup) and finished outgoing deliveries are kept; pruned daily.',
+  },
   DRIFT_CHECK_CRON: {
     schema: z.string().trim().regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression').default('0 * * * *'),
     doc: 'When drift is checked for every task with a production model, and retraining policies are evaluated.',

@@ -1,10 +1,13 @@
 /**
  * The root logger. Redaction lives here, at the root, so no child logger can leak a secret:
- * tokens, passwords, Authorization headers and vendor credentials are censored wherever they appear.
+ * tokens, passwords, Authorization headers and vendor credentials are censored wherever they appear:
+ * the fixed paths below (fast), then every key named like a secret at any depth (redactDeep, for
+ * nested objects and headers spelled `Authorization`).
  */
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { safeErrorSerializer } from './safe-error.ts';
+import { redactDeep } from './security/scrub.ts';
 
 export type { Logger };
 
@@ -46,6 +49,7 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT'>, d
     level: config.LOG_LEVEL,
     base: { service: 'tuneloop' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    formatters: { log: (object) => redactDeep(object) },
     // A failed query's parameters are ticket content: never logged (src/safe-error.ts).
     serializers: { err: safeErrorSerializer(pino.stdSerializers.err as (error: Error) => Record<string, unknown>) },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' } } } : {}),

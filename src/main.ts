@@ -4,15 +4,19 @@
  * of either can share one database.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
 import { createApp } from './app.ts';
+import { metricsRoutes } from './web/metrics.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
 import { syncAllSchedules } from './harvest/schedules.ts';
 import { configureEventQueue } from './events/deliver.ts';
+import { scheduleDeliveryPruning } from './webhooks/prune.ts';
 import { scheduleModelMonitoring } from './models/retraining/schedules.ts';
 import type { Logger } from './log.ts';
 import { loadKeyring } from './security/encryption.ts';
+import { securePrivateFiles } from './security/private-files.ts';
 import { policiesFor } from './serving/compliance/handler.ts';
 import type { JobName } from './queue/jobs.ts';
 import { startQueue, type Queue } from './queue/queue.ts';
@@ -35,7 +39,7 @@ export interface Hub {
   stop(): Promise<void>;
 }
 
-function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<{ server: ServerType; url: string }> {
+function listen(app: { fetch: (request: Request) => Response | Promise<Response> }, host: string, port: number): Promise<{ server: ServerType; url: string }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
       resolve({ server, url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}` });
@@ -47,6 +51,7 @@ function listen(app: ReturnType<typeof createApp>, host: string, port: number): 
 export async function startHub({ config, log, serveHttp, queues }: HubOptions): Promise<Hub> {
   // A bad policy file stops start-up before anything is opened, with one line naming the policy.
   policiesFor(config);
+  securePrivateFiles(config.TUNELOOP_HOME);
   const database = await openDatabase(config, log);
   let queue: Queue;
   try {
@@ -60,6 +65,7 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   const deps: HubDeps = { database, queue, log, config, keyring, artifacts: openArtifactStore(config) };
   await syncAllSchedules(database.db, queue);
   await configureEventQueue(queue, config);
+  await scheduleDeliveryPruning(queue);
   await scheduleModelMonitoring(database.db, queue, config);
 
   let server: ServerType | null = null;
@@ -67,6 +73,15 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   if (serveHttp) {
     ({ server, url } = await listen(createApp(deps), config.HOST, config.PORT));
     log.info({ url }, 'hub listening');
+  }
+  let metricsServer: ServerType | null = null;
+  if (serveHttp && config.METRICS_PORT !== undefined) {
+    const metricsApp = new Hono().route('/', metricsRoutes(deps));
+    const metrics = await listen(metricsApp, config.METRICS_HOST, config.METRICS_PORT);
+    metricsServer = metrics.server;
+    log.info({ url: `${metrics.url}/metrics` }, 'metrics listening');
+  } else if (serveHttp && !config.METRICS_TOKEN && !/^(127\.|::1$|localhost$)/.test(config.HOST)) {
+    log.warn({ host: config.HOST }, '/metrics is open on a non-loopback address: set METRICS_TOKEN or METRICS_PORT');
   }
 
   // Socket Mode: the process that serves HTTP also holds the Slack connection.
@@ -90,6 +105,7 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
       await queue.stop({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
       if (server && 'closeAllConnections' in server) server.closeAllConnections();
       await closed;
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
       await database.shutdown();
       log.info('stopped');
     })();

@@ -29,6 +29,9 @@ export interface WebhookEvent {
 export interface InboundWebhook {
   /** Pure: no I/O, the clock is a parameter; constant-time compares. */
   verify(request: InboundRequest, secret: string, nowMs: number): Verdict;
-  /** Parses a verified body; null when it is not a payload this endpoint understands. */
-  events(request: InboundRequest, json: unknown): WebhookEvent[] | null;
+  /**
+   * Parses a verified body; null when it is not a payload this endpoint understands. `connection`:
+   * the stored connection's settings, so events for another account (HubSpot portalId) are dropped.
+   */
+  events(request: InboundRequest, json: unknown, connection?: { settings: unknown }): WebhookEvent[] | null;
 }

@@ -106,6 +106,19 @@ export function hubspotEvents(payload: z.infer<typeof HubSpotPayload>): WebhookE
   });
 }
 
+const PortalSetting = z.object({ portalId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/).transform(Number)]).optional() }).loose();
+
+/**
+ * An app's client secret signs the deliveries of every account that installed it, so a valid
+ * signature does not say which account an event is about: with the connection's portalId set,
+ * events of any other portal (or none) are dropped.
+ */
+export function ofConnectionPortal(payload: z.infer<typeof HubSpotPayload>, settings: unknown): z.infer<typeof HubSpotPayload> {
+  const parsed = PortalSetting.safeParse(settings);
+  const portalId = parsed.success ? parsed.data.portalId : undefined;
+  return portalId === undefined ? payload : payload.filter((event) => event.portalId === portalId);
+}
+
 export const hubspotWebhook: InboundWebhook = {
   verify: (request, secret, nowMs) =>
     verifyHubSpotV3(
@@ -114,8 +127,8 @@ export const hubspotWebhook: InboundWebhook = {
       request.body,
       nowMs,
     ),
-  events(_request, json) {
+  events(_request, json, connection) {
     const payload = HubSpotPayload.safeParse(json);
-    return payload.success ? hubspotEvents(payload.data) : null;
+    return payload.success ? hubspotEvents(connection ? ofConnectionPortal(payload.data, connection.settings) : payload.data) : null;
   },
 };

@@ -2,12 +2,26 @@
  * Salesforce's inbound webhooks. Salesforce has no webhook signing of its own, so our Flow/Apex
  * callouts use our scheme: X-Tuneloop-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." +
  * body)>, X-Tuneloop-Timestamp in Unix seconds. Flow HTTP Callouts cannot compute an HMAC, so
- * `Authorization: Bearer <secret>` is accepted as well (no replay window then; the delivery id
- * still dedups).
+ * `Authorization: Bearer <secret>` is accepted as well. A bearer request signs nothing, so its
+ * replay window is the body's own `timestamp` (BEARER_WINDOW_MS, shorter than the dedup records
+ * are kept): a captured request replayed after its delivery record was pruned is refused as stale.
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { hmacSha256, sameDigest, VERIFIED, withinWindow } from '../common/signatures.ts';
+
+/** Flow callouts may wait in an asynchronous path; a day is far inside the 30-day dedup window. */
+export const BEARER_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** The body's `timestamp`, read only after the bearer matched; NaN when there is none. */
+function bodyTimestamp(rawBody: Uint8Array): number {
+  try {
+    const parsed = SalesforceTimestamp.safeParse(JSON.parse(Buffer.from(rawBody).toString('utf8')));
+    return parsed.success ? Date.parse(parsed.data.timestamp) : NaN;
+  } catch {
+    return NaN;
+  }
+}
 import type { InboundWebhook, Verdict, WebhookEvent } from '../types.ts';
 
 export function verifySalesforce(
@@ -29,7 +43,9 @@ export function verifySalesforce(
   if (!bearer) return { ok: false, reason: 'missing' };
   // Compare digests, not the strings: equal lengths whatever the caller sent.
   const digest = (value: string) => createHmac('sha256', 'tuneloop-bearer').update(value).digest();
-  return sameDigest(digest(secret), digest(bearer)) ? VERIFIED : { ok: false, reason: 'mismatch' };
+  if (!sameDigest(digest(secret), digest(bearer))) return { ok: false, reason: 'mismatch' };
+  const sent = bodyTimestamp(rawBody);
+  return Number.isFinite(sent) && Math.abs(nowMs - sent) <= BEARER_WINDOW_MS ? VERIFIED : { ok: false, reason: 'stale' };
 }
 
 /** The signature header our callout sends: for tests, benches and the README's Apex example. */
@@ -42,6 +58,8 @@ export function signSalesforce(secret: string, timestampSeconds: string, body: s
  * {"id":"500…","event":"case.created"|"comment.added","timestamp":"2026-11-25T15:00:00.000Z"}.
  * id + timestamp identify the delivery: a Flow retry re-sends both unchanged.
  */
+const SalesforceTimestamp = z.object({ timestamp: z.iso.datetime({ offset: true }) });
+
 export const SalesforcePayload = z.object({
   id: z.string().regex(/^[a-zA-Z0-9]{15,18}$/, 'a Salesforce record id'),
   event: z.enum(['case.created', 'comment.added', 'case.updated']),

@@ -16,10 +16,23 @@ function parseTimestamp(value: string): number {
   return Date.parse(value);
 }
 
+/**
+ * A SHA-256 digest in base64, strictly: Buffer.from(…, 'base64') also takes whitespace, url-safe
+ * letters, missing padding and trailing junk, so many header texts decode to the same digest.
+ */
+const DIGEST_BASE64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
+/** The decoded digest, hex: the replay key, the same whatever text carried it. */
+export function zendeskDigest(signature: string): string | null {
+  return DIGEST_BASE64.test(signature) ? Buffer.from(signature, 'base64').toString('hex') : null;
+}
+
 export function verifyZendesk(secret: string, signature: string | undefined, timestamp: string | undefined, rawBody: Uint8Array, nowMs: number): Verdict {
   if (!signature || !timestamp) return { ok: false, reason: 'missing' };
+  const digest = zendeskDigest(signature);
+  if (!digest) return { ok: false, reason: 'mismatch' };
   const expected = hmacSha256(secret, [timestamp, rawBody]);
-  if (!sameDigest(expected, Buffer.from(signature, 'base64'))) return { ok: false, reason: 'mismatch' };
+  if (!sameDigest(expected, Buffer.from(digest, 'hex'))) return { ok: false, reason: 'mismatch' };
   // Checked after the signature so a forger cannot probe our clock; a signed stale one is a replay.
   if (!withinWindow(parseTimestamp(timestamp), nowMs)) return { ok: false, reason: 'stale' };
   return VERIFIED;
@@ -47,7 +60,7 @@ const ZendeskTrigger = z.object({
   updated_at: z.string().max(100).optional(),
 });
 const ZendeskEventSubscription = z.object({
-  type: z.string().regex(/^zen:event-type:/),
+  type: z.string().max(200).regex(/^zen:event-type:/),
   detail: z.object({ id: vendorId }),
   /** ticket.comment_added carries the comment: who wrote it and whether the customer sees it. */
   event: z
@@ -94,8 +107,8 @@ export const zendeskWebhook: InboundWebhook = {
   events(request, json) {
     const invocation = ZendeskInvocationId.safeParse(request.header('x-zendesk-webhook-invocation-id'));
     const payload = ZendeskPayload.safeParse(json);
-    // Verified already, so present.
-    const signature = request.header('x-zendesk-webhook-signature') ?? '';
-    return invocation.success && payload.success ? zendeskEvents(payload.data, invocation.data, signature) : null;
+    // Verified already, so present and strict; the replay key is the digest, not the header's text.
+    const signature = zendeskDigest(request.header('x-zendesk-webhook-signature') ?? '');
+    return invocation.success && payload.success && signature ? zendeskEvents(payload.data, invocation.data, signature) : null;
   },
 };

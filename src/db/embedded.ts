@@ -107,8 +107,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = resolve(options.dataDir);
   const stateDir = dirname(dataDir);
   mkdirSync(stateDir, { recursive: true });
-  // The server user must be able to reach its data directory through the parent.
-  chmodSync(stateDir, 0o755);
+  // The server user must be able to reach its data directory through the parent: passing through
+  // is enough (0711), listing it is not needed (src/security/private-files.ts keeps it closed).
+  chmodSync(stateDir, 0o711);
   const bins = await loadBinaries();
   const owner = await serverUser();
   const spawnAs = owner ? { uid: owner.uid, gid: owner.gid } : {};
@@ -118,7 +119,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (owner) chownSync(dataDir, owner.uid, owner.gid);
     const pwFile = join(dataDir, '..', `.pw-${process.pid}`);
-    writeFileSync(pwFile, `${password}\n`, { mode: 0o644 });
+    // Readable by the server user only (the hub's umask is 077: src/security/private-files.ts).
+    writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+    if (owner) chownSync(pwFile, owner.uid, owner.gid);
     try {
       await run(bins.initdb, ['-D', dataDir, '-U', SUPERUSER, '--pwfile', pwFile, '--auth', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C'], {
         ...spawnAs,

@@ -10,7 +10,7 @@ import type { Conversation, HarvestBatch } from '../../integrations/types.ts';
 import type { Tx } from '../db/client.ts';
 import { connections, harvestRuns, messages } from '../db/schema/index.ts';
 import type { OnBatchStored } from './stored.ts';
-import { withoutNul } from './without-nul.ts';
+import { withoutNul } from '../db/without-nul.ts';
 
 /** Messages per INSERT statement: bounds one statement's size however long the conversations are. */
 const MESSAGE_CHUNK = 5_000;

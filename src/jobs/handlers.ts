@@ -21,6 +21,7 @@ import { draftGenerateHandler } from '../serving/drafts/handler.ts';
 import { reactToHarvest } from '../serving/on-harvest.ts';
 import { draftFeedbackHandler } from '../serving/feedback/handler.ts';
 import { triageApplyHandler } from '../serving/triage/handler.ts';
+import { deliveriesPruneHandler } from '../webhooks/prune.ts';
 
 type HandlerFactories = { [N in JobName]?: (deps: HubDeps) => JobHandler<N> };
 
@@ -33,6 +34,7 @@ export const HANDLERS: HandlerFactories = {
   'slack.notify': slackNotifyHandler,
   'events.deliver': eventDeliverHandler,
   'events.sweep': eventSweepHandler,
+  'deliveries.prune': deliveriesPruneHandler,
   'drift.check': driftCheckHandler,
   'retrain.evaluate': retrainEvaluateHandler,
   'draft.generate': draftGenerateHandler,

@@ -31,6 +31,8 @@ export const JOBS = {
   }),
   /** One outgoing webhook delivery (src/events/deliver.ts); retried with backoff by pg-boss. */
   'events.deliver': z.object({ deliveryId: id }),
+  /** Deletes old webhook delivery records, inbound and outgoing (scheduled daily; src/webhooks/prune.ts). */
+  'deliveries.prune': z.object({}),
   /** Sends `events.deliver` for deliveries emitted without a queue (scheduled every minute). */
   'events.sweep': z.object({}),
   /** Drift of one task, or of every task with a production model (scheduled: DRIFT_CHECK_CRON). */

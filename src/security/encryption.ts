@@ -38,7 +38,7 @@ export function loadKeyring(options: { key?: string; previousKeys?: string; home
   if (options.key) return createKeyring(Buffer.from(options.key, 'base64'), previous);
   const file = join(options.home, 'encryption-key');
   if (!existsSync(file)) {
-    mkdirSync(options.home, { recursive: true });
+    mkdirSync(options.home, { recursive: true, mode: 0o700 });
     writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   }
   return createKeyring(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'), previous);

@@ -1,31 +1,40 @@
-/** Liveness, readiness and Prometheus metrics: unauthenticated, for load balancers and scrapers. */
+/**
+ * Liveness and readiness: unauthenticated, for load balancers. A failed check says which part is
+ * not ready and why in our words ("unreachable", "timed out"), never the driver's error text (host
+ * names, user names, SQL); that goes to the log.
+ */
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { migrationsApplied } from '../db/migrate.ts';
 import type { AppDeps } from '../deps.ts';
-import { queueDepth, registry } from '../metrics.ts';
-import { refreshAbMetrics } from '../models/ab/metrics.ts';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref()),
-  ]);
+class CheckTimeout extends Error {
+  override name = 'CheckTimeout';
 }
 
-async function check(run: () => Promise<boolean>, what: string): Promise<{ ok: boolean; error?: string }> {
-  try {
-    const ok = await withTimeout(run(), what);
-    return ok ? { ok } : { ok, error: `${what} not ready` };
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
-  }
+export function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new CheckTimeout(`${what} did not answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref()),
+  ]);
 }
 
 export function healthRoutes(deps: AppDeps) {
   const app = new Hono();
+  const log = deps.log.child({ module: 'health' });
+
+  async function check(run: () => Promise<boolean>, what: string): Promise<{ ok: boolean; error?: string }> {
+    try {
+      const ok = await withTimeout(run(), what);
+      return ok ? { ok } : { ok, error: `${what} not ready` };
+    } catch (error) {
+      if (error instanceof CheckTimeout) return { ok: false, error: error.message };
+      log.warn({ err: error, check: what }, 'readiness check failed');
+      return { ok: false, error: `${what} unreachable; see the server log` };
+    }
+  }
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
@@ -38,26 +47,6 @@ export function healthRoutes(deps: AppDeps) {
     const queue = deps.queue ? await check(async () => (await deps.queue?.ping()) === true, 'queue') : { ok: false, error: 'queue not started' };
     const ready = database.ok && migrations.ok && queue.ok;
     return c.json({ status: ready ? 'ready' : 'not_ready', checks: { database, migrations, queue } }, ready ? 200 : 503);
-  });
-
-  app.get('/metrics', async (c) => {
-    if (deps.queue) {
-      try {
-        for (const queue of await withTimeout(deps.queue.depth(), 'queue')) {
-          queueDepth.set({ name: queue.name, state: 'queued' }, queue.queued);
-          queueDepth.set({ name: queue.name, state: 'active' }, queue.active);
-          queueDepth.set({ name: queue.name, state: 'failed' }, queue.failed);
-        }
-      } catch {
-        // Metrics must still be served when the database is down; the gauge keeps its last values.
-      }
-    }
-    try {
-      await withTimeout(refreshAbMetrics(deps.database.db), 'ab-tests');
-    } catch {
-      // As above: a slow or unreachable database leaves the A/B gauges at their last values.
-    }
-    return c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
   });
 
   return app;

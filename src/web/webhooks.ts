@@ -6,7 +6,8 @@
  * answer is a quick 200; the work happens in jobs.
  *
  * An unknown connection, a connection of another vendor, one without a webhook secret and a bad
- * signature all get the same 401, so the endpoint does not reveal which connection ids exist.
+ * signature all get the same 401, so the endpoint does not reveal which connection ids exist. The
+ * connection is looked up before the body is read: a request for no connection costs no upload.
  */
 import { Hono, type Context } from 'hono';
 import { VENDORS, WEBHOOK_SOURCES } from '../../integrations/registry.ts';
@@ -40,9 +41,9 @@ function parseJson(body: Uint8Array): unknown {
   }
 }
 
-export function webhookRoutes(deps: AppDeps, options: { now?: () => number } = {}) {
+export function webhookRoutes(deps: AppDeps, options: { now?: () => number; endpoints?: EndpointCache } = {}) {
   const now = options.now ?? Date.now;
-  const endpoints = new EndpointCache(deps.database.db, deps.keyring);
+  const endpoints = options.endpoints ?? new EndpointCache(deps.database.db, deps.keyring);
   const ingester: Ingester | null = deps.queue ? createIngester(deps.database.db, deps.queue) : null;
   const app = new Hono();
 
@@ -56,6 +57,9 @@ export function webhookRoutes(deps: AppDeps, options: { now?: () => number } = {
 
     app.post(`/${vendor}/:connectionId`, async (c) => {
       const connectionId = c.req.param('connectionId');
+      const unauthorized = () => answer(c, 'unauthorized', 401, 'unauthorized', 'signature verification failed');
+      const endpoint = UUID.test(connectionId) ? await endpoints.get(connectionId.toLowerCase()) : null;
+      if (!endpoint || endpoint.vendor !== vendor) return unauthorized();
       let body: Uint8Array;
       try {
         body = await readBoundedBody(c.req.raw);
@@ -63,17 +67,14 @@ export function webhookRoutes(deps: AppDeps, options: { now?: () => number } = {
         if (error instanceof BodyTooLarge) return answer(c, 'too_large', 413, 'payload_too_large', error.message);
         throw error;
       }
-      const endpoint = UUID.test(connectionId) ? await endpoints.get(connectionId) : null;
-      const unauthorized = () => answer(c, 'unauthorized', 401, 'unauthorized', 'signature verification failed');
-      if (!endpoint || endpoint.vendor !== vendor) return unauthorized();
       const request: InboundRequest = { method: c.req.method, url: publicUrl(c), header: (name) => c.req.header(name), body };
       const verdict = webhook.verify(request, endpoint.secret, now());
       if (!verdict.ok) return verdict.reason === 'stale' ? answer(c, 'stale', 401, 'unauthorized', 'signature timestamp outside the 5-minute window') : unauthorized();
 
-      const events = webhook.events(request, parseJson(body));
+      const events = webhook.events(request, parseJson(body), { settings: endpoint.settings });
       if (!events) return answer(c, 'malformed', 400, 'invalid_request', `not a ${vendor} webhook payload this endpoint understands`);
       if (!ingester) return answer(c, 'unavailable', 503, 'unavailable', 'the job queue is not running; retry later');
-      const result = await ingester.ingest(connectionId, vendor, events);
+      const result = await ingester.ingest(endpoint.connectionId, vendor, events);
       webhookDeliveries.inc({ vendor, outcome: result.accepted > 0 ? 'accepted' : 'duplicate' });
       return c.json({ ok: true, accepted: result.accepted, duplicates: result.duplicates });
     });

@@ -10,11 +10,13 @@
  * Group commit: deliveries arriving while a transaction is in flight are gathered into the next
  * one (up to MAX_BATCH), so a burst costs one commit per batch instead of one per request. Each
  * request still answers only after its own delivery is committed. Rows are inserted in key order so
- * two concurrent batches always lock in the same order (no deadlocks).
+ * two concurrent batches always lock in the same order (no deadlocks). Text reaches the database
+ * without U+0000 (withoutNul); should a batch still fail, each of its requests is written again on
+ * its own, so one poisoned delivery fails only itself, not the others that shared its commit.
  */
-import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { webhookDeliveries } from '../db/schema/index.ts';
+import { withoutNul } from '../db/without-nul.ts';
 import type { JobPayload } from '../queue/jobs.ts';
 import type { Queue } from '../queue/queue.ts';
 import { webhookJobs } from './metrics.ts';
@@ -52,7 +54,7 @@ async function writeBatch(db: Db, queue: Queue, batch: Pending[]): Promise<Inges
   batch.forEach((pending, index) => {
     for (const event of pending.events) {
       const key = keyOf(pending.connectionId, event.deliveryId);
-      if (!owner.has(key)) owner.set(key, { index, event, vendor: pending.vendor, connectionId: pending.connectionId });
+      if (!owner.has(key)) owner.set(key, { index, event: withoutNul(event), vendor: pending.vendor, connectionId: pending.connectionId });
     }
   });
   const rows = [...owner.values()]
@@ -94,6 +96,28 @@ async function writeBatch(db: Db, queue: Queue, batch: Pending[]): Promise<Inges
   return results;
 }
 
+/**
+ * A whole batch in one commit; if that fails and the batch has more than one request, each request
+ * alone, so only the one that cannot be written gets the error.
+ */
+async function writeIsolated(db: Db, queue: Queue, batch: Pending[]): Promise<Array<IngestResult | { error: unknown }>> {
+  try {
+    return await writeBatch(db, queue, batch);
+  } catch (error) {
+    if (batch.length === 1) return [{ error }];
+    const results: Array<IngestResult | { error: unknown }> = [];
+    // One at a time: a second failure would otherwise take the pool's other clients too.
+    for (const pending of batch) {
+      try {
+        results.push(...(await writeBatch(db, queue, [pending])));
+      } catch (single) {
+        results.push({ error: single });
+      }
+    }
+    return results;
+  }
+}
+
 export function createIngester(db: Db, queue: Queue): Ingester {
   const pending: Pending[] = [];
   let inFlight = 0;
@@ -104,9 +128,14 @@ export function createIngester(db: Db, queue: Queue): Ingester {
     while (pending.length && inFlight < MAX_IN_FLIGHT) {
       const batch = pending.splice(0, MAX_BATCH);
       inFlight++;
-      void writeBatch(db, queue, batch)
+      void writeIsolated(db, queue, batch)
         .then(
-          (results) => batch.forEach((item, index) => item.resolve(results[index] ?? { accepted: 0, duplicates: 0, jobs: 0 })),
+          (results) =>
+            batch.forEach((item, index) => {
+              const result = results[index] ?? { accepted: 0, duplicates: 0, jobs: 0 };
+              if ('error' in result) item.reject(result.error);
+              else item.resolve(result);
+            }),
           (error: unknown) => batch.forEach((item) => item.reject(error)),
         )
         .finally(() => {
@@ -128,10 +157,4 @@ export function createIngester(db: Db, queue: Queue): Ingester {
       });
     },
   };
-}
-
-/** Deletes delivery records older than `days` (the dedup window); returns how many. */
-export async function pruneDeliveries(db: Db, days = 30): Promise<number> {
-  const result = await db.execute(sql`DELETE FROM ${webhookDeliveries} WHERE ${webhookDeliveries.receivedAt} < now() - make_interval(days => ${days})`);
-  return result.rowCount ?? 0;
 }

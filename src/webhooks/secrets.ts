@@ -2,6 +2,8 @@
  * Webhook signing secrets, sealed with the credentials keyring, one per connection
  * (webhook_endpoints). Lookups on the hot path go through a small in-process cache so a burst of
  * deliveries does not decrypt on every request; a rotated secret is picked up within CACHE_MS.
+ * Ids that name no endpoint are remembered apart, in a smaller map, so a flood of made-up ids can
+ * neither evict the real endpoints nor grow memory.
  */
 import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
@@ -16,6 +18,8 @@ export interface WebhookEndpoint {
   secret: string;
   vendorWebhookId: string | null;
   vendorTriggerId: string | null;
+  /** The connection's (plain) settings, e.g. HubSpot's portalId. */
+  settings: unknown;
 }
 
 /** 32 random bytes, base64url: for Salesforce (we choose the secret) and tests. */
@@ -25,14 +29,14 @@ export function generateSecret(): string {
 
 export async function loadEndpoint(db: Tx, keyring: Keyring, connectionId: string): Promise<WebhookEndpoint | null> {
   const [row] = await db
-    .select({ vendor: connections.vendor, sealed: webhookEndpoints.secretEncrypted, webhookId: webhookEndpoints.vendorWebhookId, triggerId: webhookEndpoints.vendorTriggerId })
+    .select({ vendor: connections.vendor, settings: connections.settings, sealed: webhookEndpoints.secretEncrypted, webhookId: webhookEndpoints.vendorWebhookId, triggerId: webhookEndpoints.vendorTriggerId })
     .from(webhookEndpoints)
     .innerJoin(connections, eq(connections.id, webhookEndpoints.connectionId))
     .where(eq(webhookEndpoints.connectionId, connectionId));
   if (!row) return null;
   const opened = decryptJson(keyring, row.sealed);
   if (typeof opened !== 'string') throw new Error('webhook secret is not a string');
-  return { connectionId, vendor: row.vendor, secret: opened, vendorWebhookId: row.webhookId, vendorTriggerId: row.triggerId };
+  return { connectionId, vendor: row.vendor, secret: opened, vendorWebhookId: row.webhookId, vendorTriggerId: row.triggerId, settings: row.settings };
 }
 
 /** Stores (or replaces) the connection's signing secret and what we registered at the vendor. */
@@ -70,10 +74,22 @@ export async function rekeyWebhookSecrets(db: Tx, keyring: Keyring): Promise<num
 
 const CACHE_MS = 10_000;
 const CACHE_MAX = 10_000;
+const MISSES_MAX = 1_000;
 
-/** connectionId → endpoint (or null: none), for CACHE_MS. Bounded: oldest entries go first. */
+/** A bounded map: the oldest entry goes first. */
+function remember<V>(map: Map<string, { value: V; expires: number }>, max: number, key: string, value: V, expires: number): void {
+  map.delete(key);
+  if (map.size >= max) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
+  }
+  map.set(key, { value, expires });
+}
+
+/** connectionId → endpoint (or null: none), for CACHE_MS. */
 export class EndpointCache {
-  private readonly entries = new Map<string, { value: WebhookEndpoint | null; expires: number }>();
+  private readonly entries = new Map<string, { value: WebhookEndpoint; expires: number }>();
+  private readonly misses = new Map<string, { value: null; expires: number }>();
 
   constructor(
     private readonly db: Tx,
@@ -81,16 +97,22 @@ export class EndpointCache {
     private readonly ttlMs = CACHE_MS,
   ) {}
 
+  /** How many ids are remembered, endpoints and misses: for tests. */
+  get size(): { endpoints: number; misses: number } {
+    return { endpoints: this.entries.size, misses: this.misses.size };
+  }
+
   async get(connectionId: string, now = Date.now()): Promise<WebhookEndpoint | null> {
-    const hit = this.entries.get(connectionId);
+    const hit = this.entries.get(connectionId) ?? this.misses.get(connectionId);
     if (hit && hit.expires > now) return hit.value;
     const value = await loadEndpoint(this.db, this.keyring, connectionId);
-    this.entries.delete(connectionId);
-    if (this.entries.size >= CACHE_MAX) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    if (value) {
+      this.misses.delete(connectionId);
+      remember(this.entries, CACHE_MAX, connectionId, value, now + this.ttlMs);
+    } else {
+      this.entries.delete(connectionId);
+      remember(this.misses, MISSES_MAX, connectionId, null, now + this.ttlMs);
     }
-    this.entries.set(connectionId, { value, expires: now + this.ttlMs });
     return value;
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
+import { metricsRoutes } from '../../src/web/metrics.ts';
 import { connectDatabase } from '../../src/db/client.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -37,6 +38,8 @@ describe('health, readiness and metrics', () => {
       expect(body.status).toBe('not_ready');
       expect(body.checks.database.ok).toBe(false);
       expect(body.checks.database.error).not.toContain('nobody@');
+      // Our words only: no driver text (address, port, errno) for an unauthenticated caller.
+      expect(body.checks.database.error).toBe('database unreachable; see the server log');
       expect((await app.request('/healthz')).status).toBe(200);
     } finally {
       await gone.close();
@@ -57,5 +60,22 @@ describe('health, readiness and metrics', () => {
     expect(text).toContain('tuneloop_http_request_duration_seconds_bucket');
     expect(text).toMatch(/tuneloop_queue_depth\{name="triage.apply",state="queued"\} [1-9]/);
     expect(text).toContain('tuneloop_job_duration_seconds');
+  });
+
+  it('/metrics behind METRICS_TOKEN: 401 without it or with a wrong one', async () => {
+    const token = 'metrics-token-0123456789';
+    const app = createApp(testDeps(database, queue, { METRICS_TOKEN: token }));
+    expect((await app.request('/metrics')).status).toBe(401);
+    expect((await app.request('/metrics', { headers: { Authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+    const allowed = await app.request('/metrics', { headers: { Authorization: `Bearer ${token}` } });
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toContain('tuneloop_http_requests_total');
+  });
+
+  it('/metrics on METRICS_PORT only: the API port does not serve it', async () => {
+    const deps = testDeps(database, queue, { METRICS_PORT: '0' });
+    expect((await createApp(deps).request('/metrics')).status).toBe(404);
+    const own = await metricsRoutes(deps).request('/metrics');
+    expect(own.status).toBe(200);
   });
 });

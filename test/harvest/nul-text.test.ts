@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox/index.ts';
 import { conversations, messages } from '../../src/db/schema/index.ts';
-import { withoutNul } from '../../src/harvest/without-nul.ts';
+import { withoutNul } from '../../src/db/without-nul.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addConnection, harvestNow } from '../support/harvest.ts';
 

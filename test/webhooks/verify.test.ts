@@ -38,7 +38,12 @@ describe('signature checks (pure)', () => {
     expect(header).toBe(`sha256=${createHmac('sha256', 'sf-secret').update(`${ts}.{"a":1}`).digest('hex')}`);
     expect(verifySalesforce('sf-secret', { signature: header, timestamp: ts, authorization: undefined }, body, now)).toEqual({ ok: true });
     expect(verifySalesforce('sf-secret', { signature: header, timestamp: String(now / 1000 + 400), authorization: undefined }, body, now).ok).toBe(false);
-    expect(verifySalesforce('sf-secret', { signature: undefined, timestamp: undefined, authorization: 'Bearer sf-secret' }, body, now)).toEqual({ ok: true });
+    const fresh = new TextEncoder().encode(JSON.stringify({ timestamp: new Date(now - 3600_000).toISOString() }));
+    const old = new TextEncoder().encode(JSON.stringify({ timestamp: new Date(now - 25 * 3600_000).toISOString() }));
+    expect(verifySalesforce('sf-secret', { signature: undefined, timestamp: undefined, authorization: 'Bearer sf-secret' }, fresh, now)).toEqual({ ok: true });
+    // A bearer signs nothing: the body's own timestamp is its replay window (a day), and it must have one.
+    expect(verifySalesforce('sf-secret', { signature: undefined, timestamp: undefined, authorization: 'Bearer sf-secret' }, old, now)).toEqual({ ok: false, reason: 'stale' });
+    expect(verifySalesforce('sf-secret', { signature: undefined, timestamp: undefined, authorization: 'Bearer sf-secret' }, body, now)).toEqual({ ok: false, reason: 'stale' });
     expect(verifySalesforce('sf-secret', { signature: undefined, timestamp: undefined, authorization: 'Bearer sf-secre' }, body, now).ok).toBe(false);
     // A signature header that is present but wrong is not rescued by a bearer token.
     expect(verifySalesforce('sf-secret', { signature: 'sha256=00', timestamp: ts, authorization: 'Bearer sf-secret' }, body, now).ok).toBe(false);

@@ -17,7 +17,13 @@ export const UPLOAD_LIMITS = { rows: 200_000, problems: 50, contentChars: 100_00
 const Message = z
   .object({
     role: z.enum(['system', 'user', 'assistant']),
-    content: z.string().trim().min(1, 'content must not be empty').max(UPLOAD_LIMITS.contentChars),
+    content: z
+      .string()
+      .trim()
+      .min(1, 'content must not be empty')
+      .max(UPLOAD_LIMITS.contentChars)
+      // PostgreSQL text cannot hold it; the row is refused rather than silently changed.
+      .refine((text) => !text.includes('\u0000'), 'content must not contain the NUL character (U+0000)'),
     weight: z.union([z.literal(0), z.literal(1)]).optional(),
   })
   .strict();

@@ -7,6 +7,7 @@ import { and, desc, eq, notInArray, or, sql } from 'drizzle-orm';
 import type { ArtifactStore } from '../../artifacts/index.ts';
 import type { Tx } from '../../db/client.ts';
 import { fineTuningJobs, trainingFiles } from '../../db/schema/index.ts';
+import { withoutNul } from '../../db/without-nul.ts';
 import { checkJsonl, JsonlError } from './jsonl-check.ts';
 
 export type TrainingFile = typeof trainingFiles.$inferSelect;
@@ -57,7 +58,7 @@ export async function uploadTrainingFile(
   try {
     const [row] = await db
       .insert(trainingFiles)
-      .values({ id, filename: input.filename.slice(0, 255), purpose: 'fine-tune', format: checked.format, bytes: stored.bytes, examples: checked.examples, sha256: stored.sha256, storageKey: key, createdBy: input.actor })
+      .values({ id, filename: withoutNul(input.filename).slice(0, 255), purpose: 'fine-tune', format: checked.format, bytes: stored.bytes, examples: checked.examples, sha256: stored.sha256, storageKey: key, createdBy: input.actor })
       .returning();
     if (!row) throw new Error('training file insert returned nothing');
     return row;

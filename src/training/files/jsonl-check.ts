@@ -73,32 +73,55 @@ export class JsonlChecker {
     this.examples++;
   }
 
+  /** The number of the line being read (for errors about a line not yet complete). */
+  get nextLine(): number {
+    return this.lineNo + 1;
+  }
+
   finish(): { format: TrainingFileFormat; examples: number } {
     if (!this.format || this.examples === 0) throw new JsonlError(0, 'the file has no examples');
     return { format: this.format, examples: this.examples };
   }
 }
 
-/** Splits a byte stream into lines (UTF-8, \n or \r\n) and checks each. */
+/**
+ * A line longer than this is refused: a file without newlines must not be held whole as one string
+ * (the largest chat example a model trains on is far smaller).
+ */
+export const MAX_LINE_CHARS = 8 * 1024 * 1024;
+
+/**
+ * Splits a byte stream into lines (UTF-8, \n or \r\n) and checks each. Each chunk is searched for
+ * newlines once (only the new text, never what is pending from before), so the work is linear in
+ * the file's size however its lines are cut into chunks.
+ */
 export async function checkJsonl(chunks: AsyncIterable<Uint8Array | string>): Promise<{ format: TrainingFileFormat; examples: number }> {
   const checker = new JsonlChecker();
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  let pending = '';
-  try {
-    for await (const chunk of chunks) {
-      pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-      let start = 0;
-      for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n', start)) {
-        checker.check(pending.slice(start, newline).replace(/\r$/, ''));
-        start = newline + 1;
-      }
-      pending = pending.slice(start);
+  // The start of the current line, in pieces (joined once its newline arrives).
+  let pending: string[] = [];
+  let pendingChars = 0;
+  const take = (text: string) => {
+    let start = 0;
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+      pending.push(text.slice(start, newline));
+      checker.check(pending.join('').replace(/\r$/, ''));
+      pending = [];
+      pendingChars = 0;
+      start = newline + 1;
     }
-    pending += decoder.decode();
+    const rest = text.slice(start);
+    pendingChars += rest.length;
+    if (pendingChars > MAX_LINE_CHARS) throw new JsonlError(checker.nextLine, `a line is longer than ${MAX_LINE_CHARS} characters`);
+    if (rest) pending.push(rest);
+  };
+  try {
+    for await (const chunk of chunks) take(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    take(decoder.decode());
   } catch (error) {
     if (error instanceof TypeError) throw new JsonlError(0, 'the file is not UTF-8 text');
     throw error;
   }
-  if (pending !== '') checker.check(pending.replace(/\r$/, ''));
+  if (pending.length) checker.check(pending.join('').replace(/\r$/, ''));
   return checker.finish();
 }

@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SETTINGS, type Config } from '../../config.ts';
 import type { Logger } from '../../log.ts';
+import { scrubText } from '../../security/scrub.ts';
 
 export const WORKER_DIR = fileURLToPath(new URL('../../../gpu-worker', import.meta.url));
 const PID_FILE = 'worker.pid';
@@ -30,6 +31,14 @@ export function workerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
   const out: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(env)) if (!secret.has(key) && !key.startsWith('OPENAI_')) out[key] = value;
   return { ...out, PYTHONUNBUFFERED: '1', TOKENIZERS_PARALLELISM: 'false', HF_HUB_DISABLE_PROGRESS_BARS: '1' };
+}
+
+/** The values of the hub's secret settings, to scrub from what the worker prints. */
+function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.entries(SETTINGS).flatMap(([key, setting]) => {
+    const value = 'secret' in setting && setting.secret ? env[key] : undefined;
+    return value ? [value] : [];
+  });
 }
 
 export interface WorkerExit {
@@ -76,9 +85,11 @@ export function startWorker(options: {
     child.once('close', (code, signal) => resolveExit({ code, signal }));
   });
   const pid = child.pid ?? -1;
+  const knownSecrets = secretValues();
   createInterface({ input: child.stdout }).on('line', options.onLine);
   createInterface({ input: child.stderr }).on('line', (line) => {
-    if (line.trim()) options.log.info({ workerPid: pid, stream: 'stderr' }, line.slice(0, 2_000));
+    // A library may print a token (a Hugging Face URL, a request dump): scrubbed before it is logged.
+    if (line.trim()) options.log.info({ workerPid: pid, stream: 'stderr' }, scrubText(line.slice(0, 2_000), knownSecrets));
   });
   if (options.pidDir && pid > 0) {
     const pidDir = options.pidDir;
