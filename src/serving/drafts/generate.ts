@@ -16,7 +16,8 @@ import { reactToHarvest } from '../on-harvest.ts';
 import { ModelRequestError, ModelUnavailableError, type ChatMessage } from '../../models/inference/client.ts';
 import { modelForTicket } from '../../models/registry/registry.ts';
 import { awaitsReply, NothingToPromptError, replyPrompt, retrievalText } from '../../datasets/prompts/prompt.ts';
-import { similarResolved } from '../../datasets/prompts/retrieval.ts';
+import { examplesForPrompt } from '../../datasets/prompts/retrieved-examples.ts';
+import { knownPeopleOf } from '../../datasets/steps/scrub.ts';
 import { isClosed, markerFor, noteWithMarker, promptSettingsForModel, signedDraft } from '../writeback.ts';
 import { isFinalVendorError, writeBackAttempt, type TicketJob, type WriteBackDeps } from './attempt.ts';
 import { draftModelUnavailable } from './metrics.ts';
@@ -51,7 +52,11 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
     // The same turns, system prompt and window as the model's training examples (src/datasets/prompts/prompt.ts).
     const { systemPrompt, context } = await promptSettingsForModel(database.db, choice.model, 'reply');
     if (!awaitsReply(conversation, context)) return record({ ...chosen, status: 'skipped', reason: 'the last message is not the customer\'s: nothing to answer' });
-    const examples = deps.config.RETRIEVAL_TASKS.includes('reply') ? await similarResolved(database.db, { text: retrievalText(conversation, context), excludeSource: { source: conversation.source, sourceId: conversation.sourceId }, limit: EXAMPLES }) : [];
+    const knownPeople = knownPeopleOf(conversation);
+    // Same connection only, scrubbed: another customer's tickets never reach this prompt as they were written.
+    const examples = deps.config.RETRIEVAL_TASKS.includes('reply')
+      ? await examplesForPrompt(database.db, { connectionIds: [connection.id], text: retrievalText(conversation, context), excludeSource: { source: conversation.source, sourceId: conversation.sourceId }, limit: EXAMPLES }, knownPeople)
+      : [];
     let prompt: ChatMessage[];
     try {
       prompt = replyPrompt({ conversation, systemPrompt, context, examples });
