@@ -66,7 +66,7 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
     }
     let text: string;
     try {
-      const completion = await deps.inference.complete(choice.model, prompt, { maxTokens: MAX_TOKENS, ...(signal ? { signal } : {}) });
+      const completion = await deps.inference.complete(choice.model, prompt, { maxTokens: MAX_TOKENS, knownPeople, ...(signal ? { signal } : {}) });
       text = completion.text.trim();
     } catch (error) {
       // The server refused the request itself (unknown model, bad adapter): the same request cannot succeed later.

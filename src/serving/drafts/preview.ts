@@ -63,6 +63,6 @@ export async function previewDraft(deps: { db: Db; inference: InferenceClient; r
     if (error instanceof NothingToPromptError) return { ok: false, reason: error.message };
     throw error;
   }
-  const completion = await deps.inference.complete(model, prompt, { maxTokens: MAX_TOKENS, ...(signal ? { signal } : {}) });
+  const completion = await deps.inference.complete(model, prompt, { maxTokens: MAX_TOKENS, knownPeople: stored?.knownPeople ?? [], ...(signal ? { signal } : {}) });
   return { ok: true, text: completion.text.trim(), modelId: model.id, sources, conversation: stored ? { id: stored.id, sourceId: stored.sourceId, subject: stored.subject } : null };
 }

@@ -13,6 +13,7 @@ import { isFinalVendorError, writeBackAttempt, type TicketJob, type WriteBackDep
 import { draftModelUnavailable } from '../drafts/metrics.ts';
 import type { DraftRow } from '../drafts/record.ts';
 import { NothingToPromptError, triagePrompt } from '../../datasets/prompts/prompt.ts';
+import { knownPeopleOf } from '../../datasets/steps/scrub.ts';
 import { isClosed, promptSettingsForModel } from '../writeback.ts';
 
 const MAX_TOKENS = 256;
@@ -56,7 +57,7 @@ export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: 
     }
     let answer: string;
     try {
-      answer = (await deps.inference.complete(choice.model, prompt, { maxTokens: MAX_TOKENS, json: true, ...(signal ? { signal } : {}) })).text;
+      answer = (await deps.inference.complete(choice.model, prompt, { maxTokens: MAX_TOKENS, json: true, knownPeople: knownPeopleOf(conversation), ...(signal ? { signal } : {}) })).text;
     } catch (error) {
       // The server refused the request itself (unknown model, bad adapter): the same request cannot succeed later.
       if (error instanceof ModelRequestError) return record({ ...chosen, status: 'failed', reason: `model refused the request: ${error.message}` });
