@@ -15,8 +15,14 @@
 import type { Config } from '../../config.ts';
 import { defaultScrubber } from '../../datasets/pii/default-scrubber.ts';
 import { PII_TYPES, type KnownPerson, type PiiType } from '../../datasets/pii/index.ts';
-import type { ChatMessage, ServedModel } from './client.ts';
 import { inferenceMasked } from './metrics.ts';
+
+// Structural, not imported from client.ts: the client imports this file (no cycles, type-only ones included).
+interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+type ServedModel = { backend: string };
 
 export type MaskMode = Config['MASK_PROMPTS'];
 
