@@ -11,6 +11,7 @@ import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
 import { syncAllSchedules } from './harvest/schedules.ts';
 import { configureEventQueue } from './events/deliver.ts';
 import { scheduleModelMonitoring } from './models/retraining/schedules.ts';
+import { scheduleErasureResume } from './gdpr/handler.ts';
 import type { Logger } from './log.ts';
 import { loadKeyring } from './security/encryption.ts';
 import { policiesFor } from './serving/compliance/handler.ts';
@@ -61,6 +62,8 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   await syncAllSchedules(database.db, queue);
   await configureEventQueue(queue, config);
   await scheduleModelMonitoring(database.db, queue, config);
+  // GDPR erasures a crash or a kill left unfinished: resumed now and every five minutes.
+  await scheduleErasureResume(queue);
 
   let server: ServerType | null = null;
   let url: string | null = null;

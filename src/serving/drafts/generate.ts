@@ -18,6 +18,7 @@ import { modelForTicket } from '../../models/registry/registry.ts';
 import { awaitsReply, NothingToPromptError, replyPrompt, retrievalText } from '../../datasets/prompts/prompt.ts';
 import { examplesForPrompt } from '../../datasets/prompts/retrieved-examples.ts';
 import { knownPeopleOf } from '../../datasets/steps/scrub.ts';
+import { ERASED_REQUESTER, requesterSuppressed } from '../../gdpr/suppression.ts';
 import { isClosed, markerFor, noteWithMarker, promptSettingsForModel, signedDraft } from '../writeback.ts';
 import { isFinalVendorError, writeBackAttempt, type TicketJob, type WriteBackDeps } from './attempt.ts';
 import { draftModelUnavailable } from './metrics.ts';
@@ -38,6 +39,8 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
       if (isFinalVendorError(error)) return record({ status: 'failed', reason: error.message });
       throw error;
     }
+    // An erased subject (GDPR) stays erased: their ticket is neither stored again nor drafted for.
+    if (await requesterSuppressed(tx, connection.id, conversation)) return record({ status: 'skipped', reason: ERASED_REQUESTER });
     // Stored like a harvest would: a webhook's new messages get their compliance scan now.
     await storeFetchedConversation(tx, connection.id, conversation, deps.queue ? reactToHarvest(deps.queue, deps.config) : null);
     // A note from an earlier attempt whose row was lost (crash after posting): adopt it.

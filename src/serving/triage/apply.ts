@@ -14,6 +14,7 @@ import { draftModelUnavailable } from '../drafts/metrics.ts';
 import type { DraftRow } from '../drafts/record.ts';
 import { NothingToPromptError, triagePrompt } from '../../datasets/prompts/prompt.ts';
 import { knownPeopleOf } from '../../datasets/steps/scrub.ts';
+import { ERASED_REQUESTER, requesterSuppressed } from '../../gdpr/suppression.ts';
 import { isClosed, promptSettingsForModel } from '../writeback.ts';
 
 const MAX_TOKENS = 256;
@@ -33,7 +34,7 @@ export function triageChange(labels: Record<string, string>, confidence: number)
 
 export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: AbortSignal): Promise<DraftRow | null> {
   const { database } = deps;
-  return writeBackAttempt(deps, job, 'triage', async ({ writeBack, ticketKey: key, record }) => {
+  return writeBackAttempt(deps, job, 'triage', async ({ tx, connection, writeBack, ticketKey: key, record }) => {
     let conversation: Conversation;
     try {
       conversation = await writeBack.fetchTicket(job.sourceId, signal);
@@ -41,6 +42,7 @@ export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: 
       if (isFinalVendorError(error)) return record({ status: 'failed', reason: error.message });
       throw error;
     }
+    if (await requesterSuppressed(tx, connection.id, conversation)) return record({ status: 'skipped', reason: ERASED_REQUESTER });
     if (isClosed(conversation)) return record({ status: 'skipped', reason: `ticket is ${conversation.status ?? 'closed'}` });
 
     const choice = await modelForTicket(database.db, 'triage', key);
