@@ -19,7 +19,7 @@ import { createLogger } from '../src/log.ts';
 import { createInferenceClient, type ServedModel } from '../src/models/inference/client.ts';
 import { parseTriageAnswer } from '../src/serving/answers.ts';
 import { replyPrompt, retrievalText } from '../src/datasets/prompts/prompt.ts';
-import { similarResolved } from '../src/datasets/prompts/retrieval.ts';
+import { examplesForPrompt } from '../src/datasets/prompts/retrieved-examples.ts';
 import { startFakeModelServer } from '../test/support/fake-model-server.ts';
 import { benchDatabase } from './database.ts';
 
@@ -87,7 +87,7 @@ export async function main() {
   const direct = new OpenAI({ apiKey: 'EMPTY', baseURL: server.url, maxRetries: 0 });
 
   const hubDraft = async (ticket: Conversation) => {
-    const examples = await similarResolved(database.db, { text: retrievalText(ticket), excludeSource: { source: ticket.source, sourceId: ticket.sourceId }, limit: 3 });
+    const examples = await examplesForPrompt(database.db, { connectionIds: [connection.id], text: retrievalText(ticket), excludeSource: { source: ticket.source, sourceId: ticket.sourceId }, limit: 3 });
     const messages = replyPrompt({ conversation: ticket, systemPrompt: SYSTEM_PROMPT, examples });
     const result = await inference.complete(model, messages, { maxTokens: 256, temperature: 0 });
     if (!parseTriageAnswer(result.text)) throw new Error('invalid answer');

@@ -80,6 +80,10 @@ export const SETTINGS = {
   INFERENCE_API_KEY: { schema: z.string().min(1).optional(), doc: 'API key of the model server at INFERENCE_BASE_URL (its `--api-key`). Unset: none is sent.', secret: true },
   INFERENCE_TIMEOUT_MS: { schema: positiveInt.default(30_000), doc: 'Timeout of one model request (each retry gets its own).' },
   INFERENCE_MAX_RETRIES: { schema: z.coerce.number().int().min(0).max(10).default(2), doc: 'Retries of a model request after a connection error, timeout, 429 or 5xx (with backoff).' },
+  MASK_PROMPTS: {
+    schema: z.enum(['external', 'all', 'off'], { error: 'must be "external", "all" or "off"' }).default('external'),
+    doc: 'Personal data in prompts is replaced by placeholders before they leave, and put back in the answer: `external` (models served by OpenAI), `all` (the local model server too), `off`.',
+  },
   INFERENCE_BREAKER_FAILURES: { schema: positiveInt.max(1000).default(5), doc: 'Consecutive failed model requests to one server that open its circuit breaker (requests then fail at once as "model unavailable").' },
   INFERENCE_BREAKER_COOLDOWN_MS: { schema: positiveInt.default(15_000), doc: 'How long an open circuit breaker waits before it lets one trial request through.' },
   COMPLIANCE_POLICY_FILE: {

@@ -14,6 +14,7 @@ import { syncAllSchedules } from './harvest/schedules.ts';
 import { configureEventQueue } from './events/deliver.ts';
 import { scheduleDeliveryPruning } from './webhooks/prune.ts';
 import { scheduleModelMonitoring } from './models/retraining/schedules.ts';
+import { scheduleErasureResume } from './gdpr/handler.ts';
 import type { Logger } from './log.ts';
 import { loadKeyring } from './security/encryption.ts';
 import { securePrivateFiles } from './security/private-files.ts';
@@ -67,6 +68,8 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   await configureEventQueue(queue, config);
   await scheduleDeliveryPruning(queue);
   await scheduleModelMonitoring(database.db, queue, config);
+  // GDPR erasures a crash or a kill left unfinished: resumed now and every five minutes.
+  await scheduleErasureResume(queue);
 
   let server: ServerType | null = null;
   let url: string | null = null;

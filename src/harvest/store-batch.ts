@@ -9,6 +9,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Conversation, HarvestBatch } from '../../integrations/types.ts';
 import type { Tx } from '../db/client.ts';
 import { connections, harvestRuns, messages } from '../db/schema/index.ts';
+import { withoutSuppressed } from '../gdpr/suppression.ts';
 import type { OnBatchStored } from './stored.ts';
 import { withoutNul } from '../db/without-nul.ts';
 
@@ -48,8 +49,10 @@ export async function storeBatch(tx: Tx, connectionId: string, runId: string | n
   // Batch and cursor commit together, so a commit lost to a server crash is simply fetched again:
   // the harvest need not wait for each WAL flush (it still waits at the run's end, see execute.ts).
   if (!options.outsideHarvest) await tx.execute(sql`SET LOCAL synchronous_commit = off`);
-  const unique = lastCopies(batch.conversations);
-  const result: BatchResult = { seen: unique.length, created: 0, updated: 0, messages: 0 };
+  const copies = lastCopies(batch.conversations);
+  // Erased subjects (GDPR) stay erased: their conversations and messages are not stored again.
+  const unique = await withoutSuppressed(tx, connectionId, copies);
+  const result: BatchResult = { seen: copies.length, created: 0, updated: 0, messages: 0 };
 
   if (unique.length) {
     const written = await upsertConversations(tx, connectionId, unique);

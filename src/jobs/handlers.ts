@@ -22,6 +22,7 @@ import { reactToHarvest } from '../serving/on-harvest.ts';
 import { draftFeedbackHandler } from '../serving/feedback/handler.ts';
 import { triageApplyHandler } from '../serving/triage/handler.ts';
 import { deliveriesPruneHandler } from '../webhooks/prune.ts';
+import { gdprEraseHandler } from '../gdpr/handler.ts';
 
 type HandlerFactories = { [N in JobName]?: (deps: HubDeps) => JobHandler<N> };
 
@@ -43,6 +44,7 @@ export const HANDLERS: HandlerFactories = {
   'conversation.refresh': (deps) => conversationRefreshHandler({ ...deps, onStored: reactToHarvest(deps.queue, deps.config) }),
   'retrain.run': retrainRunHandler,
   'slack.draft': slackDraftHandler,
+  'gdpr.erase': gdprEraseHandler,
 };
 
 export function handledJobNames(): JobName[] {

@@ -48,6 +48,8 @@ export const JOBS = {
   'retrain.run': z.object({ retrainingRunId: id }),
   /** Advances started retrainings, then evaluates retraining policies (all, or one task's cron trigger); `advanceOnly`: the first part only. */
   'retrain.evaluate': z.object({ task: z.string().max(40).optional(), trigger: z.literal('cron').optional(), advanceOnly: z.boolean().optional() }),
+  /** Runs one GDPR erasure (src/gdpr/run.ts), or with no id resumes pending and abandoned ones (scheduled, and at hub start). */
+  'gdpr.erase': z.object({ erasureId: id.optional() }),
 } as const;
 
 export type JobName = keyof typeof JOBS;

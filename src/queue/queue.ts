@@ -96,6 +96,8 @@ export const QUEUE_OPTIONS: Partial<Record<JobName, { expireInSeconds?: number; 
   // backed-off retries (15 s, 30 s, … capped at 10 min) before the draft is given up.
   'draft.generate': { retryLimit: 10, retryDelay: 15, retryDelayMax: 600 },
   'triage.apply': { retryLimit: 10, retryDelay: 15, retryDelayMax: 600 },
+  // An erasure resumes at its next step; a vendor or Slack outage gets backed-off retries.
+  'gdpr.erase': { expireInSeconds: 6 * 3600, retryLimit: 10, retryDelay: 30, retryDelayMax: 900 },
 };
 
 export async function startQueue(options: { url: string; schema: string; log: Logger }): Promise<Queue> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { datasets } from '../../src/db/schema/index.ts';
+import { gdprEraseHandler } from '../../src/gdpr/handler.ts';
 import { createApp } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { datasetBuildHandler } from '../../src/datasets/handler.ts';
@@ -16,6 +17,7 @@ describe('/api/v1/datasets and /api/v1/gdpr', () => {
   let harvested: HarvestedSandbox;
   let app: ReturnType<typeof createApp>;
   let auth: Record<string, string>;
+  let deps: ReturnType<typeof testDeps>;
   const home = tempHome();
   const built: Array<(id: string) => void> = [];
 
@@ -23,7 +25,7 @@ describe('/api/v1/datasets and /api/v1/gdpr', () => {
     database = await createTestDatabase();
     harvested = await harvestSandbox(database, { seed: 9, tickets: 150, name: 'zd-api' });
     queue = await startQueue({ url: database.url, schema: 'pgboss', log: captureLogger().log });
-    const deps = testDeps(database, queue, { TUNELOOP_HOME: home.home });
+    deps = testDeps(database, queue, { TUNELOOP_HOME: home.home });
     // The real handler; the wrapper only tells the test when a job is done.
     const handler = datasetBuildHandler({ ...deps, queue });
     await queue.work('dataset.build', async (payload, job) => {
@@ -111,10 +113,19 @@ describe('/api/v1/datasets and /api/v1/gdpr', () => {
       WHERE v.version = 1 ORDER BY c.id LIMIT 1`);
     const email = found.rows[0]?.email;
     const response = await json('POST', '/api/v1/gdpr/erasures', { email });
-    expect(response.status).toBe(200);
-    const report = (await response.json()) as { conversations: number; versions: Array<{ from: number; to: number }> };
-    expect(report.conversations).toBeGreaterThan(0);
-    expect(report.versions).toEqual([expect.objectContaining({ from: 1, to: 3 })]);
+    expect(response.status).toBe(202);
+    const queued = (await response.json()) as { id: string; status: string };
+    expect(queued.status).toBe('pending');
+    // The gdpr.erase job, run by its real handler as a worker would.
+    expect(await queue.drain('gdpr.erase', gdprEraseHandler({ ...deps, queue }))).toEqual({ completed: 1, failed: [] });
+    const shown = (await (await json('GET', `/api/v1/gdpr/erasures/${queued.id}`)).json()) as { status: string; report: { database: { conversations: number; versions: Array<{ from: number; to: number }> } } };
+    expect(shown.status).toBe('done');
+    expect(shown.report.database.conversations).toBeGreaterThan(0);
+    expect(shown.report.database.versions).toEqual([expect.objectContaining({ from: 1, to: 3 })]);
+    expect(JSON.stringify(shown)).not.toContain(email ?? '@');
+    const listed = (await (await json('GET', '/api/v1/gdpr/erasures')).json()) as { data: Array<{ id: string }> };
+    expect(listed.data.map((e) => e.id)).toContain(queued.id);
+    expect((await json('GET', '/api/v1/gdpr/erasures/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await json('GET', '/api/v1/datasets/api/versions/1/files/train')).status).toBe(410);
     expect((await json('GET', '/api/v1/datasets/api/versions/3/files/train')).status).toBe(200);
     expect((await json('POST', '/api/v1/gdpr/erasures', { email: 'x@example.com', sourceId: '1' })).status).toBe(400);

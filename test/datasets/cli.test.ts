@@ -53,8 +53,12 @@ describe('tuneloop dataset / gdpr commands', () => {
     const customer = [...harvested.sandbox.store.users.values()].find((u) => u.role === 'end-user');
     const erased = cli('gdpr', 'erase', '--email', customer?.email ?? '');
     expect(erased.status).toBe(0);
-    const report = JSON.parse(erased.stdout) as { conversations: number; subject: { sha256: string } };
-    expect(report.conversations).toBeGreaterThan(0);
+    const report = JSON.parse(erased.stdout) as { id: string; status: string; report: { database: { conversations: number } }; subject: { sha256: string } };
+    expect(report.status).toBe('done');
+    expect(report.report.database.conversations).toBeGreaterThan(0);
     expect(erased.stdout).not.toContain(customer?.email);
+    const shown = JSON.parse(cli('gdpr', 'show', report.id).stdout) as { id: string; status: string };
+    expect(shown).toMatchObject({ id: report.id, status: 'done' });
+    expect((JSON.parse(cli('gdpr', 'list').stdout) as Array<{ id: string }>).map((e) => e.id)).toContain(report.id);
   });
 });

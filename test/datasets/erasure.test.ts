@@ -4,12 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDir } from '../../src/training/worker/run-config.ts';
 import { eq, sql } from 'drizzle-orm';
 import { auditEvents, datasetVersions, drafts, fineTuningJobs, modelEvaluations, models, reviewPairs } from '../../src/db/schema/index.ts';
-import { eraseSubject } from '../../src/gdpr/erase.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { ErasureRequest } from '../../src/gdpr/erase.ts';
+import { createErasure } from '../../src/gdpr/erasures.ts';
+import { runErasure } from '../../src/gdpr/run.ts';
 import { eraseServingCopies } from '../../src/gdpr/serving-copies.ts';
 import type { Manifest } from '../../src/datasets/manifest.ts';
 import { createVersion, getVersion } from '../../src/datasets/versions.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { harvestNow } from '../support/harvest.ts';
+import { harvestNow, testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
 import { addSolvedTicket, allArtifactText, createAndBuild, harvestSandbox, readAllSplits, tempHome, type HarvestedSandbox } from './helpers.ts';
 
@@ -30,7 +33,14 @@ describe('GDPR erasure', () => {
   let database: TestDatabase;
   let harvested: HarvestedSandbox;
   const home = tempHome();
-  const deps = () => ({ database, store: home.store, log: captureLogger().log, home: home.home });
+  const deps = () => ({ database, store: home.store, log: captureLogger().log, keyring: testKeyring(), queue: null, config: loadConfig({ TUNELOOP_HOME: home.home }) });
+  /** Requests and runs an erasure to its end, as `tuneloop gdpr erase` does; returns its report. */
+  const eraseSubject = async (request: ErasureRequest, actor: string) => {
+    const row = await createErasure(database.db, testKeyring(), request, actor);
+    const done = await runErasure(deps(), row.id);
+    if (done?.status !== 'done') throw new Error(`erasure ended ${done?.status}`);
+    return { ...(done.report as { database: Record<string, unknown> & { versions: Array<{ dataset: string; from: number; to: number; removedExamples: number }> }; files: Record<string, unknown>; subject: { sha256: string } }), row: done };
+  };
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -96,10 +106,12 @@ describe('GDPR erasure', () => {
     await database.db.insert(reviewPairs).values(testPositions.map((position) => ({ evaluationId: evaluation?.id ?? '', position, prompt: [], answerA: 'a', answerB: 'b', candidateSide: 'a' as const })));
     const hersInTest = (await database.db.execute<{ n: number }>(sql`
       SELECT count(*)::int AS n FROM dataset_lineage l JOIN conversations c ON c.id = l.conversation_id
-      WHERE l.version_id = ${reply.version.id} AND l.split = 'test' AND c.requester->>'email' = ${SUBJECT.email}`)).rows[0]?.n ?? 0;
+      WHERE l.version_id = ${reply.version.id} AND l.split = 'test'
+        AND (c.requester->>'email' = ${SUBJECT.email} OR EXISTS (SELECT 1 FROM messages m WHERE m.id = ANY(l.message_ids) AND position(${SUBJECT.email} in m.body) > 0))`)).rows[0]?.n ?? 0;
 
-    const report = await eraseSubject(deps(), { email: 'Theodora.Quennell@example.net' }, 'test');
-    expect(report).toMatchObject({ modelsFlagged: 1, trainingDataCopiesDeleted: 1, draftsDeleted: 2, reviewPairsDeleted: hersInTest });
+    const report = await eraseSubject({ email: 'Theodora.Quennell@example.net' }, 'test');
+    expect(report.database).toMatchObject({ modelsFlagged: 1, draftsDeleted: 2, reviewPairsDeleted: hersInTest });
+    expect(report.files).toMatchObject({ runCopies: 1 });
     const [left] = await database.db.select({ n: sql<number>`count(*)::int` }).from(reviewPairs);
     expect(left?.n).toBe(testPositions.length - hersInTest);
     expect(existsSync(copy)).toBe(false);
@@ -107,13 +119,15 @@ describe('GDPR erasure', () => {
     expect(flagged?.retrainRequiredAt).toBeInstanceOf(Date);
     expect(flagged?.retrainReason).toMatch(/GDPR erasure/);
     process.stdout.write(`erasure report: ${JSON.stringify(report)}\n`);
-    expect(report).toMatchObject({ conversations: 3, messages: 7, buildsFailed: 1 });
-    expect(report.versions.map((v) => [v.dataset, v.from, v.to]).sort()).toEqual([
+    expect(report.database).toMatchObject({ conversations: 3, messages: 7, buildsFailed: 1 });
+    expect(report.database.versions.map((v) => [v.dataset, v.from, v.to]).sort()).toEqual([
       ['gdpr-reply', 1, 2],
       ['gdpr-triage', 1, 2],
     ]);
-    expect(report.versions.find((v) => v.dataset === 'gdpr-reply')?.removedExamples).toBe(4);
-    expect(report.filesDeleted).toBe(6);
+    expect(report.database.versions.find((v) => v.dataset === 'gdpr-reply')?.removedExamples).toBe(4);
+    expect(report.files).toMatchObject({ datasetFiles: 6 });
+    // Only the hashes are kept: no sealed work once done.
+    expect(report.row.work).toBeNull();
 
     // Nothing of her is left: no row of any table, no file.
     expect(await databaseMentions(database, 'quennell')).toEqual({});
@@ -144,19 +158,20 @@ describe('GDPR erasure', () => {
     expect(audit).toMatchObject({ actor: 'test', subjectType: 'data_subject', subjectId: report.subject.sha256 });
     expect(JSON.stringify(audit)).not.toMatch(/quennell/i);
 
-    const again = await eraseSubject(deps(), { email: SUBJECT.email }, 'test');
-    expect(again).toMatchObject({ conversations: 0, messages: 0, versions: [], filesDeleted: 0 });
+    const again = await eraseSubject({ email: SUBJECT.email }, 'test');
+    expect(again.database).toMatchObject({ conversations: 0, messages: 0, versions: [] });
+    expect(again.files).toMatchObject({ datasetFiles: 0, otherFiles: [] });
   });
 
   it('erases by the vendor person id', async () => {
     const [row] = (
       await database.db.execute<{ id: string; n: number }>(sql`SELECT requester->>'id' AS id, count(*)::int AS n FROM conversations GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`)
     ).rows;
-    const report = await eraseSubject(deps(), { sourceId: row?.id ?? '', connectionId: harvested.connection.id }, 'test');
-    expect(report.conversations).toBe(row?.n);
+    const report = await eraseSubject({ sourceId: row?.id ?? '', connectionId: harvested.connection.id }, 'test');
+    expect(report.database.conversations).toBe(row?.n);
     const left = await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM conversations WHERE requester->>'id' = ${row?.id}`);
     expect(left.rows[0]?.n).toBe(0);
-    await expect(eraseSubject(deps(), { email: 'a@b.example', sourceId: '1' } as never, 'test')).rejects.toThrow(/exactly one/);
+    await expect(eraseSubject({ email: 'a@b.example', sourceId: '1' } as never, 'test')).rejects.toThrow(/exactly one/);
   });
   it('removes the review pairs built from erased test examples, and only those', async () => {
     const [model] = await database.db.insert(models).values({ task: 'reply', backend: 'local', baseModel: 'tiny' }).returning();

@@ -42,10 +42,11 @@ function conversation(sourceId: string, status: string | null, messages: Message
 
 describe('similarResolved (PostgreSQL full-text search)', () => {
   let database: TestDatabase;
+  let connection: { id: string };
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const connection = await addConnection(database, { vendor: 'zendesk', name: 'zd-retrieval', settings: { baseUrl: 'http://127.0.0.1:1' }, credentials: { type: 'api_token', email: 'a@example.com', token: 't' } });
+    connection = await addConnection(database, { vendor: 'zendesk', name: 'zd-retrieval', settings: { baseUrl: 'http://127.0.0.1:1' }, credentials: { type: 'api_token', email: 'a@example.com', token: 't' } });
     const conversations = [
       conversation('refund', 'solved', [
         message(1, 'customer', 'My blender arrived broken, I want a refund please'),
@@ -70,23 +71,23 @@ describe('similarResolved (PostgreSQL full-text search)', () => {
   });
 
   it('finds the resolved conversation about the same problem, with its first public agent reply, and never the ticket itself', async () => {
-    const found = await similarResolved(database.db, { text: 'Hi, the blender I bought is broken. Can I get a refund?', excludeSource: { source: 'zendesk', sourceId: 'current' }, limit: 5 });
+    const found = await similarResolved(database.db, { connectionIds: [connection.id], text: 'Hi, the blender I bought is broken. Can I get a refund?', excludeSource: { source: 'zendesk', sourceId: 'current' }, limit: 5 });
     expect(found.map((e) => e.question)).toEqual(['My blender arrived broken, I want a refund please']);
     expect(found[0]).toMatchObject({ answer: 'We have refunded your blender; the money is back within five days.', conversationId: expect.stringMatching(/^\d+$/) });
     expect(found[0]?.rank).toBeGreaterThan(0);
 
-    const withCurrent = await similarResolved(database.db, { text: 'Hi, the blender I bought is broken. Can I get a refund?', limit: 5 });
+    const withCurrent = await similarResolved(database.db, { connectionIds: [connection.id], text: 'Hi, the blender I bought is broken. Can I get a refund?', limit: 5 });
     expect(withCurrent.map((e) => e.question)).toEqual(['The blender I bought is broken, refund?', 'My blender arrived broken, I want a refund please']);
   });
 
   it('ranks by the query words, across statuses written in any case; empty or word-less queries find nothing', async () => {
-    const [first] = await similarResolved(database.db, { text: 'shipping tracking for my parcel', limit: 1 });
+    const [first] = await similarResolved(database.db, { connectionIds: [connection.id], text: 'shipping tracking for my parcel', limit: 1 });
     expect(first?.answer).toBe('Your parcel left the warehouse today.');
-    const [password] = await similarResolved(database.db, { text: 'password reset email', limit: 3 });
+    const [password] = await similarResolved(database.db, { connectionIds: [connection.id], text: 'password reset email', limit: 3 });
     expect(password?.answer).toBe('Check your spam folder; I sent a new reset link.');
-    expect(await similarResolved(database.db, { text: '   ' })).toEqual([]);
-    expect(await similarResolved(database.db, { text: 'a b ! ?' })).toEqual([]);
-    expect(await similarResolved(database.db, { text: "it's -- \"quoted\" or (odd) & | ! syntax <-> 'blender'" })).toHaveLength(2);
+    expect(await similarResolved(database.db, { connectionIds: [connection.id], text: '   ' })).toEqual([]);
+    expect(await similarResolved(database.db, { connectionIds: [connection.id], text: 'a b ! ?' })).toEqual([]);
+    expect(await similarResolved(database.db, { connectionIds: [connection.id], text: "it's -- \"quoted\" or (odd) & | ! syntax <-> 'blender'" })).toHaveLength(2);
   });
 
   it('the search can use the GIN index', async () => {
@@ -101,10 +102,11 @@ describe('similarResolved (PostgreSQL full-text search)', () => {
 
 describe('similarResolved on a larger corpus: rare words first, common ones only within the match budget', () => {
   let database: TestDatabase;
+  let connection: { id: string };
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const connection = await addConnection(database, { vendor: 'zendesk', name: 'zd-common', settings: { baseUrl: 'http://127.0.0.1:1' }, credentials: { type: 'api_token', email: 'a@example.com', token: 't' } });
+    connection = await addConnection(database, { vendor: 'zendesk', name: 'zd-common', settings: { baseUrl: 'http://127.0.0.1:1' }, credentials: { type: 'api_token', email: 'a@example.com', token: 't' } });
     // 1,200 resolved tickets that all mention "order"; one is about a duplicated invoice.
     const conversations = Array.from({ length: 1_200 }, (_, i) =>
       conversation(`c${i}`, 'solved', [message(1, 'customer', i === 600 ? 'My order shows a duplicated invoice' : `Question ${i} about my order number ${1000 + i}`), message(2, 'agent', `Answer ${i}`)]),
@@ -118,9 +120,9 @@ describe('similarResolved on a larger corpus: rare words first, common ones only
 
   it('a word in every document is searched only when nothing rarer is there', async () => {
     // "order" is in all 1,200 documents, over MATCH_BUDGET_DOCUMENTS: with a rarer word it is left out.
-    const found = await similarResolved(database.db, { text: 'Where is my order? The invoice is duplicated', limit: 5 });
+    const found = await similarResolved(database.db, { connectionIds: [connection.id], text: 'Where is my order? The invoice is duplicated', limit: 5 });
     expect(found).toEqual([expect.objectContaining({ question: 'My order shows a duplicated invoice', answer: 'Answer 600' })]);
-    expect(await similarResolved(database.db, { text: 'order', limit: 5 })).toHaveLength(5);
+    expect(await similarResolved(database.db, { connectionIds: [connection.id], text: 'order', limit: 5 })).toHaveLength(5);
   });
 });
 

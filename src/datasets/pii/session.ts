@@ -55,6 +55,14 @@ export class ScrubSession {
     return { text: parts.join(''), replacements, spans: spans.map(({ start, end, type, value }) => ({ start, end, type, value })) };
   }
 
+  /**
+   * New placeholders of `type` start after `n`: a text that already holds [NAME_3] (scrubbed
+   * earlier) gets [NAME_4] for the next new name, never a second, different [NAME_1].
+   */
+  reserve(type: PiiType, n: number): void {
+    if (n > this.next[type]) this.next[type] = n;
+  }
+
   /** Replacements so far in this session, per type. */
   counts(): Record<PiiType, number> {
     return { ...this.totals };

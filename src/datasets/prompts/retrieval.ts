@@ -14,10 +14,15 @@
  * they match stay within MATCH_BUDGET_DOCUMENTS, at most 16. Rare words are also the ones that say
  * what a ticket is about, as in IDF weighting.
  *
+ * Examples come only from the connection of the ticket being answered: one customer's tickets are
+ * never shown to another connection's model (issue 20). The texts come back as stored; prompts take
+ * them through retrieved-examples.ts, which scrubs them first.
+ *
  * Where the pgvector extension exists, embeddings could rank these instead; not built yet.
  */
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
+import type { PersonRecord } from '../../db/schema/conversations.ts';
 import { wordStats } from './retrieval-stats.ts';
 
 export interface RetrievedExample {
@@ -25,9 +30,13 @@ export interface RetrievedExample {
   question: string;
   answer: string;
   rank: number;
+  /** People the vendor named on the example's conversation and its two messages: scrubbed in every spelling. */
+  people?: PersonRecord[];
 }
 
 export interface RetrievalQuery {
+  /** Only these connections' conversations are searched (a ticket: its own connection); none finds nothing. */
+  connectionIds: readonly string[];
   text: string;
   /** The ticket being answered: never its own example. */
   excludeSource?: { source: string; sourceId: string };
@@ -53,7 +62,11 @@ export const MATCH_BUDGET_DOCUMENTS = 1_000;
 export async function similarResolved(db: Tx, query: RetrievalQuery): Promise<RetrievedExample[]> {
   const limit = Math.max(1, Math.min(query.limit ?? 3, 20));
   const text = query.text.slice(0, MAX_QUERY_CHARS);
-  if (!text.trim()) return [];
+  if (!text.trim() || query.connectionIds.length === 0) return [];
+  const connections = sql.join(
+    query.connectionIds.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  );
   const stats = await wordStats(db);
   const budgetShare = stats.documents > 0 ? MATCH_BUDGET_DOCUMENTS / stats.documents : 1;
   const exclude = query.excludeSource ? sql`AND NOT (c.source = ${query.excludeSource.source} AND c.source_id = ${query.excludeSource.sourceId})` : sql``;
@@ -62,7 +75,7 @@ export async function similarResolved(db: Tx, query: RetrievalQuery): Promise<Re
     sql`, `,
   );
   // Ranked first, then checked: a few more candidates than asked for, as some are not a first message or have no reply.
-  const result = await db.execute<{ conversation_id: string; question: string; answer: string; rank: number }>(sql`
+  const result = await db.execute<{ conversation_id: string; question: string; answer: string; rank: number; people: Array<PersonRecord | null> }>(sql`
     WITH words AS (
       SELECT v.lexeme, coalesce(st.share, 0) AS share
       FROM unnest(to_tsvector('simple', ${text})) v
@@ -80,22 +93,24 @@ export async function similarResolved(db: Tx, query: RetrievalQuery): Promise<Re
       WHERE n = 1 OR (n <= ${MAX_WORDS} AND matched <= ${budgetShare})
     ),
     ranked AS (
-      SELECT m.conversation_id, m.position, left(m.body, ${MAX_TEXT_CHARS}) AS question,
+      SELECT m.conversation_id, m.position, m.author, c.requester, c.assignee, left(m.body, ${MAX_TEXT_CHARS}) AS question,
              ts_rank(to_tsvector('simple', m.body), query.q, 1) AS rank
       FROM query
       JOIN messages m ON to_tsvector('simple', m.body) @@ query.q
       JOIN conversations c ON c.id = m.conversation_id
       WHERE m.author_role = 'customer' AND m.visibility = 'public'
+        AND c.connection_id IN (${connections})
         AND NOT c.deleted
         AND lower(c.status) IN (${statuses})
         ${exclude}
       ORDER BY rank DESC, m.conversation_id DESC
       LIMIT ${limit * 4}
     )
-    SELECT r.conversation_id::text AS conversation_id, r.question, a.answer, r.rank
+    SELECT r.conversation_id::text AS conversation_id, r.question, a.answer, r.rank,
+           jsonb_build_array(r.requester, r.assignee, r.author, a.author) AS people
     FROM ranked r
     CROSS JOIN LATERAL (
-      SELECT left(body, ${MAX_TEXT_CHARS}) AS answer FROM messages a
+      SELECT left(body, ${MAX_TEXT_CHARS}) AS answer, a.author FROM messages a
       WHERE a.conversation_id = r.conversation_id AND a.author_role = 'agent' AND a.visibility = 'public'
         AND a.position > r.position AND btrim(a.body) <> ''
       ORDER BY a.position
@@ -109,5 +124,11 @@ export async function similarResolved(db: Tx, query: RetrievalQuery): Promise<Re
     ORDER BY r.rank DESC, r.conversation_id DESC
     LIMIT ${limit}
   `);
-  return result.rows.map((row) => ({ conversationId: row.conversation_id, question: row.question, answer: row.answer, rank: Number(row.rank) }));
+  return result.rows.map((row) => ({
+    conversationId: row.conversation_id,
+    question: row.question,
+    answer: row.answer,
+    rank: Number(row.rank),
+    people: row.people.filter((p): p is PersonRecord => p !== null && typeof p === 'object'),
+  }));
 }

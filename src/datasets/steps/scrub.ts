@@ -25,9 +25,12 @@ export function rawTexts(conversation: SourceConversation): ConversationTexts {
   return { subject: () => conversation.subject ?? '', body: (i) => conversation.messages[i]?.body ?? '', other: (t) => t };
 }
 
-export function knownPeopleOf(conversation: SourceConversation): KnownPerson[] {
+type NamedPerson = { name: string | null; email: string | null } | null;
+
+/** Requester, assignee and message authors: a stored conversation, or a ticket as the vendor sent it. */
+export function knownPeopleOf(conversation: { requester: NamedPerson; assignee: NamedPerson; messages: ReadonlyArray<{ author: NamedPerson }> }): KnownPerson[] {
   const people = new Map<string, KnownPerson>();
-  const add = (p: { name: string | null; email: string | null } | null) => {
+  const add = (p: NamedPerson) => {
     if (!p || (!p.name && !p.email)) return;
     const key = `${p.name ?? ''}|${p.email ?? ''}`.toLowerCase();
     if (!people.has(key)) people.set(key, { name: p.name, email: p.email });

@@ -3,6 +3,7 @@
  * beside production; the agents' feedback on the drafts of each arm (acceptance, similarity of the
  * final reply) decides, and the test ends by promoting or rejecting the candidate.
  */
+import { refuseErasedTraining } from '../registry/erasure-block.ts';
 import { and, eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../../audit.ts';
 import type { Db, Tx } from '../../db/client.ts';
@@ -29,6 +30,7 @@ export async function startAbTest(db: Db, modelId: string, options: { share: num
     await lockTask(tx, task);
     const [candidate] = await tx.select().from(models).where(eq(models.id, modelId)).for('update');
     if (candidate?.status !== 'candidate') throw new RegistryError('conflict', `model ${modelId} is ${candidate?.status ?? 'gone'}; only a candidate can be A/B tested`);
+    await refuseErasedTraining(tx, candidate, 'A/B test');
     const [production] = await tx.select().from(models).where(and(eq(models.task, task), eq(models.status, 'production')));
     if (!production) throw new RegistryError('conflict', `no production model for ${task} to test against; promote one first`);
     const [running] = await tx.select({ id: abTests.id }).from(abTests).where(and(eq(abTests.task, task), eq(abTests.status, 'running')));

@@ -4,13 +4,14 @@
  * so the report shows what retrieval does to the candidate's answers. Each example's own
  * conversation (from the version's lineage) is never retrieved for it. Null when retrieval finds
  * nothing for any example (e.g. an uploaded dataset and an empty store): there is nothing to compare.
- * Note: retrieved texts come from the store as harvested, not scrubbed like the test split.
+ * Examples come from the example's own connection only and are scrubbed (retrieved-examples.ts),
+ * as in drafts; an example without a stored conversation (uploaded) gets none.
  */
 import { and, eq, lt } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
 import { conversations, datasetLineage } from '../../db/schema/index.ts';
 import { withExamples } from '../../datasets/prompts/prompt.ts';
-import { similarResolved } from '../../datasets/prompts/retrieval.ts';
+import { examplesForPrompt } from '../../datasets/prompts/retrieved-examples.ts';
 
 const EXAMPLES = 3;
 
@@ -20,7 +21,7 @@ interface Line {
 
 export async function withRetrievedExamples(db: Tx, versionId: string, lines: string[]): Promise<string[] | null> {
   const owners = await db
-    .select({ position: datasetLineage.position, source: conversations.source, sourceId: conversations.sourceId })
+    .select({ position: datasetLineage.position, connectionId: conversations.connectionId, source: conversations.source, sourceId: conversations.sourceId })
     .from(datasetLineage)
     .leftJoin(conversations, eq(conversations.id, datasetLineage.conversationId))
     .where(and(eq(datasetLineage.versionId, versionId), eq(datasetLineage.split, 'test'), lt(datasetLineage.position, lines.length)));
@@ -37,7 +38,10 @@ export async function withRetrievedExamples(db: Tx, versionId: string, lines: st
       continue;
     }
     const owner = ownerOf.get(position);
-    const examples = await similarResolved(db, { text: question, limit: EXAMPLES, ...(owner?.source && owner.sourceId ? { excludeSource: { source: owner.source, sourceId: owner.sourceId } } : {}) });
+    const examples =
+      owner?.connectionId && owner.source && owner.sourceId
+        ? await examplesForPrompt(db, { connectionIds: [owner.connectionId], text: question, limit: EXAMPLES, excludeSource: { source: owner.source, sourceId: owner.sourceId } })
+        : [];
     if (examples.length) found = true;
     out.push(JSON.stringify({ ...line, messages: [{ ...system, content: withExamples(system.content, examples) }, ...rest] }));
   }

@@ -11,6 +11,8 @@
  *   circuit breaker per server. Whatever means "the model cannot answer now" (connection refused,
  *   timeout, 429, 5xx, breaker open) becomes ModelUnavailableError: the job retries later and
  *   nothing is posted. A request the server refuses (400, 401, …) is a ModelRequestError.
+ * - Prompts for external models (MASK_PROMPTS) leave with personal data masked and the answer comes
+ *   back with it restored (masking.ts); callers pass the ticket's known people.
  */
 import OpenAI from 'openai';
 import { z } from 'zod';
@@ -18,7 +20,9 @@ import type { Config } from '../../config.ts';
 import type { models } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
 import { withoutControlCharacters } from '../../safe-error.ts';
+import type { KnownPerson } from '../../datasets/pii/index.ts';
 import { CircuitBreaker, CircuitOpenError } from './circuit-breaker.ts';
+import { countMasked, maskPrompt, restoreAnswer, shouldMask } from './masking.ts';
 import { inferenceBreakerOpen, inferenceDuration, inferenceRequests, type InferenceOutcome } from './metrics.ts';
 
 export interface ChatMessage {
@@ -59,6 +63,8 @@ export interface CompletionOptions {
   /** Ask for a JSON object (`response_format: json_object`; the gpu-worker's serve ignores it, vLLM and OpenAI honour it). */
   json?: boolean;
   signal?: AbortSignal;
+  /** People the vendor named on the ticket: masked in every spelling when the prompt is masked. */
+  knownPeople?: readonly KnownPerson[];
 }
 
 export interface InferenceClient {
@@ -67,7 +73,7 @@ export interface InferenceClient {
 
 type InferenceConfig = Pick<
   Config,
-  'INFERENCE_BASE_URL' | 'INFERENCE_API_KEY' | 'INFERENCE_TIMEOUT_MS' | 'INFERENCE_MAX_RETRIES' | 'INFERENCE_BREAKER_FAILURES' | 'INFERENCE_BREAKER_COOLDOWN_MS' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'
+  'INFERENCE_BASE_URL' | 'INFERENCE_API_KEY' | 'INFERENCE_TIMEOUT_MS' | 'INFERENCE_MAX_RETRIES' | 'INFERENCE_BREAKER_FAILURES' | 'INFERENCE_BREAKER_COOLDOWN_MS' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'MASK_PROMPTS'
 >;
 
 export interface InferenceClientOptions {
@@ -242,12 +248,15 @@ export function createInferenceClient(options: InferenceClientOptions): Inferenc
         record('rejected');
         throw error;
       }
+      const masked = shouldMask(config.MASK_PROMPTS, model) ? maskPrompt(messages, completionOptions.knownPeople) : null;
       try {
-        const answer = await endpoint.breaker.run(() => request(endpoint, model, name, messages, completionOptions), isUnavailable);
+        const answer = await endpoint.breaker.run(() => request(endpoint, model, name, masked?.messages ?? messages, completionOptions), isUnavailable);
         record('ok');
+        if (masked) countMasked(model, masked.counts);
+        // Model output is outside input: a NUL or other control character has no place in a note or a row.
+        const text = withoutControlCharacters(answer.choices[0]?.message.content ?? '');
         return {
-          // Model output is outside input: a NUL or other control character has no place in a note or a row.
-          text: withoutControlCharacters(answer.choices[0]?.message.content ?? ''),
+          text: masked ? restoreAnswer(text, masked.values, { json: completionOptions.json === true }) : text,
           latencyMs: performance.now() - started,
           promptTokens: answer.usage?.prompt_tokens ?? null,
           completionTokens: answer.usage?.completion_tokens ?? null,

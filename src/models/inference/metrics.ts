@@ -26,3 +26,10 @@ export const inferenceBreakerOpen = new Gauge({
   labelNames: ['endpoint'] as const,
   registers: [registry],
 });
+
+export const inferenceMasked = new Counter({
+  name: 'tuneloop_inference_masked_total',
+  help: 'Pieces of personal data replaced by placeholders in prompts before they left for a model, by backend and type (MASK_PROMPTS).',
+  labelNames: ['backend', 'type'] as const,
+  registers: [registry],
+});

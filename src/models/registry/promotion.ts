@@ -13,6 +13,7 @@ import type { Queue } from '../../queue/queue.ts';
 import { gateVerdict, type GateTolerances, type GateVerdict } from './gate.ts';
 import { latestEvaluation } from '../evaluation/evaluations.ts';
 import { forgetServingState, lockTask, RegistryError, type AbTestRow, type ModelRow } from './registry.ts';
+import { refuseErasedTraining } from './erasure-block.ts';
 
 export interface SwitchOptions {
   actor: string;
@@ -87,6 +88,7 @@ export async function promote(db: Db, modelId: string, options: PromoteOptions):
     await lockTask(tx, task);
     const target = await lockModel(tx, modelId);
     if (target.status === 'production') throw new RegistryError('conflict', `model ${modelId} is already in production for ${task}`);
+    await refuseErasedTraining(tx, target, 'promotion');
     const current = await lockProduction(tx, task);
     const verdict = gateVerdict({ task, modelId, evaluation, productionModelId: current?.id ?? null, tolerances: options.tolerances ?? NO_TOLERANCE });
     if (!verdict.allowed && !options.force) throw new RegistryError('gate_blocked', `promotion blocked by the gate: ${verdict.reason}`, { verdict });
@@ -130,7 +132,7 @@ export async function rollback(db: Db, task: string, options: SwitchOptions): Pr
     if (!current) throw new RegistryError('conflict', `no production model for ${task}; nothing to roll back`);
     const previousId = await previousProduction(tx, task, current.id);
     if (!previousId) throw new RegistryError('conflict', `model ${current.id} has no earlier production model for ${task} to roll back to`);
-    await lockModel(tx, previousId);
+    await refuseErasedTraining(tx, await lockModel(tx, previousId), 'rollback');
     const archived = await setStatus(tx, current.id, 'archived');
     const model = await setStatus(tx, previousId, 'production');
     const abTest = await endRunningAbTest(tx, task, () => 'cancelled', options.actor);

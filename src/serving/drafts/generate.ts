@@ -16,7 +16,9 @@ import { reactToHarvest } from '../on-harvest.ts';
 import { ModelRequestError, ModelUnavailableError, type ChatMessage } from '../../models/inference/client.ts';
 import { modelForTicket } from '../../models/registry/registry.ts';
 import { awaitsReply, NothingToPromptError, replyPrompt, retrievalText } from '../../datasets/prompts/prompt.ts';
-import { similarResolved } from '../../datasets/prompts/retrieval.ts';
+import { examplesForPrompt } from '../../datasets/prompts/retrieved-examples.ts';
+import { knownPeopleOf } from '../../datasets/steps/scrub.ts';
+import { ERASED_REQUESTER, requesterSuppressed } from '../../gdpr/suppression.ts';
 import { isClosed, markerFor, noteWithMarker, promptSettingsForModel, signedDraft } from '../writeback.ts';
 import { isFinalVendorError, writeBackAttempt, type TicketJob, type WriteBackDeps } from './attempt.ts';
 import { draftModelUnavailable } from './metrics.ts';
@@ -37,6 +39,8 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
       if (isFinalVendorError(error)) return record({ status: 'failed', reason: error.message });
       throw error;
     }
+    // An erased subject (GDPR) stays erased: their ticket is neither stored again nor drafted for.
+    if (await requesterSuppressed(tx, connection.id, conversation)) return record({ status: 'skipped', reason: ERASED_REQUESTER });
     // Stored like a harvest would: a webhook's new messages get their compliance scan now.
     await storeFetchedConversation(tx, connection.id, conversation, deps.queue ? reactToHarvest(deps.queue, deps.config) : null);
     // A note from an earlier attempt whose row was lost (crash after posting): adopt it.
@@ -51,7 +55,11 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
     // The same turns, system prompt and window as the model's training examples (src/datasets/prompts/prompt.ts).
     const { systemPrompt, context } = await promptSettingsForModel(database.db, choice.model, 'reply');
     if (!awaitsReply(conversation, context)) return record({ ...chosen, status: 'skipped', reason: 'the last message is not the customer\'s: nothing to answer' });
-    const examples = deps.config.RETRIEVAL_TASKS.includes('reply') ? await similarResolved(database.db, { text: retrievalText(conversation, context), excludeSource: { source: conversation.source, sourceId: conversation.sourceId }, limit: EXAMPLES }) : [];
+    const knownPeople = knownPeopleOf(conversation);
+    // Same connection only, scrubbed: another customer's tickets never reach this prompt as they were written.
+    const examples = deps.config.RETRIEVAL_TASKS.includes('reply')
+      ? await examplesForPrompt(database.db, { connectionIds: [connection.id], text: retrievalText(conversation, context), excludeSource: { source: conversation.source, sourceId: conversation.sourceId }, limit: EXAMPLES }, knownPeople)
+      : [];
     let prompt: ChatMessage[];
     try {
       prompt = replyPrompt({ conversation, systemPrompt, context, examples });
@@ -61,7 +69,7 @@ export async function generateDraft(deps: WriteBackDeps, job: TicketJob, signal?
     }
     let text: string;
     try {
-      const completion = await deps.inference.complete(choice.model, prompt, { maxTokens: MAX_TOKENS, ...(signal ? { signal } : {}) });
+      const completion = await deps.inference.complete(choice.model, prompt, { maxTokens: MAX_TOKENS, knownPeople, ...(signal ? { signal } : {}) });
       text = completion.text.trim();
     } catch (error) {
       // The server refused the request itself (unknown model, bad adapter): the same request cannot succeed later.

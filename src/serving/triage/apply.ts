@@ -13,6 +13,8 @@ import { isFinalVendorError, writeBackAttempt, type TicketJob, type WriteBackDep
 import { draftModelUnavailable } from '../drafts/metrics.ts';
 import type { DraftRow } from '../drafts/record.ts';
 import { NothingToPromptError, triagePrompt } from '../../datasets/prompts/prompt.ts';
+import { knownPeopleOf } from '../../datasets/steps/scrub.ts';
+import { ERASED_REQUESTER, requesterSuppressed } from '../../gdpr/suppression.ts';
 import { isClosed, promptSettingsForModel } from '../writeback.ts';
 
 const MAX_TOKENS = 256;
@@ -32,7 +34,7 @@ export function triageChange(labels: Record<string, string>, confidence: number)
 
 export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: AbortSignal): Promise<DraftRow | null> {
   const { database } = deps;
-  return writeBackAttempt(deps, job, 'triage', async ({ writeBack, ticketKey: key, record }) => {
+  return writeBackAttempt(deps, job, 'triage', async ({ tx, connection, writeBack, ticketKey: key, record }) => {
     let conversation: Conversation;
     try {
       conversation = await writeBack.fetchTicket(job.sourceId, signal);
@@ -40,6 +42,7 @@ export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: 
       if (isFinalVendorError(error)) return record({ status: 'failed', reason: error.message });
       throw error;
     }
+    if (await requesterSuppressed(tx, connection.id, conversation)) return record({ status: 'skipped', reason: ERASED_REQUESTER });
     if (isClosed(conversation)) return record({ status: 'skipped', reason: `ticket is ${conversation.status ?? 'closed'}` });
 
     const choice = await modelForTicket(database.db, 'triage', key);
@@ -56,7 +59,7 @@ export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: 
     }
     let answer: string;
     try {
-      answer = (await deps.inference.complete(choice.model, prompt, { maxTokens: MAX_TOKENS, json: true, ...(signal ? { signal } : {}) })).text;
+      answer = (await deps.inference.complete(choice.model, prompt, { maxTokens: MAX_TOKENS, json: true, knownPeople: knownPeopleOf(conversation), ...(signal ? { signal } : {}) })).text;
     } catch (error) {
       // The server refused the request itself (unknown model, bad adapter): the same request cannot succeed later.
       if (error instanceof ModelRequestError) return record({ ...chosen, status: 'failed', reason: `model refused the request: ${error.message}` });

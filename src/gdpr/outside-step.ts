@@ -1,0 +1,46 @@
+/**
+ * The outside step: copies that left the hub. The Slack messages of the subject's compliance
+ * alerts are overwritten with a redaction notice (chat.update, one call at a time). What cannot be
+ * erased from here is listed with why, so the erasure report says what a person must still do:
+ * notes tuneloop posted on their tickets at the vendor, Salesforce Tasks of their alerts, and
+ * OpenAI's copies of training files (their models are flagged and blocked from promotion).
+ * Idempotent: updating a message to the same notice again changes nothing.
+ */
+import type { AppChat } from '../../integrations/types.ts';
+import type { Found } from './erase.ts';
+
+export interface LeftItem {
+  place: string;
+  why: string;
+}
+
+export interface OutsideReport {
+  slackMessagesRedacted: number;
+  left: LeftItem[];
+}
+
+export const REDACTED_ALERT_TEXT = ':no_entry_sign: This compliance alert was removed: its evidence belonged to a person whose data was erased (GDPR).';
+
+export async function eraseOutside(chat: AppChat | null, found: Found, erasureId: string): Promise<OutsideReport> {
+  const left: LeftItem[] = [];
+  let slackMessagesRedacted = 0;
+  for (const message of found.slackAlerts) {
+    if (!chat) {
+      left.push({ place: `Slack message ${message.ts} in ${message.channel}`, why: 'SLACK_BOT_TOKEN is not set in this process: set it and run `tuneloop gdpr resume`, or delete the message in Slack' });
+      continue;
+    }
+    // https://api.slack.com/methods/chat.update
+    await chat.update({ channel: message.channel, ts: message.ts, text: `${REDACTED_ALERT_TEXT} (erasure ${erasureId})`, blocks: [] });
+    slackMessagesRedacted++;
+  }
+  for (const note of found.notes) {
+    left.push({ place: `${note.source} ticket ${note.ticketId}, internal note ${note.noteId} (tuneloop's draft)`, why: `redacting a posted note through the ${note.source} API is not built yet: redact or delete it in ${note.source}` });
+  }
+  for (const task of found.salesforceTasks) {
+    left.push({ place: `Salesforce Task ${task.taskId} (compliance alert)`, why: 'deleting Salesforce Tasks is not built yet: delete it in Salesforce' });
+  }
+  for (const file of found.openaiFiles) {
+    left.push({ place: `OpenAI file ${file.fileId} (fine-tuning job ${file.jobId})`, why: 'deleting files at OpenAI is not built yet: delete it with the Files API or the dashboard; the models trained on it are flagged and cannot be promoted' });
+  }
+  return { slackMessagesRedacted, left };
+}
