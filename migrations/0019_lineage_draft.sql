@@ -1,0 +1,1 @@
+ALTER TABLE "dataset_lineage" ADD COLUMN "draft_id" uuid;
