@@ -42,7 +42,7 @@ export const NewFineTuningJob = z
     metadata: Metadata.nullable().optional(),
     /** tuneloop: `local` (gpu-worker, the default) or `openai` (managed fine-tuning). */
     backend: z.enum(['local', 'openai']).optional(),
-    /** tuneloop: what the model is for; defaults to the dataset's task, else `reply`. */
+    /** tuneloop: what the model is for; defaults to the dataset's task (reply for preference data), else `reply`. */
     task: z
       .string()
       .regex(/^[a-z][a-z_]{0,39}$/)
@@ -76,6 +76,15 @@ async function resolveData(db: Tx, input: NewFineTuningJob): Promise<TrainingDat
   return input.training_file ? filesData(db, input.training_file, input.validation_file ?? null) : datasetVersionData(db, input.dataset_version ?? '');
 }
 
+/**
+ * What a model trained on a dataset's task is for: a preference dataset (drafts vs what the agents
+ * sent) teaches a better reply model, which competes with, and can replace, the reply model in
+ * production; every other task's model is for that task; uploaded files default to reply.
+ */
+export function modelTaskFor(datasetTask: string | null): string {
+  return datasetTask === null || datasetTask === 'preference' ? 'reply' : datasetTask;
+}
+
 /** Validates everything that can be checked without the worker, then inserts and queues in one transaction. */
 export async function createJob(db: Tx, input: NewFineTuningJob, options: CreateOptions): Promise<FineTuningJob> {
   const backend = input.backend ?? 'local';
@@ -83,8 +92,10 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
   let resolved: ReturnType<typeof resolveMethod>;
   let data: TrainingData & { versionId?: string };
   try {
-    resolved = resolveMethod(backend, input.method, input.hyperparameters);
     data = await resolveData(db, input);
+    // Preference examples (a `preference` dataset version, a prompt/chosen/rejected file) train with DPO unless told otherwise.
+    const method = input.method ?? (data.train.format === 'preference' ? { type: 'dpo' as const } : undefined);
+    resolved = resolveMethod(backend, method, input.hyperparameters);
   } catch (error) {
     if (error instanceof HyperparameterError || error instanceof DataSourceError) throw new JobInputError(error.message, error.param);
     throw error;
@@ -108,7 +119,7 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
         suffix: input.suffix ?? null,
         seed: input.seed ?? randomInt(0, 2_147_483_647),
         metadata: input.metadata ?? null,
-        task: input.task ?? data.task ?? 'reply',
+        task: input.task ?? modelTaskFor(data.task),
         datasetVersionId: data.versionId ?? null,
         trainingFileId: input.training_file ?? null,
         validationFileId: input.validation_file ?? null,

@@ -3,16 +3,13 @@
  * replies compared with them by the real feedback step, then a `preference` dataset version built
  * through the same scrub, filter, dedup and grouped split as every task, with lineage to each draft.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversations, datasetLineage, drafts, messages } from '../../src/db/schema/index.ts';
 import type { Manifest } from '../../src/datasets/manifest.ts';
-import { recordFeedback } from '../../src/serving/feedback/record.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { postDraftsWithFeedback, REWRITTEN_DRAFT } from './support.ts';
 import { createAndBuild, harvestSandbox, readAllSplits, tempHome, type HarvestedSandbox } from '../datasets/helpers.ts';
-
-/** Far from any reply the sandbox's agents write: chrF well below the 0.5 default. */
-const REWRITTEN = 'Thank you for reaching out. Our team will get back to you shortly with more information.';
 
 describe('preference pairs from drafts the agents rewrote', () => {
   let database: TestDatabase;
@@ -24,29 +21,9 @@ describe('preference pairs from drafts the agents rewrote', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     harvested = await harvestSandbox(database, { seed: 31, tickets: 80, name: 'zd-preference' });
-    const { db } = database;
-    const solved = await db.select().from(conversations).where(and(eq(conversations.connectionId, harvested.connection.id), inArray(conversations.status, ['solved', 'closed'])));
-    // One draft per solved ticket with an agent reply, posted just before that reply: every other one
-    // the agent sent as it was, the rest rewritten.
-    let n = 0;
-    for (const conversation of solved) {
-      const replies = await db
-        .select()
-        .from(messages)
-        .where(and(eq(messages.conversationId, conversation.id), eq(messages.authorRole, 'agent'), eq(messages.visibility, 'public')))
-        .orderBy(asc(messages.position));
-      const last = replies.at(-1);
-      if (!last || replies.length > 1) continue;
-      const keep = n++ % 2 === 0;
-      const postedAt = new Date(last.sourceCreatedAt.getTime() - 60_000);
-      const [draft] = await db
-        .insert(drafts)
-        .values({ connectionId: conversation.connectionId, source: 'zendesk', sourceId: conversation.sourceId, task: 'reply', status: 'posted', text: keep ? last.body : REWRITTEN, postedAt, createdAt: postedAt })
-        .returning();
-      const feedback = await db.transaction((tx) => recordFeedback(tx, draft!.id, 0.5));
-      expect(feedback?.accepted).toBe(keep);
-      (keep ? kept : rewritten).add(draft!.id);
-    }
+    const posted = await postDraftsWithFeedback(database, harvested.connection.id);
+    for (const id of posted.kept) kept.add(id);
+    for (const id of posted.rewritten) rewritten.add(id);
     expect(rewritten.size).toBeGreaterThanOrEqual(8);
   });
   afterAll(async () => {
@@ -75,7 +52,7 @@ describe('preference pairs from drafts the agents rewrote', () => {
       const line = JSON.parse(files[row.split][row.position] ?? '{}') as { prompt: Array<{ role: string; content: string }>; chosen: Array<{ content: string }>; rejected: Array<{ content: string }> };
       expect(line.prompt[0]?.role).toBe('system');
       expect(line.prompt.at(-1)?.role).toBe('user');
-      expect(line.rejected).toEqual([{ role: 'assistant', content: REWRITTEN }]);
+      expect(line.rejected).toEqual([{ role: 'assistant', content: REWRITTEN_DRAFT }]);
       const [draft] = await database.db.select().from(drafts).where(eq(drafts.id, row.draftId!));
       const [sent] = await database.db.select().from(messages).where(eq(messages.id, row.messageIds.at(-1)!));
       expect(sent?.body).toBe(draft?.finalReply);

@@ -30,6 +30,8 @@ export interface ManualRetrain {
   datasetVersion?: string;
   /** Overrides of the fine-tuning request: base model, method and hyperparameters. */
   training?: Record<string, unknown>;
+  /** The method's type (dpo, lora, …), keeping the request's hyperparameters. */
+  method?: string;
   requestedBy: string;
   /** Where the run's live Slack message goes. */
   slackChannel?: string;
@@ -46,11 +48,12 @@ async function datasetFor(db: Db, task: string): Promise<{ id: string; name: str
 }
 
 /** The fine-tuning request: the policy's, else the production model's base, with the person's overrides. */
-async function trainingFor(db: Db, task: string, overrides: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+async function trainingFor(db: Db, task: string, overrides: Record<string, unknown> | undefined, method?: string): Promise<Record<string, unknown>> {
   const policy = await getPolicy(db, task);
   const production = await productionModel(db, task);
   const base: Record<string, unknown> = policy ? { ...policy.training } : production ? { model: production.baseModel } : {};
   const merged = { ...base, ...overrides };
+  if (method) merged.method = { ...(typeof merged.method === 'object' && merged.method !== null ? merged.method : {}), type: method };
   const parsed = TrainingRequest.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -70,7 +73,7 @@ export async function startManualRetrain(db: Db, queue: Queue, input: ManualRetr
   }
   const dataset = input.datasetVersion ? null : await datasetFor(db, input.task);
   if (!input.datasetVersion && !dataset) throw new RetrainInputError(`there is no ${input.task} dataset to rebuild: create one first (tuneloop dataset create --task ${input.task})`);
-  const training = await trainingFor(db, input.task, input.training);
+  const training = await trainingFor(db, input.task, input.training, input.method);
   return db.transaction(async (tx) => {
     const [active] = await tx.select({ id: retrainingRuns.id }).from(retrainingRuns).where(and(eq(retrainingRuns.task, input.task), inArray(retrainingRuns.status, ['harvesting', 'building', 'training']))).limit(1);
     if (active) throw new RetrainInputError(`a retraining of ${input.task} is already running (${active.id})`);
