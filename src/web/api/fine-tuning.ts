@@ -11,6 +11,7 @@ import type { TrainingBackend } from '../../db/schema/index.ts';
 import { eventsSince, listCheckpoints, listEvents, listMetrics } from '../../training/events.ts';
 import { cancelJob, createJob, getJob, JobInputError, listJobs, NewFineTuningJob, type FineTuningJob } from '../../training/jobs.ts';
 import { modelForJob } from '../../training/outcomes.ts';
+import { sweepTrials } from '../../training/sweep/settle.ts';
 import { publicCheckpoint, publicEvent, publicJob, publicMetric } from '../../training/present.ts';
 import { isTerminal } from '../../training/status.ts';
 import type { AuthVariables } from '../auth.ts';
@@ -60,6 +61,21 @@ export function fineTuningRoutes(deps: AppDeps) {
   });
 
   app.get('/jobs/:id', async (c) => c.json(await present(await load(c.req.param('id')))));
+
+  // A sweep's trials with their hyperparameters, status and validation loss, and the best so far: what a dashboard charts.
+  app.get('/jobs/:id/trials', async (c) => {
+    const job = await load(c.req.param('id'));
+    const trials = await sweepTrials(db, job.id);
+    const scored = trials.filter((trial) => trial.best_eval_loss !== null);
+    const best = scored.sort((a, b) => (a.best_eval_loss ?? 0) - (b.best_eval_loss ?? 0))[0] ?? null;
+    return c.json({
+      object: 'list',
+      sweep: (job.hyperparameters as { sweep?: unknown }).sweep ?? null,
+      status: job.status,
+      best_trial: best?.trial ?? null,
+      data: trials.map(({ modelId, fineTunedModel, trainedTokens: _tokens, ...trial }) => ({ ...trial, model_id: modelId, fine_tuned_model: fineTunedModel })),
+    });
+  });
 
   app.post('/jobs/:id/cancel', async (c) => {
     const job = await cancelJob(db, deps.queue, (await load(c.req.param('id'))).id, c.get('actor'));
