@@ -9,10 +9,10 @@ import type { ArtifactStore } from '../artifacts/index.ts';
 import type { Database } from '../db/client.ts';
 import { connections, datasetVersions } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
-import { parseDatasetConfig, type Task } from './config.ts';
+import { parseDatasetConfig, preferenceSettings, type Task } from './config.ts';
 import { Curator } from './curate.ts';
 import { EMPTY_TASK_NOTES } from './steps/extract.ts';
-import { FORMAT, type Manifest } from './manifest.ts';
+import { formatOf, type Manifest } from './manifest.ts';
 import { readConversations } from './read.ts';
 import { findDataset, getVersion, lockAgainstErasure, versionPrefix, type VersionRow } from './versions.ts';
 import { contentHashOf, deleteFiles, deleteLineage, SplitWriters } from './write.ts';
@@ -73,7 +73,7 @@ export async function buildVersion(deps: BuildDeps, versionId: string, options: 
     const emptyNote = EMPTY_TASK_NOTES[task];
     if (emptyNote) notes.push(emptyNote);
     else {
-      await readConversations(database, { connectionIds: config.connections, since: config.since, until: config.until, reviewedAlerts: task === 'compliance' }, options.batchSize ?? 500, async (batch, total) => {
+      await readConversations(database, { connectionIds: config.connections, since: config.since, until: config.until, reviewedAlerts: task === 'compliance', draftFeedback: task === 'preference' }, options.batchSize ?? 500, async (batch, total) => {
         options.signal?.throwIfAborted();
         progress.total = total;
         for (const conversation of batch) {
@@ -89,6 +89,13 @@ export async function buildVersion(deps: BuildDeps, versionId: string, options: 
       });
     }
     options.signal?.throwIfAborted();
+    if (task === 'preference') {
+      // Too few pairs train nothing useful: say what was found against what is needed, and fail for good.
+      const { minPairs } = preferenceSettings(config);
+      if (progress.examples < minPairs) {
+        throw new PermanentBuildError(`found ${progress.examples} preference pair${progress.examples === 1 ? '' : 's'} (drafts the agent rewrote, after filters and dedup), needs at least ${minPairs} (preference.minPairs)`);
+      }
+    }
     const files = await writers.commit(db, versionId);
     const contentHash = contentHashOf(files);
     const summary = curator.summary();
@@ -102,7 +109,7 @@ export async function buildVersion(deps: BuildDeps, versionId: string, options: 
       .limit(1);
     const manifest: Manifest = {
       formatVersion: 1,
-      format: FORMAT,
+      format: formatOf(task),
       scrubber: { nameModel: nerModelVersion() },
       dataset: { id: dataset.id, name: dataset.name, task },
       version: initial.version,

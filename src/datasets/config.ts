@@ -99,6 +99,18 @@ export const DatasetConfigSchema = z
       .refine((s) => Math.abs(s.train + s.validation + s.test - 1) < 1e-9, 'split ratios must add up to 1'),
     /** Triage labels by name; default priority and language from the conversation. */
     labels: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/), LabelSourceSchema).optional(),
+    /**
+     * Preference pairs (task preference): a draft the agent changed below `maxSimilarity` (chrF of
+     * draft vs sent reply, the same measure as DRAFT_ACCEPT_SIMILARITY) gives a pair; a build with
+     * fewer than `minPairs` pairs fails and says how many it found. Defaults: PREFERENCE_DEFAULTS.
+     */
+    preference: z
+      .object({
+        maxSimilarity: z.number().gt(0).max(1).optional(),
+        minPairs: z.number().int().min(1).max(1_000_000).optional(),
+      })
+      .strict()
+      .optional(),
     /** PII scrubber settings (src/datasets/pii/config.ts); validated here, compiled per build. */
     scrub: z
       .record(z.string(), z.unknown())
@@ -109,6 +121,13 @@ export const DatasetConfigSchema = z
       }),
   })
   .strict();
+
+/** Below the draft acceptance threshold (DRAFT_ACCEPT_SIMILARITY's default): the agent rewrote the draft. */
+export const PREFERENCE_DEFAULTS = { maxSimilarity: 0.5, minPairs: 10 } as const;
+
+export function preferenceSettings(config: Pick<DatasetConfig, 'preference'>): { maxSimilarity: number; minPairs: number } {
+  return { ...PREFERENCE_DEFAULTS, ...config.preference };
+}
 
 export type DatasetConfigInput = z.input<typeof DatasetConfigSchema>;
 export type DatasetConfig = z.output<typeof DatasetConfigSchema>;

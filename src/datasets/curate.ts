@@ -12,7 +12,7 @@ import { conversationDropReason, ExampleFilter } from './steps/filter.ts';
 import { CurationScrubber, rawTexts, type ScrubStats } from './steps/scrub.ts';
 import { groupKeyOf, Splitter } from './steps/split.ts';
 import { approxTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
-import { increment, SPLITS, type Counts, type SourceConversation, type Split } from './types.ts';
+import { increment, SPLITS, type Counts, type Example, type SourceConversation, type Split } from './types.ts';
 
 export interface CuratedExample {
   split: Split;
@@ -21,6 +21,18 @@ export interface CuratedExample {
   conversationId: number | null;
   messageIds: number[];
   exampleHash: string;
+  /** Preference: the draft the pair was made from. */
+  draftId: string | null;
+}
+
+/**
+ * An example as its JSONL line: OpenAI chat format, or for preference pairs TRL's conversational
+ * preference format with an explicit prompt (gpu-worker/tuneloop_worker/data.py), which DPO reads.
+ */
+export function exampleLine(example: Example): string {
+  if (example.rejected === undefined) return JSON.stringify({ messages: example.messages });
+  const prompt = example.messages.slice(0, -1).map(({ role, content }) => ({ role, content }));
+  return JSON.stringify({ prompt, chosen: [{ role: 'assistant', content: example.target }], rejected: [{ role: 'assistant', content: example.rejected }] });
 }
 
 export interface PipelineSummary {
@@ -109,12 +121,12 @@ export class Curator {
       steps.dedup.out++;
       const split = this.splitter.splitOf(example.groupKey);
       steps.split[split]++;
-      const line = JSON.stringify({ messages: example.messages });
-      let chars = 0;
+      const line = exampleLine(example);
+      let chars = example.rejected?.length ?? 0;
       for (const m of example.messages) chars += m.content.length;
       this.tokens[split].push(approxTokens(chars));
       for (const [name, value] of Object.entries(example.labels ?? {})) increment((this.labels[name] ??= {}), value);
-      out.push({ split, line, conversationId: example.conversationId, messageIds: example.messageIds, exampleHash: exampleHash(line) });
+      out.push({ split, line, conversationId: example.conversationId, messageIds: example.messageIds, exampleHash: exampleHash(line), draftId: example.draftId ?? null });
     }
     return out;
   }

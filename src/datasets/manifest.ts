@@ -10,6 +10,11 @@ import { increment, SPLITS, type Counts, type Split } from './types.ts';
 import type { SplitFile } from './write.ts';
 
 export const FORMAT = 'OpenAI chat fine-tuning JSONL: one {"messages":[{"role","content","weight"?}]} object per line';
+export const PREFERENCE_FORMAT = 'TRL conversational preference JSONL: one {"prompt":[…],"chosen":[{"role":"assistant",…}],"rejected":[{"role":"assistant",…}]} object per line';
+
+export function formatOf(task: Task): string {
+  return task === 'preference' ? PREFERENCE_FORMAT : FORMAT;
+}
 
 export interface Manifest {
   formatVersion: 1;
@@ -62,7 +67,10 @@ export class LineStats {
   constructor(private readonly task: Task) {}
 
   add(split: Split, line: string, messages?: Array<{ role: string; content: string }>): void {
-    const parsed = messages ?? (JSON.parse(line) as { messages: Array<{ role: string; content: string }> }).messages;
+    type Messages = Array<{ role: string; content: string }>;
+    const row = messages ? null : (JSON.parse(line) as { messages?: Messages; prompt?: Messages; chosen?: Messages; rejected?: Messages });
+    // A preference line counts its prompt and both replies.
+    const parsed = messages ?? row?.messages ?? [...(row?.prompt ?? []), ...(row?.chosen ?? []), ...(row?.rejected ?? [])];
     let chars = 0;
     for (const m of parsed) chars += m.content.length;
     this.tokens[split].push(approxTokens(chars));

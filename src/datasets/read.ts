@@ -5,8 +5,8 @@
  */
 import { and, asc, desc, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { complianceAlerts, conversations, messages } from '../db/schema/index.ts';
-import type { ReviewedAlert, SourceConversation, SourceMessage } from './types.ts';
+import { complianceAlerts, conversations, drafts, messages } from '../db/schema/index.ts';
+import type { ReviewedAlert, SourceConversation, SourceDraft, SourceMessage } from './types.ts';
 
 const DECIDED = ['acknowledged', 'escalated', 'resolved', 'false_positive'];
 
@@ -19,7 +19,15 @@ export interface ReadFilter {
    * messages (confirmed → violation, false positive → not). Open alerts are nobody's judgement yet.
    */
   reviewedAlerts?: boolean;
+  /**
+   * Preference: only conversations with a posted reply draft that feedback compared with the
+   * agent's final reply, and those drafts.
+   */
+  draftFeedback?: boolean;
 }
+
+/** A draft with feedback on this conversation (drafts join conversations by connection and vendor id). */
+const DRAFT_WITH_FEEDBACK = sql`${drafts.task} = 'reply' AND ${drafts.status} = 'posted' AND ${drafts.text} IS NOT NULL AND ${drafts.finalReply} IS NOT NULL AND ${drafts.similarity} IS NOT NULL`;
 
 type Reader = Parameters<Parameters<Database['db']['transaction']>[0]>[0];
 
@@ -66,6 +74,24 @@ async function reviewedAlertsOf(tx: Reader, conversationIds: number[]): Promise<
   return byMessage;
 }
 
+async function draftsOf(tx: Reader, rows: Array<{ id: number; connectionId: string; sourceId: string }>): Promise<Map<number, SourceDraft[]>> {
+  const byKey = new Map(rows.map((row) => [`${row.connectionId}\0${row.sourceId}`, row.id]));
+  const found = await tx
+    .select({ id: drafts.id, connectionId: drafts.connectionId, sourceId: drafts.sourceId, text: drafts.text, similarity: drafts.similarity, postedAt: drafts.postedAt, createdAt: drafts.createdAt })
+    .from(drafts)
+    .where(and(inArray(drafts.connectionId, [...new Set(rows.map((row) => row.connectionId))]), inArray(drafts.sourceId, rows.map((row) => row.sourceId)), DRAFT_WITH_FEEDBACK))
+    .orderBy(asc(drafts.createdAt), asc(drafts.id));
+  const byConversation = new Map<number, SourceDraft[]>();
+  for (const draft of found) {
+    const conversationId = byKey.get(`${draft.connectionId}\0${draft.sourceId}`);
+    if (conversationId === undefined || draft.text === null || draft.similarity === null) continue;
+    let list = byConversation.get(conversationId);
+    if (!list) byConversation.set(conversationId, (list = []));
+    list.push({ id: draft.id, text: draft.text, similarity: draft.similarity, postedAt: draft.postedAt ?? draft.createdAt });
+  }
+  return byConversation;
+}
+
 export async function readConversations(
   database: Database,
   filter: ReadFilter,
@@ -81,6 +107,9 @@ export async function readConversations(
         filter.until ? lt(conversations.sourceCreatedAt, new Date(filter.until)) : undefined,
         filter.reviewedAlerts
           ? sql`EXISTS (SELECT 1 FROM ${complianceAlerts} a WHERE a.conversation_id = ${conversations.id} AND a.status IN (${sql.join(DECIDED.map((status) => sql`${status}`), sql`, `)}))`
+          : undefined,
+        filter.draftFeedback
+          ? sql`EXISTS (SELECT 1 FROM ${drafts} WHERE ${drafts.connectionId} = ${conversations.connectionId} AND ${drafts.sourceId} = ${conversations.sourceId} AND ${DRAFT_WITH_FEEDBACK})`
           : undefined,
       );
       const [counted] = await tx.select({ total: sql<number>`count(*)::int` }).from(conversations).where(where);
@@ -105,6 +134,7 @@ export async function readConversations(
           .where(inArray(messages.conversationId, ids))
           .orderBy(asc(messages.conversationId), asc(messages.position));
         const reviewed = filter.reviewedAlerts ? await reviewedAlertsOf(tx, ids) : null;
+        const drafted = filter.draftFeedback ? await draftsOf(tx, rows) : null;
         const byConversation = new Map<number, SourceMessage[]>();
         for (const { conversationId, ...message } of messageRows) {
           let list = byConversation.get(conversationId);
@@ -112,7 +142,7 @@ export async function readConversations(
           list.push(reviewed ? { ...message, reviewedAlerts: reviewed.get(message.id) ?? [] } : message);
         }
         await onBatch(
-          rows.map(({ cursorAt: _cursor, ...row }) => ({ ...row, messages: byConversation.get(row.id) ?? [] })),
+          rows.map(({ cursorAt: _cursor, ...row }) => ({ ...row, messages: byConversation.get(row.id) ?? [], ...(drafted ? { drafts: drafted.get(row.id) ?? [] } : {}) })),
           total,
         );
         const last = rows[rows.length - 1];

@@ -39,6 +39,17 @@ export interface SourceConversation {
   createdAt: Date;
   updatedAt: Date;
   messages: SourceMessage[];
+  /** Read for the preference task only: posted reply drafts whose ticket got the agent's final reply. */
+  drafts?: SourceDraft[];
+}
+
+/** A reply draft tuneloop posted on the conversation and what the agent finally sent (src/serving/feedback/record.ts). */
+export interface SourceDraft {
+  id: string;
+  text: string;
+  /** chrF of the draft against the final reply, 0..1. */
+  similarity: number;
+  postedAt: Date;
 }
 
 /**
@@ -67,6 +78,10 @@ export interface Example {
   /** The customer turn the target answers. */
   lastUser: string;
   labels?: Record<string, string>;
+  /** Preference: the reply that lost (the draft the agent rewrote); `target` is the one that won. */
+  rejected?: string;
+  /** Preference: the draft the pair was made from (lineage). */
+  draftId?: string;
 }
 
 /** Counts by reason or type; keys appear in the manifest. */

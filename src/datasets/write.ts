@@ -22,9 +22,11 @@ export interface LineageRow {
   conversationId: number | null;
   messageIds: number[];
   exampleHash: string;
+  /** Preference pairs: the draft that was the rejected reply. */
+  draftId?: string | null;
 }
 
-/** Rows per INSERT: 6 parameters each, far below PostgreSQL's 65,535. */
+/** Rows per INSERT: 7 parameters each, far below PostgreSQL's 65,535. */
 const LINEAGE_CHUNK = 2_000;
 /** Bytes buffered per split before a write. */
 const FLUSH_BYTES = 256 * 1024;
@@ -60,7 +62,7 @@ export class SplitWriters {
     const position = this.counts[row.split]++;
     this.buffers[row.split].push(row.line, '\n');
     this.buffered[row.split] += row.line.length + 1;
-    this.lineage.push({ split: row.split, position, conversationId: row.conversationId, messageIds: row.messageIds, exampleHash: row.exampleHash });
+    this.lineage.push({ split: row.split, position, conversationId: row.conversationId, messageIds: row.messageIds, exampleHash: row.exampleHash, draftId: row.draftId ?? null });
     return position;
   }
 

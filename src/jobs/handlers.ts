@@ -6,6 +6,7 @@ import type { HubDeps } from '../deps.ts';
 import { datasetBuildHandler } from '../datasets/handler.ts';
 import { harvestRunHandler } from '../harvest/handler.ts';
 import { conversationRefreshHandler } from '../harvest/refresh.ts';
+import { sweepSettleHandler } from '../training/sweep/settle.ts';
 import { retrainRunHandler } from '../models/retraining/manual.ts';
 import { slackDraftHandler } from '../slack/jobs/draft.ts';
 import { complianceScanHandler } from '../serving/compliance/index.ts';
@@ -30,6 +31,7 @@ export const HANDLERS: HandlerFactories = {
   'harvest.run': (deps) => harvestRunHandler({ ...deps, batchSize: deps.config.HARVEST_BATCH_SIZE, onStored: reactToHarvest(deps.queue, deps.config) }),
   'dataset.build': datasetBuildHandler,
   'finetune.train': fineTuneHandler,
+  'finetune.sweep': sweepSettleHandler,
   'model.evaluate': modelEvaluateHandler,
   'compliance.scan': complianceScanHandler,
   'slack.notify': slackNotifyHandler,

@@ -18,6 +18,8 @@ export const JOBS = {
   'harvest.run': z.union([z.object({ harvestId: id }).strict(), z.object({ connectionId: id, trigger: z.literal('schedule') }).strict()]),
   'dataset.build': z.object({ datasetVersionId: id }),
   'finetune.train': z.object({ fineTuningJobId: id }),
+  /** A sweep's trial ended: end the sweep once every trial has (src/training/sweep/settle.ts). */
+  'finetune.sweep': z.object({ parentJobId: id }),
   'model.evaluate': z.object({ modelId: id, evaluationId: id.optional() }),
   'draft.generate': vendorTicket,
   'triage.apply': vendorTicket,

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { TrainingBackend, TrainingMethod } from '../db/schema/index.ts';
 import { LIMITS, type RunConfig } from './worker/contract/run-config.ts';
+import { Sweep } from './sweep/plan.ts';
 
 const auto = z.literal('auto');
 
@@ -46,6 +47,8 @@ export const Hyperparameters = z
       })
       .strict()
       .optional(),
+    /** A hyperparameter sweep: one child job per trial, the best by validation loss becomes the candidate (src/training/sweep/). */
+    sweep: Sweep.optional(),
   })
   .strict();
 export type Hyperparameters = z.infer<typeof Hyperparameters>;

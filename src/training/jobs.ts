@@ -13,6 +13,7 @@ import { datasetVersionData, DataSourceError, filesData, type TrainingData } fro
 import { recordEvent } from './events.ts';
 import { formatFor, Hyperparameters, HyperparameterError, MethodInput, resolveMethod } from './hyperparameters.ts';
 import { ACTIVE, notifyStatus, transition, type FineTuningJob } from './status.ts';
+import { planTrials, SweepError, trialHyperparameters, type TrialParams } from './sweep/plan.ts';
 
 export type { FineTuningJob } from './status.ts';
 
@@ -42,7 +43,7 @@ export const NewFineTuningJob = z
     metadata: Metadata.nullable().optional(),
     /** tuneloop: `local` (gpu-worker, the default) or `openai` (managed fine-tuning). */
     backend: z.enum(['local', 'openai']).optional(),
-    /** tuneloop: what the model is for; defaults to the dataset's task, else `reply`. */
+    /** tuneloop: what the model is for; defaults to the dataset's task (reply for preference data), else `reply`. */
     task: z
       .string()
       .regex(/^[a-z][a-z_]{0,39}$/)
@@ -76,6 +77,29 @@ async function resolveData(db: Tx, input: NewFineTuningJob): Promise<TrainingDat
   return input.training_file ? filesData(db, input.training_file, input.validation_file ?? null) : datasetVersionData(db, input.dataset_version ?? '');
 }
 
+/** A sweep's trials, each checked as a run of its own; null when the request is one run. */
+function planSweep(resolved: ReturnType<typeof resolveMethod>, seed: number): TrialParams[] | null {
+  const { sweep } = resolved.hyperparameters;
+  if (!sweep) return null;
+  try {
+    const trials = planTrials(sweep, seed);
+    for (const params of trials) resolveMethod('local', { type: resolved.method, hyperparameters: trialHyperparameters(resolved.hyperparameters, params) as Hyperparameters }, undefined);
+    return trials;
+  } catch (error) {
+    if (error instanceof SweepError || error instanceof HyperparameterError) throw new JobInputError(error.message, 'method.hyperparameters.sweep');
+    throw error;
+  }
+}
+
+/**
+ * What a model trained on a dataset's task is for: a preference dataset (drafts vs what the agents
+ * sent) teaches a better reply model, which competes with, and can replace, the reply model in
+ * production; every other task's model is for that task; uploaded files default to reply.
+ */
+export function modelTaskFor(datasetTask: string | null): string {
+  return datasetTask === null || datasetTask === 'preference' ? 'reply' : datasetTask;
+}
+
 /** Validates everything that can be checked without the worker, then inserts and queues in one transaction. */
 export async function createJob(db: Tx, input: NewFineTuningJob, options: CreateOptions): Promise<FineTuningJob> {
   const backend = input.backend ?? 'local';
@@ -83,8 +107,10 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
   let resolved: ReturnType<typeof resolveMethod>;
   let data: TrainingData & { versionId?: string };
   try {
-    resolved = resolveMethod(backend, input.method, input.hyperparameters);
     data = await resolveData(db, input);
+    // Preference examples (a `preference` dataset version, a prompt/chosen/rejected file) train with DPO unless told otherwise.
+    const method = input.method ?? (data.train.format === 'preference' ? { type: 'dpo' as const } : undefined);
+    resolved = resolveMethod(backend, method, input.hyperparameters);
   } catch (error) {
     if (error instanceof HyperparameterError || error instanceof DataSourceError) throw new JobInputError(error.message, error.param);
     throw error;
@@ -96,6 +122,8 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
   if (backend === 'local' && !data.validation && (data.train.examples ?? 0) < 2) {
     throw new JobInputError('without a validation_file the training file needs at least 2 examples (some are held out for validation)', 'training_file');
   }
+  const seed = input.seed ?? randomInt(0, 2_147_483_647);
+  const trials = planSweep(resolved, seed);
 
   return db.transaction(async (tx) => {
     const [job] = await tx
@@ -106,9 +134,11 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
         method: resolved.method,
         hyperparameters: resolved.hyperparameters,
         suffix: input.suffix ?? null,
-        seed: input.seed ?? randomInt(0, 2_147_483_647),
+        seed,
+        // A sweep trains nothing itself: it is running while its trials are (sweep/settle.ts ends it).
+        ...(trials ? { status: 'running' as const, startedAt: new Date() } : {}),
         metadata: input.metadata ?? null,
-        task: input.task ?? data.task ?? 'reply',
+        task: input.task ?? modelTaskFor(data.task),
         datasetVersionId: data.versionId ?? null,
         trainingFileId: input.training_file ?? null,
         validationFileId: input.validation_file ?? null,
@@ -118,7 +148,18 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
     if (!job) throw new Error('fine-tuning job insert returned nothing');
     await recordEvent(tx, job.id, { level: 'info', type: 'status', message: `Created fine-tuning job: ${resolved.method} of ${input.model} (${backend})`, data: { status: job.status } });
     await recordAudit(tx, { actor: options.actor, action: 'fine_tuning_job.created', subjectType: 'fine_tuning_job', subjectId: job.id, details: { backend, model: input.model, method: resolved.method } });
-    await options.queue.send('finetune.train', { fineTuningJobId: job.id }, { tx, singletonKey: job.id });
+    if (trials) {
+      await recordEvent(tx, job.id, { level: 'info', type: 'sweep', message: `Hyperparameter sweep: ${trials.length} trials (${resolved.hyperparameters.sweep?.strategy})`, data: { trials } });
+      for (const [index, params] of trials.entries()) {
+        const [child] = await tx
+          .insert(fineTuningJobs)
+          .values({ ...job, id: undefined, status: 'validating_files', startedAt: null, hyperparameters: trialHyperparameters(resolved.hyperparameters, params), suffix: `${job.suffix ?? 'sweep'}-t${index + 1}`, parentJobId: job.id, trial: index + 1, createdAt: new Date() })
+          .returning();
+        if (!child) throw new Error('sweep trial insert returned nothing');
+        await recordEvent(tx, child.id, { level: 'info', type: 'status', message: `Created trial ${index + 1} of sweep ${job.id}: ${JSON.stringify(params)}`, data: { status: child.status, trial: index + 1, params } });
+        await options.queue.send('finetune.train', { fineTuningJobId: child.id }, { tx, singletonKey: child.id });
+      }
+    } else await options.queue.send('finetune.train', { fineTuningJobId: job.id }, { tx, singletonKey: job.id });
     await notifyStatus(tx, options, job.id);
     return job;
   });
@@ -163,6 +204,12 @@ export async function cancelJob(db: Tx, queue: Queue | null, id: string, actor: 
       .returning();
     if (!requested || !ACTIVE.includes(requested.status)) return requested ?? null;
     await recordAudit(tx, { actor, action: 'fine_tuning_job.cancel_requested', subjectType: 'fine_tuning_job', subjectId: id });
+    // A sweep: cancel every trial (their runners stop the running ones), then the sweep itself.
+    const trials = await tx.select({ id: fineTuningJobs.id }).from(fineTuningJobs).where(eq(fineTuningJobs.parentJobId, id));
+    if (trials.length) {
+      for (const trial of trials) await cancelJob(tx, queue, trial.id, actor);
+      return (await transition(tx, { queue }, id, { from: ACTIVE, to: 'cancelled', message: `Sweep cancelled with its ${trials.length} trials` })) ?? requested;
+    }
     // Not picked up yet: nobody else will move it, so cancel here. A running job's runner does it.
     const cancelled = requested.heartbeatAt === null ? await transition(tx, { queue }, id, { from: ['validating_files', 'queued'], to: 'cancelled', message: 'Fine-tuning job cancelled before it started' }) : null;
     if (!cancelled) await recordEvent(tx, id, { level: 'info', type: 'status', message: 'Cancellation requested; stopping the run', data: { status: requested.status } });

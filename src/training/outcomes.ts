@@ -3,7 +3,7 @@
  * OpenAI-style error), or cancelled. Each is one transaction with its status event and notification.
  */
 import { basename } from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { fineTuningCheckpoints, models, type JobError } from '../db/schema/index.ts';
 import { recordEvent } from './events.ts';
@@ -57,12 +57,14 @@ export async function succeed(tx: Tx, notifier: Notifier, job: FineTuningJob, in
       trainingFileId: job.trainingFileId,
       validationFileId: job.validationFileId,
       metrics: input.metrics,
+      // A sweep's trial is no candidate until the sweep picks it (src/training/sweep/settle.ts).
+      ...(job.parentJobId ? { status: 'archived' as const } : {}),
     })
     .onConflictDoNothing()
     .returning();
   // Every new candidate is evaluated against production (or its base) on the held-out test split:
   // the models stage takes it from this job (src/models/evaluation/handler.ts).
-  if (model && notifier.queue) await notifier.queue.send('model.evaluate', { modelId: model.id }, { tx });
+  if (model && notifier.queue && !job.parentJobId) await notifier.queue.send('model.evaluate', { modelId: model.id }, { tx });
   await recordEvent(tx, job.id, { level: 'info', type: 'model', message: `New fine-tuned model created: ${input.fineTunedModel} (candidate ${model?.id ?? 'already registered'})`, data: { modelId: model?.id ?? null, fineTunedModel: input.fineTunedModel }, attempt: input.attempt });
   return done;
 }
@@ -82,7 +84,12 @@ export async function cancel(tx: Tx, notifier: Notifier, job: FineTuningJob, att
   return transition(tx, notifier, job.id, { from: ['validating_files', 'queued', 'running'], to: 'cancelled', message: 'Fine-tuning job cancelled', attempt });
 }
 
+/** The job's model; a sweep's is its best trial's. */
 export async function modelForJob(db: Tx, jobId: string): Promise<Model | null> {
-  const [row] = await db.select().from(models).where(eq(models.fineTuningJobId, jobId));
+  const [row] = await db
+    .select()
+    .from(models)
+    .where(or(eq(models.fineTuningJobId, jobId), sql`${models.fineTuningJobId} = (SELECT (result->'sweep'->>'best_job')::uuid FROM fine_tuning_jobs WHERE id = ${jobId})`))
+    .limit(1);
   return row ?? null;
 }

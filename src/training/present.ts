@@ -56,6 +56,9 @@ export function publicJob(job: FineTuningJob, extra: { modelId?: string | null }
     provider_job_id: job.providerJobId,
     started_at: unix(job.startedAt),
     cancel_requested_at: unix(job.cancelRequestedAt),
+    /** A sweep's trial: the sweep's id and the trial's number (GET /fine_tuning/jobs/{sweep}/trials lists them). */
+    parent_job_id: job.parentJobId,
+    trial: job.trial,
   };
 }
 

@@ -53,6 +53,8 @@ export async function transition(
   if (isTerminal(change.to)) {
     const data = { status: row.status, task: row.task, backend: row.backend, model: row.model, fineTunedModel: row.fineTunedModel, datasetVersionId: row.datasetVersionId, error: row.error };
     await emitEvent(tx, { type: 'run.finished', subjectId: jobId, data }, { queue: notifier.queue });
+    // A sweep's trial: the sweep may be over now (src/training/sweep/settle.ts).
+    if (row.parentJobId) await notifier.queue?.send('finetune.sweep', { parentJobId: row.parentJobId }, { tx });
   }
   return row;
 }

@@ -52,14 +52,15 @@ export async function createConnection(db: Db, name: string): Promise<string> {
   return row!.id;
 }
 
-/** One conversation per row, its first customer message `at`, tagged `intent:<intent>`. */
-export async function storeConversations(db: Db, connectionId: string, rows: IntentRow[], at: Date, prefix: string): Promise<void> {
+/** One conversation per row, its first customer message `at`, tagged `intent:<intent>`; with `agentReply`, answered by one agent reply. */
+export async function storeConversations(db: Db, connectionId: string, rows: IntentRow[], at: Date, prefix: string, agentReply?: string): Promise<void> {
   for (const [i, row] of rows.entries()) {
     const [conversation] = await db
       .insert(conversations)
       .values({ connectionId, source: 'zendesk', sourceId: `${prefix}-${i}`, subject: 'Help', tags: [`intent:${row.intent}`], sourceCreatedAt: at, sourceUpdatedAt: at, contentHash: `${prefix}-${i}`, messageCount: 1 })
       .returning();
     await db.insert(messages).values({ conversationId: conversation!.id, sourceId: `${prefix}-${i}-m`, position: 0, authorRole: 'customer', visibility: 'public', body: row.text, sourceCreatedAt: at });
+    if (agentReply) await db.insert(messages).values({ conversationId: conversation!.id, sourceId: `${prefix}-${i}-r`, position: 1, authorRole: 'agent', visibility: 'public', body: agentReply, sourceCreatedAt: at });
   }
 }
 

@@ -37,25 +37,28 @@ describe('continuous retraining', () => {
   const runDeps = () => ({ db: database.db, queue, config: deps.config, log });
   const fire = () => evaluatePolicy(database.db, queue, 'reply');
 
+  // Reply examples are agent replies (src/models/retraining/new-examples.ts): each conversation here has one.
+  const REPLY = 'Thanks, we are on it.';
+
   it('a min_new_examples trigger requests one dataset build and then one fine-tuning job per firing', async () => {
     await setPolicy(database.db, { task: 'reply', dataset: 'replies', training: { model: 'tiny-base', method: { type: 'lora' } }, triggers: { minNewExamples: 50 } }, 'test');
     expect(await fire()).toBeNull();
-    await storeConversations(database.db, connectionId, rows.slice(0, 49), new Date(), 'a');
+    await storeConversations(database.db, connectionId, rows.slice(0, 49), new Date(), 'a', REPLY);
     expect(await fire()).toBeNull();
-    await storeConversations(database.db, connectionId, rows.slice(49, 50), new Date(), 'b');
+    await storeConversations(database.db, connectionId, rows.slice(49, 50), new Date(), 'b', REPLY);
 
     // Two evaluators at once (two hubs): one firing.
     const fired = (await Promise.all([fire(), fire()])).filter(Boolean);
     expect(fired).toHaveLength(1);
     const run = fired[0]!;
-    expect(run).toMatchObject({ trigger: 'min_new_examples', status: 'building', reason: { newConversations: 50, threshold: 50 } });
+    expect(run).toMatchObject({ trigger: 'min_new_examples', status: 'building', reason: { newExamples: 50, threshold: 50 } });
     expect(await jobs('dataset.build')).toBe(1);
     const [version] = await database.db.select().from(datasetVersions).where(eq(datasetVersions.id, run.datasetVersionId!));
     expect(version?.status).toBe('queued');
 
     // Nothing new since the firing, and a run is active: no second firing.
     expect(await fire()).toBeNull();
-    await storeConversations(database.db, connectionId, rows.slice(50, 120), new Date(), 'c');
+    await storeConversations(database.db, connectionId, rows.slice(50, 120), new Date(), 'c', REPLY);
     expect(await fire()).toBeNull();
 
     // Not built yet: no job. Built: exactly one job, however many evaluators advance the run.
@@ -78,9 +81,9 @@ describe('continuous retraining', () => {
     expect(trained).toMatchObject({ status: 'trained', outcome: { promoted: false } });
     expect(trained?.outcome?.modelId).toBeTruthy();
 
-    // The 70 conversations that arrived meanwhile fire the next retraining: a second build.
+    // The 70 replies that arrived meanwhile fire the next retraining: a second build.
     const second = await fire();
-    expect(second).toMatchObject({ trigger: 'min_new_examples', reason: { newConversations: 70 } });
+    expect(second).toMatchObject({ trigger: 'min_new_examples', reason: { newExamples: 70 } });
     expect(second?.datasetVersionId).not.toBe(run.datasetVersionId);
     expect(await jobs('dataset.build')).toBe(2);
     expect(await database.db.$count(retrainingRuns, and(eq(retrainingRuns.task, 'reply')))).toBe(2);

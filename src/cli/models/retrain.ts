@@ -33,7 +33,7 @@ function number(value: string | undefined, flag: string): number | undefined {
 
 function describe(policy: PolicyRow): string {
   const t = policy.triggers;
-  const triggers = [t.cron && `cron "${t.cron}"`, t.minNewExamples && `${t.minNewExamples} new conversations`, t.onDrift && 'drift', t.acceptanceBelow && `acceptance below ${t.acceptanceBelow}`].filter(Boolean).join(', ');
+  const triggers = [t.cron && `cron "${t.cron}"`, t.minNewExamples && `${t.minNewExamples} new examples`, t.onDrift && 'drift', t.acceptanceBelow && `acceptance below ${t.acceptanceBelow}`].filter(Boolean).join(', ');
   return `${policy.task}  ${policy.enabled ? 'enabled' : 'disabled'}  dataset ${policy.datasetId}  triggers: ${triggers}  auto-promote ${policy.autoPromote ? 'on' : 'off'}  last fired ${policy.lastFiredAt?.toISOString() ?? 'never'}\n  training ${JSON.stringify(policy.training)}\n`;
 }
 
@@ -52,7 +52,7 @@ export function registerRetrainCommands(program: Command) {
     .option('--suffix <suffix>', 'model name suffix')
     .option('--hyperparameters <file>', 'JSON file with the method hyperparameters')
     .option('--cron <expr>', 'retrain on this schedule, e.g. "0 3 * * 1"')
-    .option('--min-new-examples <n>', 'retrain after this many new conversations')
+    .option('--min-new-examples <n>', 'retrain after this many new training examples (reply: agent replies; triage: tickets; compliance: decided alerts; preference: rewritten drafts)')
     .option('--on-drift', 'retrain when a drift check reports drift')
     .option('--acceptance-below <rate>', 'retrain when the draft acceptance rate drops below this (0..1)')
     .option('--auto-promote', 'promote the new model when the gate passes')

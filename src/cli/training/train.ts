@@ -109,7 +109,7 @@ export function registerTrainCommands(program: Command) {
     .option('--training-file-id <id>', 'an already uploaded training file')
     .option('--validation-file-id <id>', 'an already uploaded validation file')
     .option('--dataset-version <id>', 'train on a frozen dataset version instead of files')
-    .option('--method <type>', 'lora | qlora | full | dpo (local), supervised | dpo (openai)')
+    .option('--method <type>', 'lora | qlora | full | dpo (local), supervised | dpo (openai); default: dpo for preference data, else lora (local) or supervised (openai)')
     .option('--hp <key=value>', 'a hyperparameter (repeatable), e.g. learning_rate=2e-4, max_steps=200, lora.r=8', collectHyperparameter, {})
     .option('--suffix <suffix>', 'added to the fine-tuned model name')
     .option('--seed <n>', 'random seed (default: random)')
@@ -126,7 +126,9 @@ export function registerTrainCommands(program: Command) {
           training_file: trainingFile,
           validation_file: validationFile,
           dataset_version: options.datasetVersion,
-          method: options.method || Object.keys(options.hp).length ? { type: options.method ?? (options.backend === 'openai' ? 'supervised' : 'lora'), hyperparameters: options.hp } : undefined,
+          // Without --method the hub picks it from the data (dpo for preference examples), the --hp values with it.
+          method: options.method ? { type: options.method, hyperparameters: options.hp } : undefined,
+          hyperparameters: !options.method && Object.keys(options.hp).length ? options.hp : undefined,
           suffix: options.suffix,
           seed: options.seed === undefined ? undefined : Number(options.seed),
           backend: options.backend,

@@ -9,7 +9,8 @@
  * end of the system message, capped in length so it never crowds out the ticket itself.
  */
 import { DatasetConfigSchema, type DatasetConfig } from '../config.ts';
-import { subjectPrefix, triageMessageIndex, turnContent, turnsOf, windowStart, type TurnSource } from '../steps/extract.ts';
+import { triageMessageIndex } from '../steps/extract.ts';
+import { subjectPrefix, turnContent, turnsOf, windowStart, type TurnSource } from '../steps/turns.ts';
 import type { ConversationTexts } from '../steps/scrub.ts';
 import type { ChatMessage } from '../types.ts';
 import type { RetrievedExample } from './retrieval.ts';

@@ -5,15 +5,18 @@
  *   messages are never targets; they are context only when the config asks for it.
  * - triage: the subject and first customer message → the labels as JSON.
  * - compliance: messages with alerts a person decided → a JSON verdict (extract-compliance.ts).
- * - preference: nothing yet (no drafts exist to learn from).
+ * - preference: a posted draft the agent rewrote → (context, chosen = the reply sent, rejected = the
+ *   draft) (extract-preference.ts).
  * Texts come through `texts`, which scrubs them (scrub.ts); extract only decides which texts to use.
  */
-import { labelsFor, systemPromptFor, type DatasetConfig, type Task } from '../config.ts';
+import { labelsFor, type DatasetConfig, type Task } from '../config.ts';
 import { extractCompliance } from './extract-compliance.ts';
+import { extractPreference } from './extract-preference.ts';
 import { labelExample } from './label-example.ts';
 import { resolveLabel } from '../labels.ts';
 import type { ConversationTexts } from './scrub.ts';
-import { increment, type ChatMessage, type Counts, type Example, type SourceConversation, type SourceMessage } from '../types.ts';
+import { increment, type Counts, type Example, type SourceConversation } from '../types.ts';
+import { replyContext, subjectPrefix, turnContent, turnsOf, type Turn, type TurnSource } from './turns.ts';
 
 export interface ExtractResult {
   examples: Example[];
@@ -21,59 +24,8 @@ export interface ExtractResult {
   skipped: Counts;
 }
 
-/** Why a task yields no examples at all, for the manifest. */
-export const EMPTY_TASK_NOTES: Partial<Record<Task, string>> = {
-  preference: 'preference pairs are made from drafts and what the agent finally sent; none exist yet, so this version is empty',
-};
-
-export interface Turn {
-  role: 'user' | 'assistant' | 'system';
-  kind: 'customer' | 'agent' | 'note' | 'bot';
-  indexes: number[];
-}
-
-export const SYSTEM_PREFIX = { note: 'Internal note (not visible to the customer):\n', bot: 'Automated message:\n' } as const;
-
-/** What turnsOf reads of a conversation: a harvested one, or one serving just fetched (src/datasets/prompts/prompt.ts). */
-export type TurnSource = { messages: ReadonlyArray<Pick<SourceMessage, 'authorRole' | 'visibility' | 'body'>> };
-
-/** Messages as turns: consecutive customer (or agent) messages merge into one turn. */
-export function turnsOf(conversation: TurnSource, config: Pick<DatasetConfig, 'context'>): Turn[] {
-  const turns: Turn[] = [];
-  conversation.messages.forEach((message, index) => {
-    let kind: Turn['kind'] | null;
-    if (message.visibility === 'internal') kind = config.context.internalNotes ? 'note' : null;
-    else if (message.authorRole === 'customer') kind = 'customer';
-    else if (message.authorRole === 'agent') kind = 'agent';
-    else kind = config.context.botMessages ? 'bot' : null;
-    // An empty customer or context message adds nothing; an empty agent reply stays so filter can count it.
-    if (kind === null || (kind !== 'agent' && message.body.trim() === '')) return;
-    const role = kind === 'customer' ? 'user' : kind === 'agent' ? 'assistant' : 'system';
-    const last = turns.at(-1);
-    if (last && last.kind === kind && role !== 'system') last.indexes.push(index);
-    else turns.push({ role, kind, indexes: [index] });
-  });
-  return turns;
-}
-
-export function subjectPrefix(conversation: { subject: string | null }, config: Pick<DatasetConfig, 'context'>, texts: Pick<ConversationTexts, 'subject'>): string {
-  if (!config.context.subject || !conversation.subject?.trim()) return '';
-  return `Subject: ${texts.subject()}\n\n`;
-}
-
-/** The first turn of the context window before turn `t`: at most maxTurns back, starting with a customer turn. */
-export function windowStart(turns: Turn[], t: number, maxTurns: number): number {
-  let start = Math.max(0, t - maxTurns);
-  while (start < t && turns[start]?.role !== 'user') start++;
-  return start;
-}
-
-/** A turn's text as the model sees it: notes and bot messages prefixed, the first customer turn after the subject. */
-export function turnContent(turn: Turn, index: number, firstUser: number, conversation: { subject: string | null }, config: Pick<DatasetConfig, 'context'>, texts: Pick<ConversationTexts, 'subject' | 'body'>): string {
-  const body = turn.indexes.map((i) => texts.body(i)).join('\n\n');
-  if (turn.role === 'system') return `${SYSTEM_PREFIX[turn.kind as 'note' | 'bot']}${body}`;
-  return index === firstUser ? `${subjectPrefix(conversation, config, texts)}${body}` : body;
-}
+/** Why a task yields no examples at all, for the manifest (every task has a source today). */
+export const EMPTY_TASK_NOTES: Partial<Record<Task, string>> = {};
 
 function extractReplies(conversation: SourceConversation, config: DatasetConfig, texts: ConversationTexts, groupKey: string): ExtractResult {
   const skipped: Counts = {};
@@ -81,25 +33,12 @@ function extractReplies(conversation: SourceConversation, config: DatasetConfig,
   const turns = turnsOf(conversation, config);
   const firstUser = turns.findIndex((turn) => turn.role === 'user');
   const content = (turn: Turn, index: number): string => turnContent(turn, index, firstUser, conversation, config, texts);
-  const prompt: ChatMessage = { role: 'system', content: systemPromptFor('reply', config) };
 
   turns.forEach((target, t) => {
     if (target.role !== 'assistant') return;
-    const start = windowStart(turns, t, config.context.maxTurns);
-    if (start >= t) return increment(skipped, 'no_customer_message');
-    const previous = turns.slice(start, t).findLast((turn) => turn.role !== 'system');
-    if (previous?.role !== 'user') return increment(skipped, 'agent_follow_up');
-
-    const messages: ChatMessage[] = [prompt];
-    const messageIds: number[] = [];
-    let lastUser = '';
-    for (let i = start; i < t; i++) {
-      const turn = turns[i] as Turn;
-      const text = content(turn, i);
-      messages.push(turn.role === 'assistant' ? { role: 'assistant', content: text, weight: 0 } : { role: turn.role, content: text });
-      if (turn.role === 'user') lastUser = text;
-      for (const index of turn.indexes) messageIds.push((conversation.messages[index] as { id: number }).id);
-    }
+    const context = replyContext(conversation, config, turns, t, content);
+    if ('skip' in context) return increment(skipped, context.skip);
+    const { messages, messageIds, lastUser } = context;
     const reply = content(target, t);
     messages.push({ role: 'assistant', content: reply, weight: 1 });
     for (const index of target.indexes) messageIds.push((conversation.messages[index] as { id: number }).id);
@@ -142,6 +81,6 @@ export function extract(task: Task, conversation: SourceConversation, config: Da
     case 'compliance':
       return extractCompliance(conversation, config, texts, groupKey);
     case 'preference':
-      return { examples: [], skipped: {} };
+      return extractPreference(conversation, config, texts, groupKey);
   }
 }

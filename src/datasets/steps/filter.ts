@@ -53,7 +53,7 @@ export class ExampleFilter {
   /** Why the example is dropped, or null to keep it. */
   dropReason(example: Example): string | null {
     const { filters } = this.config;
-    if (example.messages.some((m) => m.content.trim() === '')) return 'empty';
+    if (example.messages.some((m) => m.content.trim() === '') || example.rejected?.trim() === '') return 'empty';
     const target = example.target.trim();
     if (target.length < filters.minTargetChars) return 'too_short';
     if (target.length > filters.maxTargetChars) return 'too_long';

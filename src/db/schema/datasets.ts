@@ -69,6 +69,11 @@ export const datasetLineage = pgTable(
     messageIds: bigint('message_ids', { mode: 'number' }).array().notNull().default([]),
     /** Hash of the example's JSON line: equal in two versions means the same example. */
     exampleHash: text('example_hash').notNull(),
+    /**
+     * Preference pairs: the draft (src/db/schema/serving.ts) whose text is the rejected reply. No
+     * foreign key, like conversation_id: lineage outlives the draft row.
+     */
+    draftId: uuid('draft_id'),
   },
   (table) => [
     primaryKey({ columns: [table.versionId, table.split, table.position] }),

@@ -21,7 +21,7 @@ export const driftReports = pgTable(
 export interface RetrainingTriggers {
   /** 5-field cron: retrain on this schedule. */
   cron?: string | null;
-  /** Retrain once this many new conversations arrived since the last retraining. */
+  /** Retrain once this many new training examples (src/models/retraining/new-examples.ts) arrived since the last retraining. */
   minNewExamples?: number | null;
   /** Retrain when a drift report since the last retraining says drifted. */
   onDrift?: boolean;

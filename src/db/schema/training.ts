@@ -83,8 +83,18 @@ export const fineTuningJobs = pgTable(
     heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     cancelRequestedAt: timestamp('cancel_requested_at', { withTimezone: true }),
+    /**
+     * A hyperparameter sweep's trial: the sweep (a job that trains nothing itself; its
+     * hyperparameters hold the `sweep`) and the trial's 1-based number (src/training/sweep/).
+     */
+    parentJobId: uuid('parent_job_id').references((): AnyPgColumn => fineTuningJobs.id, { onDelete: 'cascade' }),
+    trial: integer('trial'),
   },
-  (table) => [index('fine_tuning_jobs_created_idx').on(table.createdAt, table.id), index('fine_tuning_jobs_status_idx').on(table.status)],
+  (table) => [
+    index('fine_tuning_jobs_created_idx').on(table.createdAt, table.id),
+    index('fine_tuning_jobs_status_idx').on(table.status),
+    index('fine_tuning_jobs_parent_idx').on(table.parentJobId),
+  ],
 );
 
 /**

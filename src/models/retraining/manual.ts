@@ -19,6 +19,7 @@ import type { JobHandler, Queue } from '../../queue/queue.ts';
 import { productionModel } from '../registry/registry.ts';
 import { getPolicy, TrainingRequest, type RetrainingRun } from './policies.ts';
 import { advanceRuns } from './runs.ts';
+import { planTrials, Sweep, SweepError } from '../../training/sweep/plan.ts';
 
 export class RetrainInputError extends Error {
   override name = 'RetrainInputError';
@@ -30,6 +31,10 @@ export interface ManualRetrain {
   datasetVersion?: string;
   /** Overrides of the fine-tuning request: base model, method and hyperparameters. */
   training?: Record<string, unknown>;
+  /** The method's type (dpo, lora, …), keeping the request's hyperparameters. */
+  method?: string;
+  /** A hyperparameter sweep (src/training/sweep/plan.ts) over the request's hyperparameters. */
+  sweep?: Record<string, unknown>;
   requestedBy: string;
   /** Where the run's live Slack message goes. */
   slackChannel?: string;
@@ -46,11 +51,29 @@ async function datasetFor(db: Db, task: string): Promise<{ id: string; name: str
 }
 
 /** The fine-tuning request: the policy's, else the production model's base, with the person's overrides. */
-async function trainingFor(db: Db, task: string, overrides: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+const objectOr = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value)) : {});
+
+async function trainingFor(db: Db, task: string, overrides: Record<string, unknown> | undefined, method?: string, sweep?: Record<string, unknown>): Promise<Record<string, unknown>> {
   const policy = await getPolicy(db, task);
   const production = await productionModel(db, task);
   const base: Record<string, unknown> = policy ? { ...policy.training } : production ? { model: production.baseModel } : {};
   const merged = { ...base, ...overrides };
+  if (method) merged.method = { ...objectOr(merged.method), type: method };
+  if (sweep) {
+    // The sweep goes where the request's hyperparameters are: method.hyperparameters, else the top-level (legacy) field.
+    const current = objectOr(merged.method);
+    if (current.type === undefined && merged.hyperparameters !== undefined) merged.hyperparameters = { ...objectOr(merged.hyperparameters), sweep };
+    else if (current.type === undefined) merged.hyperparameters = { sweep };
+    else merged.method = { ...current, hyperparameters: { ...objectOr(current.hyperparameters), sweep } };
+    const parsed = Sweep.safeParse(sweep);
+    if (!parsed.success) throw new RetrainInputError(`sweep: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    try {
+      planTrials(parsed.data, 0);
+    } catch (error) {
+      if (error instanceof SweepError) throw new RetrainInputError(error.message);
+      throw error;
+    }
+  }
   const parsed = TrainingRequest.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -70,7 +93,7 @@ export async function startManualRetrain(db: Db, queue: Queue, input: ManualRetr
   }
   const dataset = input.datasetVersion ? null : await datasetFor(db, input.task);
   if (!input.datasetVersion && !dataset) throw new RetrainInputError(`there is no ${input.task} dataset to rebuild: create one first (tuneloop dataset create --task ${input.task})`);
-  const training = await trainingFor(db, input.task, input.training);
+  const training = await trainingFor(db, input.task, input.training, input.method, input.sweep);
   return db.transaction(async (tx) => {
     const [active] = await tx.select({ id: retrainingRuns.id }).from(retrainingRuns).where(and(eq(retrainingRuns.task, input.task), inArray(retrainingRuns.status, ['harvesting', 'building', 'training']))).limit(1);
     if (active) throw new RetrainInputError(`a retraining of ${input.task} is already running (${active.id})`);

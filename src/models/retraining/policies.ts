@@ -1,7 +1,7 @@
 /**
  * Continuous retraining: one policy per task (`retraining_policies`) names the dataset to rebuild,
  * the fine-tuning request to run on the new version, and its triggers: a cron schedule, N new
- * conversations, a drift report, or draft acceptance below a rate. `evaluatePolicies` runs on
+ * training examples (new-examples.ts), a drift report, or draft acceptance below a rate. `evaluatePolicies` runs on
  * DRIFT_CHECK_CRON (and on each policy's own cron): a firing requests a dataset version build and
  * records a `retraining_runs` row in one transaction, with the policy row locked, so one firing
  * gives exactly one build; runs.ts then starts the fine-tuning job once it is built.
@@ -17,6 +17,7 @@ import type { Logger } from '../../log.ts';
 import type { Queue } from '../../queue/queue.ts';
 import { NewFineTuningJob } from '../../training/jobs.ts';
 import { productionModel } from '../registry/registry.ts';
+import { newExamplesSince } from './new-examples.ts';
 
 export type PolicyRow = typeof retrainingPolicies.$inferSelect;
 export type RetrainingRun = typeof retrainingRuns.$inferSelect;
@@ -99,10 +100,8 @@ async function firedTrigger(db: Db, policy: PolicyRow, scheduled: boolean): Prom
   if (scheduled && triggers.cron) return { trigger: 'cron', reason: { cron: triggers.cron } };
   if (triggers.minNewExamples) {
     const [dataset] = await db.select({ config: datasets.config }).from(datasets).where(eq(datasets.id, policy.datasetId));
-    const connections = parseDatasetConfig(dataset?.config ?? {}).connections;
-    const where = [gt(conversations.harvestedAt, since), eq(conversations.deleted, false), ...(connections.length ? [inArray(conversations.connectionId, connections)] : [])];
-    const count = await db.$count(conversations, and(...where));
-    if (count >= triggers.minNewExamples) return { trigger: 'min_new_examples', reason: { newConversations: count, since: since.toISOString(), threshold: triggers.minNewExamples } };
+    const count = await newExamplesSince(db, policy.task, parseDatasetConfig(dataset?.config ?? {}), since);
+    if (count >= triggers.minNewExamples) return { trigger: 'min_new_examples', reason: { newExamples: count, since: since.toISOString(), threshold: triggers.minNewExamples } };
   }
   if (triggers.onDrift) {
     const [report] = await db.select().from(driftReports).where(and(eq(driftReports.task, policy.task), gt(driftReports.createdAt, since))).orderBy(desc(driftReports.createdAt)).limit(1);

@@ -13,7 +13,7 @@ import { getVersion } from '../../datasets/versions.ts';
 import type { HubDeps } from '../../deps.ts';
 import type { Logger } from '../../log.ts';
 import type { JobHandler, Queue } from '../../queue/queue.ts';
-import { createJob, getJob, JobInputError } from '../../training/jobs.ts';
+import { createJob, getJob, JobInputError, modelTaskFor } from '../../training/jobs.ts';
 import { modelForJob } from '../../training/outcomes.ts';
 import { latestEvaluation } from '../evaluation/evaluations.ts';
 import { RegistryError } from '../registry/registry.ts';
@@ -52,7 +52,7 @@ async function startTraining(deps: RunDeps, run: RetrainingRun): Promise<void> {
       const [locked] = await tx.select().from(retrainingRuns).where(eq(retrainingRuns.id, run.id)).for('update');
       if (locked?.status !== 'building') return;
       const request = TrainingRequest.parse(training);
-      const job = await createJob(tx, { ...request, dataset_version: version.id, task: run.task, metadata: { ...request.metadata, retraining_run: run.id } }, { queue: deps.queue, actor: 'retraining', backends });
+      const job = await createJob(tx, { ...request, dataset_version: version.id, task: modelTaskFor(run.task), metadata: { ...request.metadata, retraining_run: run.id } }, { queue: deps.queue, actor: 'retraining', backends });
       await tx.update(retrainingRuns).set({ status: 'training', fineTuningJobId: job.id, updatedAt: new Date() }).where(eq(retrainingRuns.id, run.id));
     });
   } catch (error) {

@@ -11,6 +11,7 @@ import type { TrainingBackend } from '../../db/schema/index.ts';
 import { eventsSince, listCheckpoints, listEvents, listMetrics } from '../../training/events.ts';
 import { cancelJob, createJob, getJob, JobInputError, listJobs, NewFineTuningJob, type FineTuningJob } from '../../training/jobs.ts';
 import { modelForJob } from '../../training/outcomes.ts';
+import { sweepTrials } from '../../training/sweep/settle.ts';
 import { publicCheckpoint, publicEvent, publicJob, publicMetric } from '../../training/present.ts';
 import { isTerminal } from '../../training/status.ts';
 import { ApiError } from '../errors.ts';
@@ -88,6 +89,31 @@ export function fineTuningRoutes(deps: AppDeps) {
       responses: { 200: { description: 'the job' }, ...notFound('fine-tuning job') },
     }),
     async (c) => c.json(await present(await load(c.req.param('id')))),
+  );
+
+  // A sweep's trials with their hyperparameters, status and validation loss, and the best so far: what a dashboard charts.
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/jobs/{id}/trials',
+      tags: ['fine_tuning'],
+      summary: "A sweep's trials with their hyperparameters, status and validation loss, and the best so far",
+      request: { params: z.object({ id: z.string().min(1).max(200) }) },
+      responses: { 200: { description: 'the trials' }, ...notFound('fine-tuning job') },
+    }),
+    async (c) => {
+      const job = await load(c.req.param('id'));
+      const trials = await sweepTrials(db, job.id);
+      const scored = trials.filter((trial) => trial.best_eval_loss !== null);
+      const best = scored.sort((a, b) => (a.best_eval_loss ?? 0) - (b.best_eval_loss ?? 0))[0] ?? null;
+      return c.json({
+        object: 'list',
+        sweep: (job.hyperparameters as { sweep?: unknown }).sweep ?? null,
+        status: job.status,
+        best_trial: best?.trial ?? null,
+        data: trials.map(({ modelId, fineTunedModel, trainedTokens: _tokens, ...trial }) => ({ ...trial, model_id: modelId, fine_tuned_model: fineTunedModel })),
+      });
+    },
   );
 
   app.openapi(
