@@ -63,3 +63,6 @@ export function respondInSlack(responseUrl: string, reply: SlackReply, apiUrl: s
 export function slackManifest(options: { url?: string; socketMode: boolean }): string {
   return slackAppManifest(options);
 }
+
+/** HTML to plain text the way the connectors do it (documents and mail bodies reuse it). */
+export { htmlToText } from './common/html-to-text.ts';

@@ -79,6 +79,12 @@ export const SETTINGS = {
     schema: z.coerce.number().min(0).max(1).default(0.5),
     doc: 'When a compliance model is in production: the confidence (0..1) its "violation" answer needs to raise an alert beside the rule policies (answers without a confidence count as sure).',
   },
+  DOCUMENT_MAX_BYTES: { schema: positiveInt.default(25 * 1024 * 1024), doc: 'Largest document (attachment or `POST /api/v1/documents` upload) whose text is extracted and scanned, in bytes; a larger one is skipped as `too_large`.' },
+  DOCUMENT_MAX_PAGES: { schema: positiveInt.max(100_000).default(500), doc: 'PDFs with more pages are skipped as `too_many_pages` (text extraction is linear in pages).' },
+  DOCUMENT_MAX_UNPACKED_BYTES: {
+    schema: positiveInt.default(100 * 1024 * 1024),
+    doc: 'Largest total a DOCX (a zip) may unpack to, and 100× its packed size at most; more is skipped as `zip_bomb` before anything is inflated.',
+  },
   COMPLIANCE_SLACK_CHANNEL: {
     schema: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD').optional(),
     doc: 'Slack channel id that receives compliance alerts (the bot must be a member). Unset: alerts are not posted to Slack.',
