@@ -5,12 +5,8 @@
  */
 import mammoth from 'mammoth';
 import { checkZip } from './zip-guard.ts';
+import { isOleFile } from './ole.ts';
 import { joinPages, type Extraction, type ExtractionLimits } from './types.ts';
-
-/** D0 CF 11 E0 A1 B1 1A E1: an OLE2 compound file (https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-cfb/). */
-export const OLE_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
-
-export const isOleFile = (bytes: Uint8Array) => OLE_SIGNATURE.every((byte, index) => bytes[index] === byte);
 
 export async function extractDocx(bytes: Uint8Array, limits: ExtractionLimits): Promise<Extraction> {
   if (isOleFile(bytes)) return { status: 'skipped', format: 'docx', reason: 'encrypted', detail: 'the DOCX is password-protected (an encrypted OLE package)' };

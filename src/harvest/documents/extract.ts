@@ -4,8 +4,7 @@
  * Nothing here throws on bad input: every failure is a skipped Extraction with a reason.
  */
 import { htmlToText } from '../../../integrations/registry.ts';
-import { extractDocx, isOleFile } from './docx.ts';
-import { extractPdf } from './pdf.ts';
+import { isOleFile } from './ole.ts';
 import { joinPages, type DocumentFormat, type Extraction, type ExtractionLimits } from './types.ts';
 
 export interface DocumentInput {
@@ -39,8 +38,9 @@ export async function extractDocument(input: DocumentInput, limits: ExtractionLi
   const format = formatOf(input);
   if (input.bytes.byteLength > limits.maxBytes) return { status: 'skipped', format, reason: 'too_large', detail: `${input.bytes.byteLength} bytes (limit ${limits.maxBytes})` };
   if (!format) return { status: 'skipped', format: null, reason: 'unsupported_type', detail: `no text extractor for ${input.contentType ?? 'this file type'}` };
-  if (format === 'pdf') return extractPdf(input.bytes, limits);
-  if (format === 'docx') return extractDocx(input.bytes, limits);
+  // pdf.js and mammoth are large: loaded on the first document, not with every CLI command.
+  if (format === 'pdf') return (await import('./pdf.ts')).extractPdf(input.bytes, limits);
+  if (format === 'docx') return (await import('./docx.ts')).extractDocx(input.bytes, limits);
   const decoded = decodeUtf8(input.bytes);
   if (decoded === null) return { status: 'skipped', format, reason: 'malformed', detail: 'not valid UTF-8 text' };
   const text = format === 'html' ? htmlToText(decoded) : decoded.replaceAll('\0', '');
