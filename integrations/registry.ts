@@ -3,6 +3,7 @@
  * registry and integrations/types.ts, never through a vendor folder or SDK. Adding a vendor is one
  * folder and one line here.
  */
+import { email } from './email/index.ts';
 import { hubspot } from './hubspot/index.ts';
 import { intercom } from './intercom/index.ts';
 import { openai } from './openai/index.ts';
@@ -15,7 +16,7 @@ import { slack } from './slack/index.ts';
 import type { AppChat, ConnectorFactory, FineTuningProvider, SandboxLauncher, SlackApp, SlackAppOptions, SlackReply, Source, Vendor, WriteBackFactory } from './types.ts';
 import { zendesk } from './zendesk/index.ts';
 
-export const VENDORS: Readonly<Record<Source, Vendor>> = { zendesk, salesforce, hubspot, slack, intercom };
+export const VENDORS: Readonly<Record<Source, Vendor>> = { zendesk, salesforce, hubspot, slack, intercom, email };
 
 export function vendorFor(source: string): Vendor | null {
   return Object.hasOwn(VENDORS, source) ? VENDORS[source as Source] : null;

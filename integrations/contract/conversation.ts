@@ -1,6 +1,6 @@
 /** The normalized conversation every connector yields: the same shape whatever the vendor. */
 
-export const SOURCES = ['zendesk', 'salesforce', 'hubspot', 'slack', 'intercom'] as const;
+export const SOURCES = ['zendesk', 'salesforce', 'hubspot', 'slack', 'intercom', 'email'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export type AuthorRole = 'customer' | 'agent' | 'bot' | 'system';
