@@ -154,6 +154,11 @@ export const SETTINGS = {
       .default(['reply']),
     doc: 'Tasks whose prompts get similar resolved conversations from full-text search: `reply`, or `none` to switch retrieval off. Reply evaluations then also score the candidate with them (`retrieval` in the report).',
   },
+  LIVE_HARVEST: {
+    schema: bool.default(true),
+    doc: 'Watch connections that push changes over a held connection (email: IMAP IDLE) and harvest each change at once, in the process that serves HTTP. `false`: their harvests run only on schedule or on demand.',
+  },
+  LIVE_HARVEST_REFRESH_MS: { schema: positiveInt.default(30_000), doc: 'How often the list of connections to watch live is read again (new mailboxes start being watched within this time).' },
   DRAFTS_FROM_HARVEST: {
     schema: bool.default(false),
     doc: 'Harvests (after the first one of a connection) queue drafts and triage for tickets whose last message is a customer\'s and that have no draft yet: the polling fallback where webhooks cannot reach the hub.',
