@@ -17,6 +17,7 @@ import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { testDeps } from '../support/app.ts';
 import { captureLogger } from '../support/logger.ts';
+import { runCli } from '../support/cli.ts';
 import { docx, encryptedPdf, imageOnlyPdf, textPdf, zipBomb } from '../support/documents.ts';
 
 const CHANNEL = DEFAULT_CHANNELS[0]?.id ?? 'C0SUPPORT01';
@@ -119,5 +120,38 @@ describe('POST /api/v1/documents', () => {
     expect(tooBig.status).toBe(413);
     const noName = await app.request('/api/v1/documents', { method: 'POST', headers: { ...auth, 'Content-Type': 'text/plain' }, body: 'hello' });
     expect(noName.status).toBe(400);
+  });
+
+  it('counts per source and per policy: scanned, not scanned by reason, alerts, false-positive rate (API and CLI)', async () => {
+    const [promise] = await database.db.select().from(complianceAlerts).where(eq(complianceAlerts.policyId, 'forbidden-refund-promise'));
+    const decided = await app.request(`/api/v1/alerts/${promise?.id}/transitions`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ to: 'false_positive', note: 'a quote from the law' }) });
+    expect(decided.status).toBe(200);
+    const response = await app.request('/api/v1/compliance/figures', { headers: auth });
+    const figures = await response.json();
+    expect(figures).toEqual({
+      since: null,
+      sources: [
+        {
+          source: 'upload',
+          messagesScanned: 0,
+          documentsScanned: 2,
+          documentsNotScanned: { no_text_layer: 1, encrypted: 1, zip_bomb: 1, unsupported_type: 1 },
+          alerts: 2,
+          decided: 1,
+          falsePositives: 1,
+          falsePositiveRate: 1,
+        },
+      ],
+      policies: [
+        { policyId: 'forbidden-refund-promise', alerts: 1, decided: 1, falsePositives: 1, falsePositiveRate: 1, bySource: { upload: { alerts: 1, decided: 1, falsePositives: 1, falsePositiveRate: 1 } } },
+        { policyId: 'legal-threat', alerts: 1, decided: 0, falsePositives: 0, falsePositiveRate: null, bySource: { upload: { alerts: 1, decided: 0, falsePositives: 0, falsePositiveRate: null } } },
+      ],
+    });
+    expect((await app.request('/api/v1/compliance/figures?since=yesterday', { headers: auth })).status).toBe(400);
+    const later = (await (await app.request(`/api/v1/compliance/figures?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, { headers: auth })).json()) as { sources: unknown[] };
+    expect(later.sources).toEqual([]);
+    const cli = runCli(['alerts', 'figures', '--json'], { DATABASE_URL: database.url, LOG_LEVEL: 'warn' });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toEqual(figures);
   });
 });
