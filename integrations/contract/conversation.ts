@@ -23,6 +23,17 @@ export interface Message {
   body: string;
   createdAt: Date;
   attachments: string[];
+  /**
+   * Attachments whose bytes the connector already holds (a mail's MIME parts): the hub extracts
+   * their text and scans them as documents. Absent where attachments are only named.
+   */
+  files?: MessageFile[];
+}
+
+export interface MessageFile {
+  name: string;
+  contentType: string | null;
+  content: Uint8Array;
 }
 
 export interface Conversation {

@@ -51,6 +51,7 @@ export async function parseMail(source: Buffer, uid: number, uidValidity: string
       body: fresh,
       createdAt: mail.date ?? new Date(),
       attachments: mail.attachments.map((attachment) => attachment.filename ?? 'attachment'),
+      files: mail.attachments.map((attachment) => ({ name: attachment.filename ?? 'attachment', contentType: attachment.contentType || null, content: attachment.content })),
     },
   };
 }

@@ -25,6 +25,9 @@ export interface ExtractionLimits {
   maxUnpackedBytes: number;
 }
 
+/** The settings' defaults (DOCUMENT_MAX_*), for attachments stored by a harvest, which has no settings at hand. */
+export const DEFAULT_EXTRACTION_LIMITS: ExtractionLimits = { maxBytes: 25 * 1024 * 1024, maxPages: 500, maxUnpackedBytes: 100 * 1024 * 1024 };
+
 /** Pages joined with a blank line between them, with each page's span in the whole. */
 export function joinPages(pageTexts: readonly string[]): { text: string; pages: PageSpan[] } {
   const pages: PageSpan[] = [];

@@ -4,7 +4,8 @@
  * an upload by the direction it was given. Each piece of evidence also names its page and the
  * offset within the page. One alert per (document, policy), however often the job runs.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Tx } from '../../db/client.ts';
 import type { Database } from '../../db/client.ts';
 import { documents, documentScans, messages } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
@@ -48,4 +49,20 @@ export async function scanDocument(database: Database, queue: Queue | null, poli
     return alerts;
   });
   return { raised, scanned: true };
+}
+
+/**
+ * The harvest hook for attachments: a `compliance.scan-document` job for every document with text
+ * of these conversations never scanned, in the batch's transaction.
+ */
+export async function enqueueDocumentScans(tx: Tx, queue: Queue, conversationIds: readonly number[]): Promise<number> {
+  if (!conversationIds.length) return 0;
+  const rows = await tx
+    .select({ id: documents.id })
+    .from(documents)
+    .leftJoin(documentScans, eq(documentScans.documentId, documents.id))
+    .where(and(inArray(documents.conversationId, [...conversationIds]), eq(documents.status, 'text'), isNull(documentScans.documentId)));
+  if (!rows.length) return 0;
+  await queue.sendMany('compliance.scan-document', rows.map((row) => ({ payload: { documentId: row.id } })), { tx });
+  return rows.length;
 }
