@@ -3,6 +3,7 @@
  * registry and integrations/types.ts, never through a vendor folder or SDK. Adding a vendor is one
  * folder and one line here.
  */
+import { email } from './email/index.ts';
 import { hubspot } from './hubspot/index.ts';
 import { intercom } from './intercom/index.ts';
 import { openai } from './openai/index.ts';
@@ -15,7 +16,7 @@ import { slack } from './slack/index.ts';
 import type { AppChat, ConnectorFactory, FineTuningProvider, SandboxLauncher, SlackApp, SlackAppOptions, SlackReply, Source, Vendor, WriteBackFactory } from './types.ts';
 import { zendesk } from './zendesk/index.ts';
 
-export const VENDORS: Readonly<Record<Source, Vendor>> = { zendesk, salesforce, hubspot, slack, intercom };
+export const VENDORS: Readonly<Record<Source, Vendor>> = { zendesk, salesforce, hubspot, slack, intercom, email };
 
 export function vendorFor(source: string): Vendor | null {
   return Object.hasOwn(VENDORS, source) ? VENDORS[source as Source] : null;
@@ -63,3 +64,6 @@ export function respondInSlack(responseUrl: string, reply: SlackReply, apiUrl: s
 export function slackManifest(options: { url?: string; socketMode: boolean }): string {
   return slackAppManifest(options);
 }
+
+/** HTML to plain text the way the connectors do it (documents and mail bodies reuse it). */
+export { htmlToText } from './common/html-to-text.ts';

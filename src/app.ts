@@ -6,6 +6,8 @@ import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
 import { alertRoutes } from './web/api/alerts.ts';
 import { auditRoutes } from './web/api/audit.ts';
+import { documentRoutes } from './web/api/documents.ts';
+import { complianceFigureRoutes } from './web/api/compliance-figures.ts';
 import { connectionRoutes } from './web/api/connections.ts';
 import { datasetRoutes } from './web/api/datasets.ts';
 import { driftRoutes } from './web/api/drift.ts';
@@ -78,6 +80,8 @@ export function createApp(deps: AppDeps) {
   api.route('/harvests', harvestRoutes(deps));
   api.route('/alerts', alertRoutes(deps));
   api.route('/audit-events', auditRoutes(deps));
+  api.route('/documents', documentRoutes(deps));
+  api.route('/compliance', complianceFigureRoutes(deps));
   api.route('/datasets', datasetRoutes(deps));
   api.route('/gdpr', gdprRoutes(deps));
   api.route('/files', fileRoutes(deps));

@@ -94,6 +94,12 @@ export const SETTINGS = {
     schema: z.coerce.number().min(0).max(1).default(0.5),
     doc: 'When a compliance model is in production: the confidence (0..1) its "violation" answer needs to raise an alert beside the rule policies (answers without a confidence count as sure).',
   },
+  DOCUMENT_MAX_BYTES: { schema: positiveInt.default(25 * 1024 * 1024), doc: 'Largest document (attachment or `POST /api/v1/documents` upload) whose text is extracted and scanned, in bytes; a larger one is skipped as `too_large`.' },
+  DOCUMENT_MAX_PAGES: { schema: positiveInt.max(100_000).default(500), doc: 'PDFs with more pages are skipped as `too_many_pages` (text extraction is linear in pages).' },
+  DOCUMENT_MAX_UNPACKED_BYTES: {
+    schema: positiveInt.default(100 * 1024 * 1024),
+    doc: 'Largest total a DOCX (a zip) may unpack to, and 100× its packed size at most; more is skipped as `zip_bomb` before anything is inflated.',
+  },
   COMPLIANCE_SLACK_CHANNEL: {
     schema: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD').optional(),
     doc: 'Slack channel id that receives compliance alerts (the bot must be a member). Unset: alerts are not posted to Slack.',
@@ -176,6 +182,11 @@ export const SETTINGS = {
       .default(['reply']),
     doc: 'Tasks whose prompts get similar resolved conversations from full-text search: `reply`, or `none` to switch retrieval off. Reply evaluations then also score the candidate with them (`retrieval` in the report).',
   },
+  LIVE_HARVEST: {
+    schema: bool.default(true),
+    doc: 'Watch connections that push changes over a held connection (email: IMAP IDLE) and harvest each change at once, in the process that serves HTTP. `false`: their harvests run only on schedule or on demand.',
+  },
+  LIVE_HARVEST_REFRESH_MS: { schema: positiveInt.default(30_000), doc: 'How often the list of connections to watch live is read again (new mailboxes start being watched within this time).' },
   DRAFTS_FROM_HARVEST: {
     schema: bool.default(false),
     doc: 'Harvests (after the first one of a connection) queue drafts and triage for tickets whose last message is a customer\'s and that have no draft yet: the polling fallback where webhooks cannot reach the hub.',

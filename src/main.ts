@@ -11,6 +11,8 @@ import type { Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
 import { syncAllSchedules } from './harvest/schedules.ts';
+import { startLiveHarvests } from './harvest/live.ts';
+import { reactToHarvest } from './serving/on-harvest.ts';
 import { configureEventQueue } from './events/deliver.ts';
 import { scheduleDeliveryPruning } from './webhooks/prune.ts';
 import { scheduleModelMonitoring } from './models/retraining/schedules.ts';
@@ -94,6 +96,9 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
     log.info('Slack app connected over Socket Mode');
   }
 
+  // New mail within seconds (IMAP IDLE): watched by the process that serves HTTP, like Socket Mode.
+  const live = serveHttp && config.LIVE_HARVEST ? startLiveHarvests({ database, keyring, log, batchSize: config.HARVEST_BATCH_SIZE, onStored: reactToHarvest(queue, config) }, { refreshMs: config.LIVE_HARVEST_REFRESH_MS }) : null;
+
   const handled = await registerHandlers(deps, queues ?? handledJobNames(), config.WORKER_CONCURRENCY);
   log.info({ queues: handled }, handled.length ? 'job handlers running' : 'no job handlers in this process');
 
@@ -105,6 +110,7 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
       // Keep-alive clients must not hold the shutdown open.
       if (server && 'closeIdleConnections' in server) server.closeIdleConnections();
       await socket?.stop().catch((error: unknown) => log.warn({ err: error }, 'Slack Socket Mode did not close cleanly'));
+      await live?.stop();
       await queue.stop({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
       if (server && 'closeAllConnections' in server) server.closeAllConnections();
       await closed;

@@ -27,6 +27,17 @@ export interface HarvestContext {
   log?: VendorLogger;
 }
 
+/** How a live watch (IMAP IDLE) runs: until `signal` aborts, reporting its connection's state. */
+export interface WatchContext {
+  signal: AbortSignal;
+  log?: VendorLogger;
+  /** First wait before reconnecting after a drop (doubles up to a minute). */
+  reconnectMs?: number;
+  onConnected?: () => void;
+  /** The reason the watch cannot run now (wrong password, mailbox gone); it retries. */
+  onError?: (reason: string) => void;
+}
+
 export type TestResult = { ok: true; detail: string } | { ok: false; detail: string };
 
 export interface Connector {
@@ -43,6 +54,12 @@ export interface Connector {
    * Offered where the vendor pushes events about conversations the harvest stores (Slack).
    */
   fetchConversation?(sourceId: string, signal?: AbortSignal): Promise<Conversation | null>;
+  /**
+   * Calls `onChange` whenever the vendor says something new may be there (and once on each
+   * connect), until ctx.signal aborts; the hub answers with a harvest. Offered where the vendor
+   * pushes over a connection we hold (IMAP IDLE).
+   */
+  watch?(onChange: () => void, ctx: WatchContext): Promise<void>;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** The normalized conversation every connector yields: the same shape whatever the vendor. */
 
-export const SOURCES = ['zendesk', 'salesforce', 'hubspot', 'slack', 'intercom'] as const;
+export const SOURCES = ['zendesk', 'salesforce', 'hubspot', 'slack', 'intercom', 'email'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export type AuthorRole = 'customer' | 'agent' | 'bot' | 'system';
@@ -23,6 +23,17 @@ export interface Message {
   body: string;
   createdAt: Date;
   attachments: string[];
+  /**
+   * Attachments whose bytes the connector already holds (a mail's MIME parts): the hub extracts
+   * their text and scans them as documents. Absent where attachments are only named.
+   */
+  files?: MessageFile[];
+}
+
+export interface MessageFile {
+  name: string;
+  contentType: string | null;
+  content: Uint8Array;
 }
 
 export interface Conversation {

@@ -22,6 +22,8 @@ export function withoutNul<T>(value: T): T {
     const cleaned = value.map(withoutNul);
     return (cleaned.some((item, index) => item !== value[index]) ? cleaned : value) as T;
   }
+  // Bytes (attachments) are not text: left as they are, and not walked byte by byte.
+  if (ArrayBuffer.isView(value)) return value;
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     let changed = false;
     const entries = Object.entries(value).map(([key, item]) => {

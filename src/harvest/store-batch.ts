@@ -12,6 +12,7 @@ import { connections, harvestRuns, messages } from '../db/schema/index.ts';
 import { withoutSuppressed } from '../gdpr/suppression.ts';
 import type { OnBatchStored } from './stored.ts';
 import { withoutNul } from '../db/without-nul.ts';
+import { storeMessageFiles } from './documents/message-files.ts';
 
 /** Messages per INSERT statement: bounds one statement's size however long the conversations are. */
 const MESSAGE_CHUNK = 5_000;
@@ -23,8 +24,11 @@ export interface BatchResult {
   messages: number;
 }
 
+/** Attachment bytes count by their hash, so a conversation's hash stays cheap to compute. */
+const hashBytes = (_key: string, value: unknown) => (value instanceof Uint8Array ? createHash('sha256').update(value).digest('hex') : value);
+
 export function contentHash(conversation: Conversation): string {
-  return createHash('sha256').update(JSON.stringify(conversation)).digest('base64url');
+  return createHash('sha256').update(JSON.stringify(conversation, hashBytes)).digest('base64url');
 }
 
 /** The vendor may repeat a conversation within one page; the last copy wins. */
@@ -67,6 +71,7 @@ export async function storeBatch(tx: Tx, connectionId: string, runId: string | n
     await upsertMessages(tx, messageRows);
     const updatedIds = written.filter((row) => !row.inserted).map((row) => row.id);
     await removeVanishedMessages(tx, updatedIds, messageRows);
+    await storeMessageFiles(tx, connectionId, messageRows);
     if (onStored) await onStored(tx, { connectionId, conversationIds: written.map((row) => row.id), incremental: Boolean(options.incremental) && !options.outsideHarvest });
     result.messages = messageRows.length;
   }

@@ -9,7 +9,7 @@ import { conversationRefreshHandler } from '../harvest/refresh.ts';
 import { sweepSettleHandler } from '../training/sweep/settle.ts';
 import { retrainRunHandler } from '../models/retraining/manual.ts';
 import { slackDraftHandler } from '../slack/jobs/draft.ts';
-import { complianceScanHandler } from '../serving/compliance/index.ts';
+import { complianceScanHandler, documentScanHandler } from '../serving/compliance/index.ts';
 import { slackNotifyHandler } from '../serving/notify/handler.ts';
 import type { JobName } from '../queue/jobs.ts';
 import type { JobHandler } from '../queue/queue.ts';
@@ -34,6 +34,7 @@ export const HANDLERS: HandlerFactories = {
   'finetune.sweep': sweepSettleHandler,
   'model.evaluate': modelEvaluateHandler,
   'compliance.scan': complianceScanHandler,
+  'compliance.scan-document': documentScanHandler,
   'slack.notify': slackNotifyHandler,
   'events.deliver': eventDeliverHandler,
   'events.sweep': eventSweepHandler,

@@ -26,6 +26,8 @@ export const JOBS = {
   /** Compares a solved ticket's final reply with its posted draft (src/serving/feedback/). */
   'draft.feedback': z.object({ draftId: id }),
   'compliance.scan': z.object({ messageId: z.coerce.number().int().positive() }),
+  /** A document's extracted text against the policies (src/serving/compliance/scan-document.ts). */
+  'compliance.scan-document': z.object({ documentId: z.coerce.number().int().positive() }),
   'slack.notify': z.object({
     kind: z.enum(['run.status', 'model.promoted', 'alert.raised', 'drift.detected', 'harvest.finished', 'retrain.status']),
     subjectId: z.string().min(1).max(200),

@@ -26,6 +26,8 @@ const VENDOR_SDKS: Record<string, string> = {
   '@slack/bolt': 'integrations/slack/',
   '@slack/socket-mode': 'integrations/slack/',
   'intercom-client': 'integrations/intercom/',
+  imapflow: 'integrations/email/',
+  mailparser: 'integrations/email/',
 };
 
 describe('architecture', () => {

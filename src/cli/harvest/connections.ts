@@ -17,9 +17,10 @@ function collectPairs(value: string, previous: Record<string, string>): Record<s
   return { ...previous, [value.slice(0, index)]: value.slice(index + 1) };
 }
 
-/** Whole numbers become numbers and JSON lists/objects (`channels=["C1","C2"]`) are parsed; the rest stays text. */
+/** Whole numbers become numbers, true/false booleans (`tls=false`), and JSON lists/objects (`channels=["C1","C2"]`) are parsed; the rest stays text. */
 function settingValue(raw: string): unknown {
   if (/^\d+$/.test(raw)) return Number(raw);
+  if (raw === 'true' || raw === 'false') return raw === 'true';
   if (/^[[{]/.test(raw)) {
     try {
       return JSON.parse(raw);

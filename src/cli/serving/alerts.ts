@@ -13,6 +13,7 @@ import { deliverSalesforceTasks } from '../../serving/compliance/alerts/deliver-
 import { policiesFor } from '../../serving/compliance/handler.ts';
 import { PolicyFileError } from '../../serving/compliance/policies/policies.ts';
 import { scanBacklog } from '../../serving/compliance/scan.ts';
+import { complianceFigures } from '../../serving/compliance/figures.ts';
 import { ALERT_STATUSES } from '../../serving/compliance/alerts/transitions.ts';
 import { publicAlert } from '../../web/api/alerts.ts';
 import { keyringFor } from '../harvest/connections.ts';
@@ -80,6 +81,28 @@ export function registerAlertCommands(program: Command) {
         const alert = UUID.test(id) ? await getAlert(db, id) : null;
         if (!alert) fail(`no alert ${id}`);
         process.stdout.write(`${JSON.stringify(publicAlert(alert), null, 2)}\n`);
+      });
+    });
+
+  alerts
+    .command('figures')
+    .description('per source and per policy: messages and documents scanned, alerts, false-positive rate')
+    .option('--since <iso-date>', 'only scans and alerts from then on')
+    .option('--json', 'print JSON')
+    .action(async (options: { since?: string; json?: boolean }) => {
+      const since = options.since ? new Date(options.since) : undefined;
+      if (since && Number.isNaN(since.getTime())) fail('--since must be a date, e.g. 2026-12-01 or 2026-12-01T08:00:00Z');
+      await withDatabase(async ({ db }) => {
+        const figures = await complianceFigures(db, { since });
+        if (options.json) return void process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+        const pct = (value: number | null) => (value === null ? '-' : `${(value * 100).toFixed(1)}%`);
+        process.stdout.write('source       messages  documents  not scanned            alerts  decided  false-positive rate\n');
+        for (const row of figures.sources) {
+          const skipped = Object.entries(row.documentsNotScanned).map(([reason, n]) => `${reason}:${n}`).join(',') || '-';
+          process.stdout.write(`${row.source.padEnd(12)} ${String(row.messagesScanned).padStart(8)}  ${String(row.documentsScanned).padStart(9)}  ${skipped.padEnd(21)} ${String(row.alerts).padStart(6)}  ${String(row.decided).padStart(7)}  ${pct(row.falsePositiveRate)}\n`);
+        }
+        process.stdout.write('\npolicy                          alerts  decided  false-positive rate\n');
+        for (const row of figures.policies) process.stdout.write(`${row.policyId.padEnd(30)} ${String(row.alerts).padStart(7)}  ${String(row.decided).padStart(7)}  ${pct(row.falsePositiveRate)}\n`);
       });
     });
 

@@ -1,5 +1,7 @@
-import { bigint, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { conversations, messages } from './conversations.ts';
+import { documents } from './documents.ts';
 
 export type AlertStatus = 'open' | 'acknowledged' | 'escalated' | 'resolved' | 'false_positive';
 export type AlertSeverity = 'low' | 'medium' | 'high' | 'critical';
@@ -11,6 +13,9 @@ export interface EvidenceSpan {
   excerpt: string;
   /** What kind of finding, e.g. the PII type or the matched phrase's policy detector. */
   kind: string;
+  /** For a document: the page (1-based) holding `start`, and `start`'s offset within that page. */
+  page?: number;
+  pageOffset?: number;
 }
 
 /** One decision on an alert: who moved it where, when, and why. */
@@ -23,7 +28,7 @@ export interface AlertTransition {
 }
 
 /**
- * A message that broke a compliance policy. Exactly one per (message, policy), so a retried job
+ * A message or document that broke a compliance policy. Exactly one per (message or document, policy), so a retried job
  * or a rescan never raises it twice. Evidence is personal data (the phrase or PII that triggered
  * it); it is deleted with the message (cascade).
  */
@@ -31,12 +36,12 @@ export const complianceAlerts = pgTable(
   'compliance_alerts',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    messageId: bigint('message_id', { mode: 'number' })
-      .notNull()
-      .references(() => messages.id, { onDelete: 'cascade' }),
-    conversationId: bigint('conversation_id', { mode: 'number' })
-      .notNull()
-      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** The message that broke the policy; null for a document's alert. */
+    messageId: bigint('message_id', { mode: 'number' }).references(() => messages.id, { onDelete: 'cascade' }),
+    /** The document that broke the policy (evidence offsets are into its text); null for a message's. */
+    documentId: bigint('document_id', { mode: 'number' }).references(() => documents.id, { onDelete: 'cascade' }),
+    /** Null only for a document uploaded through the API, which belongs to no conversation. */
+    conversationId: bigint('conversation_id', { mode: 'number' }).references(() => conversations.id, { onDelete: 'cascade' }),
     policyId: text('policy_id').notNull(),
     policyVersion: integer('policy_version').notNull(),
     severity: text('severity').$type<AlertSeverity>().notNull(),
@@ -53,6 +58,8 @@ export const complianceAlerts = pgTable(
   },
   (table) => [
     uniqueIndex('compliance_alerts_message_policy_idx').on(table.messageId, table.policyId),
+    uniqueIndex('compliance_alerts_document_policy_idx').on(table.documentId, table.policyId),
+    check('compliance_alerts_subject_check', sql`(${table.messageId} IS NULL) <> (${table.documentId} IS NULL)`),
     index('compliance_alerts_status_idx').on(table.status, table.createdAt),
     index('compliance_alerts_conversation_idx').on(table.conversationId),
   ],

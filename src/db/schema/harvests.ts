@@ -12,7 +12,7 @@ export const harvestRuns = pgTable(
       .notNull()
       .references(() => connections.id, { onDelete: 'cascade' }),
     status: text('status').$type<HarvestStatus>().notNull().default('queued'),
-    trigger: text('trigger').$type<'manual' | 'api' | 'schedule'>().notNull(),
+    trigger: text('trigger').$type<'manual' | 'api' | 'schedule' | 'live'>().notNull(),
     attempts: integer('attempts').notNull().default(0),
     batches: integer('batches').notNull().default(0),
     conversationsSeen: integer('conversations_seen').notNull().default(0),

@@ -17,3 +17,4 @@ export * from './evaluations.ts';
 export * from './reviews.ts';
 export * from './slack.ts';
 export * from './gdpr.ts';
+export * from './documents.ts';

@@ -14,6 +14,7 @@ import { deliverSalesforceTasks } from './alerts/deliver-tasks.ts';
 import { slackChatFor, syncAlertToSlack } from './alerts/deliver-slack.ts';
 import { loadPolicies, type PolicySet } from './policies/policies.ts';
 import { scanMessage } from './scan.ts';
+import { scanDocument } from './scan-document.ts';
 import { complianceModelCheck } from './model-check.ts';
 import { createInferenceClient } from '../../models/inference/client.ts';
 
@@ -42,6 +43,21 @@ export function complianceScanHandler(deps: HubDeps): JobHandler<'compliance.sca
       .from(complianceAlerts)
       .innerJoin(conversations, eq(conversations.id, complianceAlerts.conversationId))
       .where(and(eq(complianceAlerts.messageId, payload.messageId), isNull(complianceAlerts.salesforceTaskId), eq(conversations.source, 'salesforce')));
+    if (pending.length) await deliverSalesforceTasks({ ...deps, log }, policies, pending.map((row) => row.id), job.signal);
+  };
+}
+
+/** `compliance.scan-document`: one document's text; alerts on a Salesforce case's attachment get their Task too. */
+export function documentScanHandler(deps: HubDeps): JobHandler<'compliance.scan-document'> {
+  const policies = policiesFor(deps.config);
+  const log = deps.log.child({ module: 'compliance' });
+  return async (payload, job) => {
+    await scanDocument(deps.database, deps.queue, policies, payload.documentId, log);
+    const pending = await deps.database.db
+      .select({ id: complianceAlerts.id })
+      .from(complianceAlerts)
+      .innerJoin(conversations, eq(conversations.id, complianceAlerts.conversationId))
+      .where(and(eq(complianceAlerts.documentId, payload.documentId), isNull(complianceAlerts.salesforceTaskId), eq(conversations.source, 'salesforce')));
     if (pending.length) await deliverSalesforceTasks({ ...deps, log }, policies, pending.map((row) => row.id), job.signal);
   };
 }

@@ -18,6 +18,7 @@ export function publicAlert(alert: Alert) {
     severity: alert.severity,
     policy: { id: alert.policyId, version: alert.policyVersion },
     messageId: alert.messageId,
+    documentId: alert.documentId,
     conversationId: alert.conversationId,
     evidence: alert.evidence,
     transitions: alert.transitions,

@@ -120,3 +120,32 @@ export async function transitionAlert(db: Tx, queue: Queue | null, id: string, i
     return updated ?? null;
   });
 }
+
+/**
+ * The alerts for `findings` on one document (evidence offsets are into its extracted text, with
+ * pages). Unique per (document, policy), as message alerts are per (message, policy).
+ */
+export async function raiseDocumentAlerts(tx: Tx, queue: Queue | null, document: { id: number; conversationId: number | null }, findings: Array<{ policy: AlertPolicy; evidence: Finding['evidence'] }>): Promise<Alert[]> {
+  if (!findings.length) return [];
+  const raised = await tx
+    .insert(complianceAlerts)
+    .values(
+      findings.map((finding) => ({
+        documentId: document.id,
+        conversationId: document.conversationId,
+        policyId: finding.policy.id,
+        policyVersion: finding.policy.version,
+        severity: finding.policy.severity,
+        evidence: finding.evidence,
+      })),
+    )
+    .onConflictDoNothing({ target: [complianceAlerts.documentId, complianceAlerts.policyId] })
+    .returning();
+  for (const alert of raised) {
+    await recordAudit(tx, { actor: 'system', action: 'alert.raised', subjectType: 'compliance_alert', subjectId: alert.id, details: { policyId: alert.policyId, policyVersion: alert.policyVersion, severity: alert.severity, documentId: alert.documentId } });
+    if (queue) await queue.send('slack.notify', { kind: 'alert.raised', subjectId: alert.id }, { tx });
+    const data = { policyId: alert.policyId, policyVersion: alert.policyVersion, severity: alert.severity, documentId: alert.documentId, conversationId: alert.conversationId };
+    await emitEvent(tx, { type: 'alert.raised', subjectId: alert.id, data }, { queue });
+  }
+  return raised;
+}

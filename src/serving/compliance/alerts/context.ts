@@ -1,7 +1,10 @@
-/** An alert with what its deliveries show: the message text, the conversation, and a link to it. */
+/**
+ * An alert with what its deliveries show: the message's (or document's) text, the conversation,
+ * and a link to it. An uploaded document's alert has no conversation.
+ */
 import { eq } from 'drizzle-orm';
 import type { Tx } from '../../../db/client.ts';
-import { complianceAlerts, connections, conversations, messages } from '../../../db/schema/index.ts';
+import { complianceAlerts, connections, conversations, documents, messages } from '../../../db/schema/index.ts';
 import type { Alert } from './alerts.ts';
 import type { PolicySet } from '../policies/policies.ts';
 import type { AlertView } from './slack-view.ts';
@@ -9,24 +12,36 @@ import type { AlertView } from './slack-view.ts';
 export interface AlertContext {
   alert: Alert;
   body: string | null;
-  conversation: { source: string; sourceId: string; subject: string | null; connectionId: string };
-  connection: { vendor: string; settings: Record<string, unknown> };
+  conversation: { source: string; sourceId: string; subject: string | null; connectionId: string } | null;
+  connection: { vendor: string; settings: Record<string, unknown> } | null;
+  document: { id: number; filename: string; origin: string } | null;
 }
 
 export async function loadAlertContext(db: Tx, alertId: string): Promise<AlertContext | null> {
   const [row] = await db
-    .select({ alert: complianceAlerts, body: messages.body, source: conversations.source, sourceId: conversations.sourceId, subject: conversations.subject, connectionId: conversations.connectionId, vendor: connections.vendor, settings: connections.settings })
+    .select({
+      alert: complianceAlerts,
+      body: messages.body,
+      conversation: { source: conversations.source, sourceId: conversations.sourceId, subject: conversations.subject, connectionId: conversations.connectionId },
+      connection: { vendor: connections.vendor, settings: connections.settings },
+      document: { id: documents.id, filename: documents.filename, origin: documents.origin, text: documents.text },
+    })
     .from(complianceAlerts)
-    .innerJoin(conversations, eq(conversations.id, complianceAlerts.conversationId))
-    .innerJoin(connections, eq(connections.id, conversations.connectionId))
+    .leftJoin(conversations, eq(conversations.id, complianceAlerts.conversationId))
+    .leftJoin(connections, eq(connections.id, conversations.connectionId))
     .leftJoin(messages, eq(messages.id, complianceAlerts.messageId))
+    .leftJoin(documents, eq(documents.id, complianceAlerts.documentId))
     .where(eq(complianceAlerts.id, alertId));
   if (!row) return null;
+  // Deleted with its conversation or message (erasure): nothing to show.
+  if (row.alert.conversationId !== null && !row.conversation) return null;
+  if (row.alert.documentId !== null && !row.document) return null;
   return {
     alert: row.alert,
-    body: row.body,
-    conversation: { source: row.source, sourceId: row.sourceId, subject: row.subject, connectionId: row.connectionId },
-    connection: { vendor: row.vendor, settings: row.settings as Record<string, unknown> },
+    body: row.document ? row.document.text : row.body,
+    conversation: row.conversation,
+    connection: row.connection ? { vendor: row.connection.vendor, settings: row.connection.settings as Record<string, unknown> } : null,
+    document: row.document ? { id: row.document.id, filename: row.document.filename, origin: row.document.origin } : null,
   };
 }
 
@@ -34,6 +49,7 @@ const str = (value: unknown) => (typeof value === 'string' && value ? value.repl
 
 /** Where a person opens the conversation in the vendor's own tool, when we can tell. */
 export function conversationUrl(context: AlertContext): string | null {
+  if (!context.connection || !context.conversation) return null;
   const { settings } = context.connection;
   const id = encodeURIComponent(context.conversation.sourceId);
   if (context.connection.vendor === 'salesforce') {
@@ -60,6 +76,7 @@ export function alertView(context: AlertContext, policies: PolicySet | null): Al
     evidence: alert.evidence,
     transitions: alert.transitions,
     body: context.body,
-    conversation: { ...context.conversation, url: conversationUrl(context) },
+    conversation: context.conversation ? { ...context.conversation, url: conversationUrl(context) } : null,
+    document: context.document ? { filename: context.document.filename } : null,
   };
 }

@@ -21,8 +21,8 @@ export async function deliverSalesforceTasks(deps: { database: Database; keyring
     const done = await deps.database.db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`alert-task:${alertId}`}))`);
       const context = await loadAlertContext(tx, alertId);
-      const alertTasks = context ? vendorFor(context.connection.vendor)?.alertTasks : undefined;
-      if (!context || !alertTasks || context.alert.salesforceTaskId) return false;
+      const alertTasks = context?.connection ? vendorFor(context.connection.vendor)?.alertTasks : undefined;
+      if (!context?.conversation || !alertTasks || context.alert.salesforceTaskId) return false;
       const [connection] = await tx.select().from(connections).where(eq(connections.id, context.conversation.connectionId));
       if (!connection) return false;
       const view = alertView(context, policies);

@@ -19,7 +19,9 @@ export interface AlertView {
   transitions: AlertTransition[];
   /** The scanned message's text, for a little context around each span; null if it is gone. */
   body: string | null;
-  conversation: { source: string; sourceId: string; subject: string | null; url: string | null };
+  conversation: { source: string; sourceId: string; subject: string | null; url: string | null } | null;
+  /** Set when a document (an attachment or an upload) broke the policy; evidence then names pages. */
+  document: { filename: string } | null;
 }
 
 export const SEVERITY_EMOJI: Record<AlertSeverity, string> = { low: ':large_blue_circle:', medium: ':large_yellow_circle:', high: ':large_orange_circle:', critical: ':red_circle:' };
@@ -48,12 +50,13 @@ function escapeMrkdwn(text: string): string {
 
 function evidenceLine(span: EvidenceSpan, body: string | null): string {
   const matched = `*\`${escapeMrkdwn(span.excerpt).replace(/`/g, "'")}\`*`;
-  if (!body || body.slice(span.start, span.start + span.excerpt.length) !== span.excerpt) return `> ${matched}  _(${span.kind})_`;
+  const where = span.page ? `page ${span.page}, ` : '';
+  if (!body || body.slice(span.start, span.start + span.excerpt.length) !== span.excerpt) return `> ${matched}  _(${where}${span.kind})_`;
   const from = Math.max(0, span.start - CONTEXT_CHARS);
   const to = Math.min(body.length, span.end + CONTEXT_CHARS);
   const before = `${from > 0 ? '…' : ''}${escapeMrkdwn(body.slice(from, span.start))}`;
   const after = `${escapeMrkdwn(body.slice(span.end, to))}${to < body.length ? '…' : ''}`;
-  return `> ${before}${matched}${after}  _(${span.kind})_`;
+  return `> ${before}${matched}${after}  _(${where}${span.kind})_`;
 }
 
 function actorMention(actor: string): string {
@@ -71,8 +74,8 @@ export function alertMessageText(view: AlertView): string {
 
 export function alertBlocks(view: AlertView): unknown[] {
   const { conversation } = view;
-  const label = `${conversation.source} ${conversation.sourceId}${conversation.subject ? `: ${conversation.subject.slice(0, 80)}` : ''}`;
-  const link = conversation.url ? `<${conversation.url}|${escapeMrkdwn(label)}>` : escapeMrkdwn(label);
+  const label = conversation ? `${conversation.source} ${conversation.sourceId}${conversation.subject ? `: ${conversation.subject.slice(0, 80)}` : ''}` : 'uploaded document';
+  const link = conversation?.url ? `<${conversation.url}|${escapeMrkdwn(label)}>` : escapeMrkdwn(label);
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: `Compliance alert: ${view.policyId}`.slice(0, 150), emoji: true } },
     {
@@ -85,6 +88,7 @@ export function alertBlocks(view: AlertView): unknown[] {
       ],
     },
   ];
+  if (view.document) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:page_facing_up: In the document *${escapeMrkdwn(view.document.filename).slice(0, 200)}*` }] });
   if (view.policyDescription) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(view.policyDescription).slice(0, 2000) }] });
   const shown = view.evidence.slice(0, MAX_SHOWN).map((span) => evidenceLine(span, view.body));
   const more = view.evidence.length > MAX_SHOWN ? `\n_and ${view.evidence.length - MAX_SHOWN} more_` : '';
