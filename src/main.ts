@@ -4,6 +4,7 @@
  * of either can share one database.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
@@ -19,6 +20,7 @@ import { startQueue, type Queue } from './queue/queue.ts';
 import { slackAppFor } from './slack/app.ts';
 import { openArtifactStore } from './artifacts/index.ts';
 import type { HubDeps } from './deps.ts';
+import { healthRoutes } from './web/health.ts';
 
 export interface HubOptions {
   config: Config;
@@ -26,6 +28,10 @@ export interface HubOptions {
   serveHttp: boolean;
   /** Queues whose handlers run here; default all that have a handler. */
   queues?: JobName[];
+  /** Queues left to other processes (`start --skip-queues`: a `worker` with Python runs training). */
+  skipQueues?: JobName[];
+  /** A process without the HTTP API (`worker --health-port`) still answers /healthz, /readyz and /metrics here. */
+  healthPort?: number;
 }
 
 export interface Hub {
@@ -35,7 +41,7 @@ export interface Hub {
   stop(): Promise<void>;
 }
 
-function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<{ server: ServerType; url: string }> {
+function listen(app: { fetch: (request: Request) => Response | Promise<Response> }, host: string, port: number): Promise<{ server: ServerType; url: string }> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
       resolve({ server, url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}` });
@@ -44,7 +50,7 @@ function listen(app: ReturnType<typeof createApp>, host: string, port: number): 
   });
 }
 
-export async function startHub({ config, log, serveHttp, queues }: HubOptions): Promise<Hub> {
+export async function startHub({ config, log, serveHttp, queues, skipQueues, healthPort }: HubOptions): Promise<Hub> {
   // A bad policy file stops start-up before anything is opened, with one line naming the policy.
   policiesFor(config);
   const database = await openDatabase(config, log);
@@ -67,6 +73,10 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   if (serveHttp) {
     ({ server, url } = await listen(createApp(deps), config.HOST, config.PORT));
     log.info({ url }, 'hub listening');
+  } else if (healthPort !== undefined) {
+    // Health checks and Prometheus reach a worker here; nothing else is served.
+    ({ server, url } = await listen(new Hono().route('/', healthRoutes(deps)), config.HOST, healthPort));
+    log.info({ url }, 'health and metrics listening');
   }
 
   // Socket Mode: the process that serves HTTP also holds the Slack connection.
@@ -76,7 +86,9 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
     log.info('Slack app connected over Socket Mode');
   }
 
-  const handled = await registerHandlers(deps, queues ?? handledJobNames(), config.WORKER_CONCURRENCY);
+  const skipped = new Set(skipQueues ?? []);
+  const wanted = (queues ?? handledJobNames()).filter((name) => !skipped.has(name));
+  const handled = await registerHandlers(deps, wanted, config.WORKER_CONCURRENCY);
   log.info({ queues: handled }, handled.length ? 'job handlers running' : 'no job handlers in this process');
 
   let stopping: Promise<void> | null = null;

@@ -5,7 +5,7 @@ import { startHub, type Hub } from '../main.ts';
 import { isJobName, JOB_NAMES, type JobName } from '../queue/jobs.ts';
 import { fail, loadCliConfig } from './context.ts';
 
-async function runUntilSignal(options: { serveHttp: boolean; port?: string; queues?: JobName[] }) {
+async function runUntilSignal(options: { serveHttp: boolean; port?: string; queues?: JobName[]; skipQueues?: JobName[]; healthPort?: number }) {
   const config = loadCliConfig(options.port === undefined ? {} : { PORT: options.port });
   const log = createLogger(config);
   let hub: Hub | null = null;
@@ -36,7 +36,7 @@ async function runUntilSignal(options: { serveHttp: boolean; port?: string; queu
   process.on('SIGINT', onSignal);
 
   try {
-    hub = await startHub({ config, log, serveHttp: options.serveHttp, queues: options.queues });
+    hub = await startHub({ config, log, serveHttp: options.serveHttp, queues: options.queues, skipQueues: options.skipQueues, healthPort: options.healthPort });
   } catch (error) {
     log.fatal({ err: error }, 'could not start');
     await new Promise((resolve) => setTimeout(resolve, 100)); // let the log flush
@@ -53,17 +53,33 @@ function parseQueues(value: string): JobName[] {
   return names as JobName[];
 }
 
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) fail(`--health-port must be a port number 1-65535 (got "${value}")`, 2);
+  return port;
+}
+
 export function registerServeCommands(program: Command) {
   program
     .command('start')
-    .description('run the hub: HTTP API, dashboard and every job handler in one process')
+    .description('run the hub: HTTP API and every job handler in one process')
     .option('-p, --port <port>', 'port to listen on (default: PORT or 8080)')
-    .action((options: { port?: string }) => runUntilSignal({ serveHttp: true, port: options.port }));
+    .option('--skip-queues <names>', 'comma-separated queues this process leaves to `tuneloop worker` processes (e.g. finetune.train,model.evaluate)')
+    .action((options: { port?: string; skipQueues?: string }) =>
+      runUntilSignal({ serveHttp: true, port: options.port, skipQueues: options.skipQueues ? parseQueues(options.skipQueues) : undefined }),
+    );
 
   const worker = program
     .command('worker')
     .description('run job handlers only (no HTTP); start as many as you like against one database')
     .option('-q, --queues <names>', `comma-separated queues to work (default: all): ${JOB_NAMES.join(', ')}`)
-    .action((options: { queues?: string }) => runUntilSignal({ serveHttp: false, queues: options.queues ? parseQueues(options.queues) : undefined }));
+    .option('--health-port <port>', 'serve /healthz, /readyz and /metrics on this port (for container health checks and Prometheus)')
+    .action((options: { queues?: string; healthPort?: string }) =>
+      runUntilSignal({
+        serveHttp: false,
+        queues: options.queues ? parseQueues(options.queues) : undefined,
+        healthPort: options.healthPort === undefined ? undefined : parsePort(options.healthPort),
+      }),
+    );
   return worker;
 }
