@@ -5,6 +5,9 @@ import { startHub, type Hub } from '../main.ts';
 import { isJobName, JOB_NAMES, type JobName } from '../queue/jobs.ts';
 import { fail, loadCliConfig } from './context.ts';
 
+/** A repeat of the first signal within this time is the same Ctrl-C, delivered twice. */
+const DUPLICATE_SIGNAL_MS = 1_000;
+
 async function runUntilSignal(options: { serveHttp: boolean; port?: string; queues?: JobName[]; skipQueues?: JobName[]; healthPort?: number }) {
   const config = loadCliConfig(options.port === undefined ? {} : { PORT: options.port });
   const log = createLogger(config);
@@ -23,12 +26,17 @@ async function runUntilSignal(options: { serveHttp: boolean; port?: string; queu
   };
   // Installed before anything starts, so a signal during start-up still shuts down cleanly
   // (an embedded PostgreSQL already started is stopped too). A second signal forces the exit.
+  // Under `npm start` one Ctrl-C arrives twice: the terminal signals the whole process group and
+  // npm forwards the signal to its child too. Only a signal a moment later means "stop now".
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       log.warn({ signal }, 'second signal: exiting without waiting for running jobs');
       process.exit(1);
     }
     stopping = true;
+    firstSignalAt = Date.now();
     log.info({ signal }, 'signal received');
     shutdown();
   };
