@@ -128,3 +128,23 @@ export function failedSummary(error: string, startedAt: Date): DemoSummary {
     models: { candidate: null, production: null, all: [] },
   };
 }
+
+/** What a demo that went through the whole loop must show; each problem is one readable line. */
+export function summaryProblems(summary: DemoSummary): string[] {
+  const problems: string[] = [];
+  if (!summary.ok) problems.push(`the demo failed: ${summary.error ?? 'no error given'}`);
+  if (summary.conversations.harvested <= 0) problems.push('no conversations harvested');
+  if (summary.examples.total <= 0) problems.push('no examples in the dataset');
+  for (const split of ['train', 'validation', 'test']) if (!(summary.examples.bySplit[split] && summary.examples.bySplit[split] > 0)) problems.push(`no ${split} examples`);
+  if (summary.run.status !== 'succeeded') problems.push(`the fine-tuning run is ${summary.run.status}, not succeeded`);
+  if (summary.run.steps === null || summary.run.steps <= 0 || summary.run.steps !== summary.run.totalSteps) problems.push(`the run did not reach its last step (${summary.run.steps}/${summary.run.totalSteps})`);
+  if (summary.run.validLoss === null) problems.push('the run reported no validation loss');
+  if (summary.run.metrics === null) problems.push('the candidate has no evaluation metrics');
+  if (summary.drafts.posted <= 0) problems.push('no drafts posted');
+  if (summary.alerts.raised <= 0) problems.push('no alerts raised');
+  if (summary.alerts.postedToSlack < summary.alerts.raised) problems.push(`${summary.alerts.raised - summary.alerts.postedToSlack} alerts not posted to Slack`);
+  if (!(summary.alerts.byStatus.resolved && summary.alerts.byStatus.resolved >= 1)) problems.push('no alert resolved from Slack');
+  if (!summary.models.candidate) problems.push('the run registered no model');
+  else if (summary.models.production !== summary.models.candidate) problems.push('the candidate was not promoted to production');
+  return problems;
+}
