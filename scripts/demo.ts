@@ -56,6 +56,9 @@ const env: NodeJS.ProcessEnv = {
   // A tiny model's evaluation: a few examples, short answers.
   EVALUATION_MAX_EXAMPLES: '20',
   EVALUATION_MAX_NEW_TOKENS: '24',
+  // The development model server answers one request at a time on the CPU: a draft may wait for
+  // the ones before it (and for triage) longer than a production server's 30 s timeout.
+  INFERENCE_TIMEOUT_MS: '300000',
 };
 delete env.DATABASE_URL; // the demo always runs on its own embedded PostgreSQL
 
