@@ -104,7 +104,7 @@ async function benchVendor(database: Database, name: string): Promise<Result> {
   const server = await startSandboxProcess(vendor, { seed: 5, items: TICKETS, rateLimits: false, ...(spec.sandbox ? { extra: spec.sandbox } : {}) });
   try {
     const keyring = createKeyring(randomBytes(32));
-    const connection = (name: string) => createConnection(database.db, keyring, { vendor, name, settings: spec.settings(server.url), credentials: spec.credentials, schedule: null }, 'bench');
+    const connection = (name: string) => createConnection(database.db, keyring, { vendor, name, settings: spec.settings(server.url), credentials: spec.credentials, schedule: null }, 'bench', { allowedHosts: ['127.0.0.1'] });
     const harvested = await connection(`bench-${name}-harvest`);
     const copied = await connection(`bench-${name}-copy`);
 

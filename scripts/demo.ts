@@ -43,6 +43,8 @@ function demoOptions(): { json?: string; exit: boolean } {
 const OPTIONS = demoOptions();
 
 const env: NodeJS.ProcessEnv = {
+  // The Zendesk sandbox listens on loopback: an operator allows such a host by name.
+  VENDOR_ALLOWED_HOSTS: '127.0.0.1',
   ...process.env,
   TUNELOOP_HOME: HOME,
   TUNELOOP_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -286,7 +288,7 @@ async function main() {
   const dashboard = page?.ok && (page.headers.get('content-type') ?? '').includes('text/html') ? `${hubUrl}/` : null;
   process.stdout.write(
     [
-      `Everything above ran through the hub at ${hubUrl} (API token: npm run tuneloop -- token create --name me, with TUNELOOP_HOME=.tuneloop-demo).`,
+      `Everything above ran through the hub at ${hubUrl} (API token: npm run tuneloop -- token create --name me --role admin, with TUNELOOP_HOME=.tuneloop-demo).`,
       'The Slack sandbox held the alerts, the resolved one, the retraining message and the promotion; `tuneloop models`, `tuneloop review` and `tuneloop drift` go on from here.',
       `${summary.conversations.harvested} conversations harvested, ${summary.examples.total} examples in the dataset, run ${summary.run.status}, ${summary.drafts.posted} drafts posted, ${summary.alerts.raised} alerts raised.`,
       '',

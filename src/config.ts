@@ -127,6 +127,14 @@ export const SETTINGS = {
     schema: bool.default(false),
     doc: 'Allow event subscriptions (outgoing webhooks) to loopback, private and link-local addresses. Off: such URLs are refused, also when a host name resolves to one.',
   },
+  VENDOR_ALLOWED_HOSTS: {
+    schema: z
+      .string()
+      .optional()
+      .transform((text) => (text ?? '').split(',').map((host) => host.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[\w.:[\]-]+$/, 'a comma-separated list of host names or IP addresses'))),
+    doc: 'Hosts that connection URL settings (Zendesk/HubSpot/Intercom `baseUrl`, Salesforce `instanceUrl`/`loginUrl`, Slack `apiUrl`) may point to besides the vendors\' own https domains, over http or https, e.g. `127.0.0.1` for the loopback sandboxes. Empty: only the vendors\' domains.',
+  },
   EVENTS_RETRY_LIMIT: { schema: z.coerce.number().int().min(0).max(30).default(10), doc: 'Retries of an outgoing webhook delivery (exponential backoff) before it is marked failed.' },
   EVENTS_RETRY_DELAY_SECONDS: { schema: positiveInt.default(10), doc: 'First retry delay of an outgoing webhook delivery; doubled on each retry, with jitter.' },
   EVENTS_RETRY_DELAY_MAX_SECONDS: { schema: positiveInt.default(3600), doc: 'Longest wait between two attempts of an outgoing webhook delivery.' },
@@ -186,7 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function settingsMarkdown(): string {
   const rows = Object.entries(SETTINGS).map(([key, setting]) => {
     const defaultValue = (setting.schema as z.ZodType).safeParse(undefined);
-    const shown = defaultValue.success && defaultValue.data !== undefined ? `\`${String(defaultValue.data)}\`` : '—';
+    const shown = defaultValue.success && defaultValue.data !== undefined && String(defaultValue.data) !== '' ? `\`${String(defaultValue.data)}\`` : '—';
     return `| \`${key}\` | ${shown} | ${setting.doc} |`;
   });
   return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');

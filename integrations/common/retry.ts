@@ -1,7 +1,8 @@
 /**
- * One retry loop for every vendor call: honour Retry-After exactly, back off with full jitter on
- * transient failures, give up after a bounded number of attempts. Calls run one at a time.
+ * One retry loop for every vendor call (p-retry): honour Retry-After exactly, back off with full
+ * jitter on transient failures, give up after a bounded number of attempts. Calls run one at a time.
  */
+import pRetry from 'p-retry';
 import { VendorError } from '../types.ts';
 
 export interface RetryPolicy {
@@ -41,18 +42,27 @@ export function retryDelayMs(error: VendorError, attempt: number, policy: RetryP
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
+/**
+ * The retry loop is p-retry's (attempt budget, abort signal, which errors retry). Its own backoff is
+ * set to zero because it has no per-error delay: a 429's Retry-After must be waited exactly, so the
+ * wait happens in `shouldRetry` (p-retry awaits it, and it is called only when a retry is left).
+ */
 export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation(attempt);
-    } catch (error) {
-      if (!(error instanceof VendorError) || !error.retryable || attempt >= policy.maxAttempts) throw error;
-      const delayMs = retryDelayMs(error, attempt, policy, options.random);
-      options.onRetry?.({ attempt, delayMs, error });
+  return pRetry(operation, {
+    retries: Math.max(0, policy.maxAttempts - 1),
+    minTimeout: 0,
+    maxTimeout: 0,
+    randomize: false,
+    ...(options.signal ? { signal: options.signal } : {}),
+    shouldRetry: async ({ error, attemptNumber }) => {
+      if (!(error instanceof VendorError) || !error.retryable) return false;
+      const delayMs = retryDelayMs(error, attemptNumber, policy, options.random);
+      options.onRetry?.({ attempt: attemptNumber, delayMs, error });
       await abortableSleep(delayMs, options.signal);
-    }
-  }
+      return true;
+    },
+  });
 }
 
 /** Parses Retry-After (seconds or an HTTP date) into milliseconds; null when absent or unreadable. */

@@ -14,6 +14,14 @@ export interface Vendor {
   /** The vendor's name for people: "Zendesk". */
   readonly label: string;
   readonly connector: ConnectorFactory;
+  /**
+   * Where the vendor's API lives: a connection's URL settings (`urlSettings`) must be https on one of
+   * these domains or a subdomain of one, unless the operator allows the host (VENDOR_ALLOWED_HOSTS).
+   * Credentials are sent to those URLs, so a URL elsewhere would hand them (and a harvest's requests)
+   * to any host, internal ones included.
+   */
+  readonly apiDomains: readonly string[];
+  readonly urlSettings: readonly string[];
   /** Drafts as internal notes and triage; absent where the vendor has no tickets (Slack). */
   readonly writeBack?: WriteBackFactory;
   /** Inbound webhooks at /webhooks/<source>/<connection id>. */

@@ -7,6 +7,8 @@ import { hubspotWriteBack } from './write-back.ts';
 export const hubspot: Vendor = {
   source: 'hubspot',
   label: 'HubSpot',
+  apiDomains: ['hubapi.com', 'hubspot.com'],
+  urlSettings: ['baseUrl'],
   connector: hubspotConnector,
   writeBack: hubspotWriteBack,
   webhook: hubspotWebhook,

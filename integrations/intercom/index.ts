@@ -7,6 +7,8 @@ import { intercomWriteBack } from './write-back.ts';
 export const intercom: Vendor = {
   source: 'intercom',
   label: 'Intercom',
+  apiDomains: ['intercom.io'],
+  urlSettings: ['baseUrl'],
   connector: intercomConnector,
   writeBack: intercomWriteBack,
   webhook: intercomWebhook,

@@ -8,6 +8,8 @@ import { salesforceWriteBack } from './write-back.ts';
 export const salesforce: Vendor = {
   source: 'salesforce',
   label: 'Salesforce',
+  apiDomains: ['salesforce.com', 'force.com'],
+  urlSettings: ['instanceUrl', 'loginUrl'],
   connector: salesforceConnector,
   writeBack: salesforceWriteBack,
   webhook: salesforceWebhook,

@@ -5,6 +5,8 @@ import { slackConnector } from './connector.ts';
 export const slack: Vendor = {
   source: 'slack',
   label: 'Slack',
+  apiDomains: ['slack.com'],
+  urlSettings: ['apiUrl'],
   connector: slackConnector,
   sandbox: () => import('./sandbox/launch.ts').then((module) => module.slackSandbox),
 };

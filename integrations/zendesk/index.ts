@@ -8,6 +8,8 @@ import { zendeskWriteBack } from './write-back.ts';
 export const zendesk: Vendor = {
   source: 'zendesk',
   label: 'Zendesk',
+  apiDomains: ['zendesk.com'],
+  urlSettings: ['baseUrl'],
   connector: zendeskConnector,
   writeBack: zendeskWriteBack,
   webhook: zendeskWebhook,

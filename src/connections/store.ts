@@ -5,13 +5,16 @@
  */
 import { eq, or } from 'drizzle-orm';
 import { z } from 'zod';
-import { connectorFactory } from '../../integrations/registry.ts';
+import { connectorFactory, vendorFor } from '../../integrations/registry.ts';
 import type { Connector, ConnectorOptions } from '../../integrations/types.ts';
 import { recordAudit } from '../audit.ts';
 import type { Tx } from '../db/client.ts';
 import { connections } from '../db/schema/index.ts';
 import { decryptJson, encryptJson, sealedWithCurrentKey, type Keyring } from '../security/encryption.ts';
 import { openConnection } from './open.ts';
+import { vendorUrlProblem, type VendorUrlPolicy } from './vendor-urls.ts';
+
+export type { VendorUrlPolicy } from './vendor-urls.ts';
 
 export type ConnectionRow = typeof connections.$inferSelect;
 
@@ -45,11 +48,13 @@ function factoryFor(vendor: string) {
   return factory;
 }
 
-/** Validates settings and credentials with the vendor's schemas; throws a readable error. */
-export function validateConnection(input: NewConnection) {
+/** Validates settings and credentials with the vendor's schemas and URL policy; throws a readable error. */
+export function validateConnection(input: NewConnection, urlPolicy: VendorUrlPolicy) {
   const factory = factoryFor(input.vendor);
   const settings = factory.settingsSchema.safeParse(input.settings);
   if (!settings.success) throw new ConnectionInputError(describeIssues('settings', settings.error));
+  const urlProblem = vendorUrlProblem(vendorFor(input.vendor)!, settings.data as Record<string, unknown>, urlPolicy);
+  if (urlProblem) throw new ConnectionInputError(urlProblem);
   const credentials = factory.credentialsSchema.safeParse(input.credentials);
   // Credential problems name the field, never echo the value.
   if (!credentials.success) throw new ConnectionInputError(describeIssues('credentials', credentials.error).replace(/\(got .*\)$/, ''));
@@ -91,8 +96,8 @@ export function publicConnection(row: ConnectionRow, keyring: Keyring): PublicCo
   };
 }
 
-export async function createConnection(db: Tx, keyring: Keyring, input: NewConnection, actor: string): Promise<ConnectionRow> {
-  const { settings, credentials } = validateConnection(input);
+export async function createConnection(db: Tx, keyring: Keyring, input: NewConnection, actor: string, urlPolicy: VendorUrlPolicy): Promise<ConnectionRow> {
+  const { settings, credentials } = validateConnection(input, urlPolicy);
   const [existing] = await db.select({ id: connections.id }).from(connections).where(eq(connections.name, input.name));
   if (existing) throw new ConnectionInputError(`a connection named "${input.name}" already exists`);
   const [row] = await db

@@ -5,6 +5,7 @@
  * The webhook-id is the delivery id, the same on every attempt, so receivers can drop duplicates.
  */
 import { and, eq, isNull } from 'drizzle-orm';
+import { fetch, type Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { eventDeliveries, eventSubscriptions } from '../db/schema/index.ts';
@@ -12,7 +13,8 @@ import type { HubDeps } from '../deps.ts';
 import type { JobHandler, Queue } from '../queue/queue.ts';
 import { signedHeaders } from './signature.ts';
 import { subscriptionSecret } from './subscriptions.ts';
-import { checkEventUrl, EventUrlError } from './url-guard.ts';
+import { guardedAgent } from './guarded-dispatcher.ts';
+import { checkLiteralEventUrl, EventUrlError } from './url-guard.ts';
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
 
@@ -32,7 +34,20 @@ export async function configureEventQueue(queue: Queue, config: Pick<Config, 'EV
   await queue.schedule('events.sweep', '* * * * *', {}, 'events.sweep');
 }
 
-async function post(url: URL, headers: Record<string, string>, body: string): Promise<{ status: number | null; error: string | null }> {
+/**
+ * What a failed request records. The row's last_error is shown to API callers, so socket error text
+ * (ECONNREFUSED vs a timeout vs a TLS failure on some internal port) never goes there: it would make
+ * deliveries a port scanner. Only our own guard's refusal, which says nothing about the network, is kept.
+ */
+function failureText(error: unknown): string {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if (current instanceof EventUrlError) return current.message;
+    if (current.name === 'TimeoutError') return 'timed out after 10 s';
+  }
+  return 'the request failed (no HTTP response)';
+}
+
+async function post(url: URL, headers: Record<string, string>, body: string, dispatcher: Dispatcher | undefined): Promise<{ status: number | null; error: string | null }> {
   try {
     const response = await fetch(url, {
       method: 'POST',
@@ -41,12 +56,12 @@ async function post(url: URL, headers: Record<string, string>, body: string): Pr
       // A redirect could point anywhere, internal addresses included: it counts as a failure.
       redirect: 'manual',
       signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      ...(dispatcher ? { dispatcher } : {}),
     });
     await response.body?.cancel();
     return { status: response.status, error: response.status >= 200 && response.status < 300 ? null : `HTTP ${response.status}` };
   } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return { status: null, error: `${error instanceof Error ? error.name === 'TimeoutError' ? 'timed out after 10 s' : error.message : String(error)}${cause}`.slice(0, 500) };
+    return { status: null, error: failureText(error) };
   }
 }
 
@@ -58,6 +73,8 @@ function backoffSeconds(config: Config, retry: number): number {
 export function eventDeliverHandler(deps: HubDeps): JobHandler<'events.deliver'> {
   const { db } = deps.database;
   const log = deps.log.child({ module: 'events' });
+  // Connects only to checked public addresses unless private URLs are allowed (tests, closed networks).
+  const dispatcher = deps.config.EVENTS_ALLOW_PRIVATE_URLS ? undefined : guardedAgent();
   return async ({ deliveryId }, job) => {
     const [row] = await db
       .select({ delivery: eventDeliveries, subscription: eventSubscriptions })
@@ -70,8 +87,9 @@ export function eventDeliverHandler(deps: HubDeps): JobHandler<'events.deliver'>
     const body = JSON.stringify(row.delivery.payload);
     let result: { status: number | null; error: string | null };
     try {
-      const url = await checkEventUrl(row.subscription.url, { allowPrivate: deps.config.EVENTS_ALLOW_PRIVATE_URLS });
-      result = await post(url, signedHeaders(subscriptionSecret(deps.keyring, row.subscription), row.delivery.id, body), body);
+      // Host names are resolved and checked once, by the dispatcher, at connect time; literals here.
+      const url = checkLiteralEventUrl(row.subscription.url, { allowPrivate: deps.config.EVENTS_ALLOW_PRIVATE_URLS });
+      result = await post(url, signedHeaders(subscriptionSecret(deps.keyring, row.subscription), row.delivery.id, body), body, dispatcher);
     } catch (error) {
       if (!(error instanceof EventUrlError)) throw error;
       result = { status: null, error: error.message };

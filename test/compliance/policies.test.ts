@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { policiesFor } from '../../src/serving/compliance/handler.ts';
 import { compilePolicies, loadPolicies, PolicyFileError } from '../../src/serving/compliance/policies/policies.ts';
-import { assertSafePattern, UnsafePatternError } from '../../src/serving/compliance/policies/safe-regex.ts';
+import { assertSafePattern, SafeRegex, UnsafePatternError } from '../../src/serving/compliance/policies/safe-regex.ts';
 
 const policies = loadPolicies('policies/compliance.yaml');
 const agent = (body: string, visibility: 'public' | 'internal' = 'public') => ({ authorRole: 'agent' as const, visibility, body });
@@ -61,14 +61,20 @@ describe('compliance policies', () => {
     expect(() => policiesFor({ COMPLIANCE_POLICY_FILE: join(dir, 'severity.yaml') })).toThrow(/severity\.yaml: policy "refunds": severity: Invalid option: expected one of "low"\|"medium"\|"high"\|"critical"/);
   });
 
-  it('rejects catastrophic patterns it can see and budgets the ones it cannot', () => {
+  it('rejects catastrophic patterns at load and runs the rest in linear time', () => {
     for (const bad of ['(a+)+b', '(\\w*)*x', '((ab)*c)+', '(x+y?)*', '(a|b)\\1', '(?:.{0,1000})+z']) expect(() => assertSafePattern(bad, ''), bad).toThrow(UnsafePatternError);
     for (const ok of ['(?<!\\d)(?:\\d[ -]?){12,18}\\d(?!\\d)', 'refund[s]?', '[(+*)]+', '\\(a+\\)+']) expect(() => assertSafePattern(ok, ''), ok).not.toThrow();
-    // Alternation with overlap passes the static check: the time budget stops it.
-    const set = compilePolicies(file({ ...base, detector: { type: 'regex', pattern: '(?:a|aa)*b', flags: '' } }, { ...base, id: 'y-policy' }), 'p.yaml', { regexBudgetMs: 50 });
-    const result = set.scan({ authorRole: 'customer', visibility: 'public', body: `${'a'.repeat(5_000)} foo` });
-    expect(result.errors).toEqual([{ policyId: 'x-policy', error: 'took longer than 50 ms' }]);
+    // Alternation with overlap passes the static check; the linear-time engine (re2js) runs it on a
+    // hostile message at once, where a backtracking engine would take exponential time.
+    const set = compilePolicies(file({ ...base, detector: { type: 'regex', pattern: '(?:a|aa)*b', flags: '' } }, { ...base, id: 'y-policy' }), 'p.yaml');
+    const result = set.scan({ authorRole: 'customer', visibility: 'public', body: `${'a'.repeat(100_000)} foo` });
+    expect(result.errors).toEqual([]);
     expect(result.findings.map((f) => f.policy.id)).toEqual(['y-policy']);
+    // What RE2 cannot run in linear time is refused at load; lookbehinds run in its linear-time mode.
+    expect(() => new SafeRegex('\\d+(?!px)', '')).toThrow(/linear-time engine/);
+    expect(() => compilePolicies(file({ ...base, detector: { type: 'regex', pattern: 'x(?=y)', flags: '' } }), 'p.yaml')).toThrow(/detector\.pattern: not supported by the linear-time engine/);
+    const lookbehind = new SafeRegex('(?<![\\p{L}])pin\\s*:\\s*\\S{4,}', 'iu');
+    expect(lookbehind.match('😀 PIN: 1234, spin: 5678', 20)).toEqual([{ start: 3, end: 13 }]);
   });
 
   it('scans hostile 100 KB messages with every shipped policy', () => {

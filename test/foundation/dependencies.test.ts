@@ -1,6 +1,6 @@
 /**
  * Declared packages are used, and used packages are declared. "Used" means imported (static,
- * dynamic or require) by a tracked source file, loaded by name (a string literal such as pino's
+ * dynamic, require or resolve) by a tracked source file, loaded by name (a string literal such as pino's
  * transport target), run as a binary by an npm script or .ci/run, or the types of such a package;
  * the few used another way say how below. A package nothing uses fails this test: remove it.
  */
@@ -25,7 +25,8 @@ const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd:
   .filter((file) => /\.(ts|tsx|js|mjs|cjs)$/.test(file) && existsSync(join(ROOT, file)));
 const sources = files.map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
 
-const IMPORT = /(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm;
+// import … from, import(), require(), and require.resolve / createRequire(…).resolve (files served from a package).
+const IMPORT = /(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|\.resolve\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm;
 
 function packageOf(specifier: string): string | null {
   if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:')) return null;

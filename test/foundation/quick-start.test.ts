@@ -59,7 +59,7 @@ describe('README quick start on a fresh clone', () => {
     expect(commands).toEqual([
       'npm install && npm start',
       'curl http://127.0.0.1:8080/readyz',
-      'npm run tuneloop -- token create --name me',
+      'npm run tuneloop -- token create --name me --role admin',
       'curl -H "Authorization: Bearer tl_…" http://127.0.0.1:8080/api/v1/tokens',
       'npm test',
     ]);

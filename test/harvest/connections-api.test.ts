@@ -23,7 +23,7 @@ describe('connections API', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     queue = await startQueue({ url: database.url, schema: 'pgboss', log: captureLogger().log });
-    deps = testDeps(database, queue);
+    deps = testDeps(database, queue, { VENDOR_ALLOWED_HOSTS: '127.0.0.1' });
     app = createApp(deps);
     headers = { Authorization: `Bearer ${(await createToken(database.db, 'api', 'test')).token}`, 'Content-Type': 'application/json' };
     zendeskServer = await zendesk.listen();
@@ -36,11 +36,55 @@ describe('connections API', () => {
 
   const post = (path: string, body: unknown) => app.request(path, { method: 'POST', headers, body: JSON.stringify(body) });
   const connectionCount = async () => Number((await database.db.execute<{ n: string }>(sql`SELECT count(*)::text AS n FROM connections`)).rows[0]?.n);
+  let connectionUrlCase = 0;
+  const vendorCredentials: Record<string, Record<string, unknown>> = {
+    zendesk: { type: 'api_token', email: SANDBOX_DEFAULTS.email, token: 'tok' },
+    salesforce: { type: 'oauth', accessToken: 'tok' },
+    hubspot: { type: 'private_app', accessToken: 'tok' },
+    slack: { type: 'bot_token', token: 'xoxb-tok' },
+    intercom: { type: 'access_token', accessToken: 'tok' },
+  };
   const zendeskBody = (name: string, token: string = SANDBOX_DEFAULTS.apiToken) => ({
     vendor: 'zendesk',
     name,
     settings: { baseUrl: zendeskServer.url },
     credentials: { type: 'api_token', email: SANDBOX_DEFAULTS.email, token },
+  });
+
+  it('limits URL settings to the vendors\' https domains unless VENDOR_ALLOWED_HOSTS names the host', async () => {
+    const strict = createApp({ ...deps, config: { ...deps.config, VENDOR_ALLOWED_HOSTS: [] } });
+    const attempt = (vendor: string, settings: Record<string, unknown>, on = strict) =>
+      on.request('/api/v1/connections', { method: 'POST', headers, body: JSON.stringify({ vendor, name: `u-${connectionUrlCase++}`, settings, credentials: vendorCredentials[vendor] }) });
+    const before = await connectionCount();
+    const refused: Array<[string, Record<string, unknown>]> = [
+      ['zendesk', { baseUrl: zendeskServer.url }],
+      ['zendesk', { baseUrl: 'http://acme.zendesk.com' }],
+      ['zendesk', { baseUrl: 'https://acme.zendesk.com.attacker.example' }],
+      ['zendesk', { baseUrl: 'https://evilzendesk.com' }],
+      ['zendesk', { baseUrl: 'https://169.254.169.254/latest' }],
+      ['salesforce', { instanceUrl: 'https://acme.my.salesforce.com', loginUrl: 'https://10.0.0.5' }],
+      ['hubspot', { baseUrl: 'https://internal.corp' }],
+      ['slack', { channels: ['C0123ABCD'], apiUrl: 'http://127.0.0.1:9/api/' }],
+      ['intercom', { baseUrl: 'https://intercom.io.internal' }],
+    ];
+    for (const [vendor, settings] of refused) {
+      const response = await attempt(vendor, settings);
+      expect(response.status, JSON.stringify(settings)).toBe(400);
+      expect(await response.text()).toMatch(/must be https on .*VENDOR_ALLOWED_HOSTS/);
+    }
+    expect(await connectionCount()).toBe(before);
+    const accepted: Array<[string, Record<string, unknown>]> = [
+      ['zendesk', { baseUrl: 'https://acme.zendesk.com' }],
+      ['zendesk', { subdomain: 'acme' }],
+      ['salesforce', { instanceUrl: 'https://acme.my.salesforce.com', loginUrl: 'https://login.salesforce.com' }],
+      ['hubspot', { baseUrl: 'https://api.hubapi.com' }],
+      ['slack', { channels: ['C0123ABCD'], apiUrl: 'https://slack.com/api/' }],
+      ['intercom', { baseUrl: 'https://api.eu.intercom.io' }],
+    ];
+    for (const [vendor, settings] of accepted) expect((await attempt(vendor, settings)).status, JSON.stringify(settings)).toBe(201);
+    // The operator's setting allows a named host, over http too (the loopback sandboxes).
+    expect((await attempt('zendesk', { baseUrl: zendeskServer.url }, app)).status).toBe(201);
+    await database.db.execute(sql`DELETE FROM connections WHERE name LIKE 'u-%'`);
   });
 
   it('rejects bad input with a clear 400 and creates nothing, never echoing a secret', async () => {

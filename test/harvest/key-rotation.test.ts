@@ -26,7 +26,7 @@ describe('credentials at rest', () => {
   it('rotates keys: old values open with the previous key until rekeyed with the new one', async () => {
     const oldKey = randomBytes(32);
     const newKey = randomBytes(32);
-    await createConnection(database.db, createKeyring(oldKey), { vendor: 'zendesk', name: 'rotate-me', settings: { subdomain: 'acme' }, credentials: { type: 'api_token', email: 'a@example.com', token: 'tok-1' }, schedule: null }, 'test');
+    await createConnection(database.db, createKeyring(oldKey), { vendor: 'zendesk', name: 'rotate-me', settings: { subdomain: 'acme' }, credentials: { type: 'api_token', email: 'a@example.com', token: 'tok-1' }, schedule: null }, 'test', { allowedHosts: [] });
     const rotating = createKeyring(newKey, [oldKey]);
     expect(await rekeyConnections(database.db, rotating, 'test')).toBe(1);
     expect(await rekeyConnections(database.db, rotating, 'test')).toBe(0);

@@ -332,7 +332,7 @@ describe('zendesk mapping', () => {
 
   it('turns comment HTML into text', () => {
     expect(htmlToText('<div class="zd-comment"><p>Hi Ann,</p><p>Steps:<ul><li>Log&nbsp;in</li><li>Open &quot;Orders&quot;</li></ul></p><p>Thanks &amp; bye<br>Sam &#8211; Support</p></div>')).toBe(
-      'Hi Ann,\n\nSteps:\n- Log in\n- Open "Orders"\n\nThanks & bye\nSam – Support',
+      'Hi Ann,\n\nSteps:\n\n- Log in\n- Open "Orders"\n\nThanks & bye\nSam – Support',
     );
     expect(htmlToText('<style>p{}</style><p>a\n   b</p>')).toBe('a b');
   });

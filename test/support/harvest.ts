@@ -12,7 +12,7 @@ export const TEST_KEY = randomBytes(32);
 export const testKeyring = (): Keyring => createKeyring(TEST_KEY);
 
 export async function addConnection(database: Database, input: { vendor: string; name: string; settings: Record<string, unknown>; credentials: Record<string, unknown> }): Promise<ConnectionRow> {
-  return database.db.transaction((tx) => createConnection(tx, testKeyring(), { ...input, schedule: null }, 'test'));
+  return database.db.transaction((tx) => createConnection(tx, testKeyring(), { ...input, schedule: null }, 'test', { allowedHosts: ['127.0.0.1'] }));
 }
 
 export async function harvestNow(database: Database, connectionId: string, batchSize = 100) {

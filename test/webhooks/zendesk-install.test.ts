@@ -48,6 +48,7 @@ describe('tuneloop zendesk install (against the Zendesk sandbox), then a real de
       keyring,
       { vendor: 'zendesk', name: 'zd-hooks', settings: { baseUrl: sandboxUrl }, credentials: { type: 'api_token', email: SANDBOX_DEFAULTS.email, token: SANDBOX_DEFAULTS.apiToken } },
       'test',
+      { allowedHosts: ['127.0.0.1'] },
     );
     connectionId = row.id;
   });

@@ -48,7 +48,7 @@ export function registerConnectionCommands(program: Command) {
       await withDatabase(async ({ db }, config) => {
         try {
           const row = await db.transaction((tx) =>
-            createConnection(tx, keyringFor(config), { vendor: options.vendor, name: options.name, settings, credentials, schedule: options.schedule ?? null }, 'cli'),
+            createConnection(tx, keyringFor(config), { vendor: options.vendor, name: options.name, settings, credentials, schedule: options.schedule ?? null }, 'cli', { allowedHosts: config.VENDOR_ALLOWED_HOSTS }),
           );
           process.stdout.write(`added ${row.vendor} connection "${row.name}" (${row.id})\n`);
         } catch (error) {

@@ -1,11 +1,9 @@
 /** /api/v1/drift: drift reports of a task (`?task=reply`), newest first, and one report by id. */
-import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { getDriftReport, listDriftReports, type DriftReport } from '../../models/drift/check.ts';
-import type { AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
-import { validate } from '../validate.ts';
+import { apiApp, apiRoute, notFound } from '../openapi.ts';
 
 const task = z.string().regex(/^[a-z][a-z_]{0,39}$/, 'must be a task name such as reply or triage');
 
@@ -15,18 +13,38 @@ export function publicDriftReport(report: DriftReport) {
 
 export function driftRoutes(deps: AppDeps) {
   const { db } = deps.database;
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = apiApp();
 
-  app.get('/', validate('query', z.object({ task: task.optional(), limit: z.coerce.number().int().min(1).max(500).optional() })), async (c) => {
-    const query = c.req.valid('query');
-    return c.json({ data: (await listDriftReports(db, query)).map(publicDriftReport) });
-  });
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/',
+      tags: ['drift'],
+      summary: "List a task's drift reports",
+      request: { query: z.object({ task: task.optional(), limit: z.coerce.number().int().min(1).max(500).optional() }) },
+      responses: { 200: { description: 'drift reports, newest first' } },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      return c.json({ data: (await listDriftReports(db, query)).map(publicDriftReport) });
+    },
+  );
 
-  app.get('/:id', validate('param', z.object({ id: z.uuid({ error: 'must be a drift report id (uuid)' }) })), async (c) => {
-    const report = await getDriftReport(db, c.req.valid('param').id);
-    if (!report) throw new ApiError(404, 'not_found', 'no such drift report');
-    return c.json(publicDriftReport(report));
-  });
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/{id}',
+      tags: ['drift'],
+      summary: 'Show one drift report',
+      request: { params: z.object({ id: z.uuid({ error: 'must be a drift report id (uuid)' }) }) },
+      responses: { 200: { description: 'the drift report' }, ...notFound('drift report') },
+    }),
+    async (c) => {
+      const report = await getDriftReport(db, c.req.valid('param').id);
+      if (!report) throw new ApiError(404, 'not_found', 'no such drift report');
+      return c.json(publicDriftReport(report));
+    },
+  );
 
   return app;
 }

@@ -31,7 +31,7 @@ function span(text: string, start: number, end: number, kind: string): EvidenceS
   return { start, end, excerpt: text.slice(start, Math.min(end, start + MAX_EXCERPT)), kind };
 }
 
-export function compileDetector(spec: DetectorSpec, options: { regexBudgetMs: number }): Detector {
+export function compileDetector(spec: DetectorSpec): Detector {
   switch (spec.type) {
     case 'keyword': {
       const pattern = compilePhrases(spec.terms);
@@ -55,7 +55,7 @@ export function compileDetector(spec: DetectorSpec, options: { regexBudgetMs: nu
       };
     }
     case 'regex': {
-      const regex = new SafeRegex(spec.pattern, spec.flags, options.regexBudgetMs);
+      const regex = new SafeRegex(spec.pattern, spec.flags);
       return (text) => regex.match(cap(text), MAX_EVIDENCE).map((hit) => span(text, hit.start, hit.end, 'pattern'));
     }
     case 'pii_outbound': {

@@ -43,13 +43,8 @@ function describe(error: z.ZodError): string {
   return `${issue?.path.length ? `${issue.path.join('.')}: ` : ''}${issue?.message ?? 'invalid'}`;
 }
 
-export interface CompileOptions {
-  /** Time budget of one `regex` detector on one message. */
-  regexBudgetMs?: number;
-}
-
 /** Validates and compiles parsed YAML; `source` names the file in errors. */
-export function compilePolicies(input: unknown, source: string, options: CompileOptions = {}): PolicySet {
+export function compilePolicies(input: unknown, source: string): PolicySet {
   const file = PolicyFileSchema.safeParse(input);
   if (!file.success) throw new PolicyFileError(`${source}: ${describe(file.error)}`);
   const compiled: CompiledPolicy[] = [];
@@ -64,7 +59,7 @@ export function compilePolicies(input: unknown, source: string, options: Compile
     seen.add(policy.id);
     if (policy.detector.type === 'pii_outbound' && policy.scope !== 'outbound') throw new PolicyFileError(`${source}: ${name}: scope: pii_outbound policies check agents' replies, so scope must be outbound`);
     try {
-      if (policy.enabled) compiled.push({ policy, detector: compileDetector(policy.detector, { regexBudgetMs: options.regexBudgetMs ?? 250 }) });
+      if (policy.enabled) compiled.push({ policy, detector: compileDetector(policy.detector) });
     } catch (error) {
       if (error instanceof UnsafePatternError) throw new PolicyFileError(`${source}: ${name}: detector.pattern: ${error.message}`);
       throw error;
@@ -81,7 +76,7 @@ export function compilePolicies(input: unknown, source: string, options: Compile
   };
 }
 
-export function loadPolicies(path: string, options: CompileOptions = {}): PolicySet {
+export function loadPolicies(path: string): PolicySet {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -94,7 +89,7 @@ export function loadPolicies(path: string, options: CompileOptions = {}): Policy
   } catch (error) {
     throw new PolicyFileError(`${path}: not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
-  return compilePolicies(parsed, path, options);
+  return compilePolicies(parsed, path);
 }
 
 /**

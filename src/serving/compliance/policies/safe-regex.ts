@@ -1,19 +1,18 @@
 /**
- * Policy authors' regular expressions, made safe to run on hostile input. Two layers:
- * - at load, patterns with a nested unbounded quantifier (`(a+)+`, `(\w*)*`, `(x+y?)*`: the
- *   classic catastrophic-backtracking shape) or a backreference are rejected with a message;
- * - at scan time the regex runs inside a vm context with a time budget, so a pattern that slips
- *   past the check (e.g. `(a|aa)*b`) stops after `budgetMs` instead of blocking the worker.
- * Node has no linear-time engine by default (V8's is behind --enable-experimental-regexp-engine).
+ * Policy authors' regular expressions, run by re2js, a linear-time engine (RE2's automata, ported
+ * to JavaScript): matching costs O(pattern × text) whatever the pattern, so no time budget is
+ * needed and one policy cannot block the worker. Two checks at load:
+ * - RE2 refuses what it cannot run in linear time (backreferences, lookahead); lookbehinds are
+ *   allowed (re2js's linear-time `LOOKBEHINDS` mode);
+ * - patterns with a nested unbounded quantifier (`(a+)+`, `(\w*)*`, `(x+y?)*`: the classic
+ *   catastrophic-backtracking shape) are still refused, so a policy file stays safe when it is
+ *   tried in a backtracking engine (an editor, a grep, the browser) too.
+ * The native `re2` binding would be faster but needs a compiled addon; re2js installs everywhere.
  */
-import vm from 'node:vm';
+import { RE2JS } from 're2js';
 
 export class UnsafePatternError extends Error {
   override name = 'UnsafePatternError';
-}
-
-export class RegexBudgetExceeded extends Error {
-  override name = 'RegexBudgetExceeded';
 }
 
 interface GroupState {
@@ -76,44 +75,32 @@ export function assertSafePattern(pattern: string, flags: string): void {
   }
 }
 
-const RUN = new vm.Script(
-  `(() => { const out = []; re.lastIndex = 0; let m;
-    while ((m = re.exec(input)) !== null && out.length < limit * 2) {
-      out.push(m.index, m.index + m[0].length);
-      if (m[0].length === 0) re.lastIndex++;
-    }
-    input = ''; return out; })()`,
-);
+const FLAGS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL, u: 0 };
 
-/** A compiled, checked pattern in its own vm context; `match` runs it within a time budget. */
+/** The pattern compiled by re2js; throws UnsafePatternError for what RE2 cannot run in linear time. */
+function compileLinear(pattern: string, flags: string): RE2JS {
+  let bits = RE2JS.LOOKBEHINDS;
+  for (const flag of flags) bits |= FLAGS[flag] ?? 0;
+  try {
+    return RE2JS.compile(pattern, bits);
+  } catch (error) {
+    throw new UnsafePatternError(`not supported by the linear-time engine (RE2: no backreferences or lookahead): ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A compiled, checked pattern; `match` returns up to `limit` spans (UTF-16 offsets, as String#slice takes). */
 export class SafeRegex {
-  private readonly context: vm.Context;
+  private readonly re: RE2JS;
 
-  constructor(pattern: string, flags: string, private readonly budgetMs: number) {
+  constructor(pattern: string, flags: string) {
     assertSafePattern(pattern, flags);
-    const context = vm.createContext({ input: '', limit: 0 });
-    // Compiled once, inside the context the budgeted runs use.
-    context.pattern = pattern;
-    context.flags = flags.includes('g') ? flags : `${flags}g`;
-    vm.runInContext('globalThis.re = new RegExp(pattern, flags);', context);
-    this.context = context;
+    this.re = compileLinear(pattern, flags);
   }
 
   match(text: string, limit: number): Array<{ start: number; end: number }> {
-    this.context.input = text;
-    this.context.limit = limit;
-    let flat: unknown;
-    try {
-      flat = RUN.runInContext(this.context, { timeout: this.budgetMs });
-    } catch (error) {
-      this.context.input = '';
-      // The timeout error comes from another realm: `instanceof Error` is false, its code is not.
-      if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new RegexBudgetExceeded(`took longer than ${this.budgetMs} ms`);
-      throw error;
-    }
-    const numbers = Array.isArray(flat) ? flat.filter((n): n is number => typeof n === 'number') : [];
     const spans: Array<{ start: number; end: number }> = [];
-    for (let i = 0; i + 1 < numbers.length; i += 2) spans.push({ start: numbers[i] ?? 0, end: numbers[i + 1] ?? 0 });
+    const matcher = this.re.matcher(text);
+    while (spans.length < limit && matcher.find()) spans.push({ start: matcher.start(), end: matcher.end() });
     return spans;
   }
 }
