@@ -81,6 +81,22 @@ describe('package.json dependencies', () => {
     expect(undeclared).toEqual([]);
   });
 
+  it('declares what the hub imports at run time under dependencies (the images install with --omit=dev)', () => {
+    const TYPE_ONLY = /^\s*(?:import|export)\s+type\s[^;]*?from\s+['"]([^'"]+)['"]/gm;
+    const runtime = new Map<string, string>();
+    for (const { file, text } of sources.filter((each) => /^(src|integrations|bin)\//.test(each.file))) {
+      const typeOnly = new Set([...text.matchAll(TYPE_ONLY)].map(([, specifier]) => specifier));
+      for (const [, specifier] of text.matchAll(IMPORT)) {
+        const name = specifier && !specifier.includes('${') && !typeOnly.has(specifier) ? packageOf(specifier) : null;
+        if (name && !runtime.has(name)) runtime.set(name, file);
+      }
+    }
+    expect(runtime.has('hono') && runtime.has('pg-boss')).toBe(true);
+    const builtins = new Set(builtinModules);
+    const devOnly = [...runtime.entries()].filter(([name]) => !builtins.has(name) && !(name in pkg.dependencies)).map(([name, file]) => `${name} (${file})`);
+    expect(devOnly).toEqual([]);
+  });
+
   it('explains every package it lets through without a scan, and each is declared', () => {
     for (const [name, why] of Object.entries(USED_OTHERWISE)) {
       expect(declared, name).toContain(name);
