@@ -8,6 +8,9 @@
  * compliance officer resolves an alert with its buttons, and a support lead starts the retrain
  * with `/tuneloop retrain` and promotes the candidate with the Promote button. State goes to
  * ./.tuneloop-demo (removed at the start), so it never touches the hub's own ./.tuneloop.
+ *
+ *   npm run demo                              leaves the hub and the servers running (Ctrl-C stops them)
+ *   npm run demo -- --json FILE --exit        writes the summary (scripts/demo-summary.ts) and stops everything
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +18,8 @@ import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { collectSummary, failedSummary, type DemoSummary } from './demo-summary.ts';
 import { createSlackSandbox, SANDBOX_BOT_TOKEN, SANDBOX_SIGNING_SECRET, type SlackSandbox } from '../integrations/slack/sandbox/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,6 +29,18 @@ const PYTHON = join(ROOT, 'gpu-worker', '.venv', 'bin', 'python');
 const children: ChildProcess[] = [];
 /** In-process servers to close at the end. */
 const closers: Array<() => Promise<void>> = [];
+
+function demoOptions(): { json?: string; exit: boolean } {
+  try {
+    const { values } = parseArgs({ options: { json: { type: 'string' }, exit: { type: 'boolean', default: false } }, strict: true, allowPositionals: false });
+    if (values.json !== undefined && !values.json.trim()) throw new Error('--json needs a file name');
+    return { json: values.json, exit: values.exit ?? false };
+  } catch (error) {
+    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\nusage: npm run demo -- [--json FILE] [--exit]\n`);
+    process.exit(2);
+  }
+}
+const OPTIONS = demoOptions();
 
 const env: NodeJS.ProcessEnv = {
   // The Zendesk sandbox listens on loopback: an operator allows such a host by name.
@@ -41,6 +58,9 @@ const env: NodeJS.ProcessEnv = {
   // A tiny model's evaluation: a few examples, short answers.
   EVALUATION_MAX_EXAMPLES: '20',
   EVALUATION_MAX_NEW_TOKENS: '24',
+  // The development model server answers one request at a time on the CPU: a draft may wait for
+  // the ones before it (and for triage) longer than a production server's 30 s timeout.
+  INFERENCE_TIMEOUT_MS: '300000',
 };
 delete env.DATABASE_URL; // the demo always runs on its own embedded PostgreSQL
 
@@ -262,18 +282,47 @@ async function main() {
   }
 
   step('Done');
+  const summary = await collectSummary({ run: (args) => tuneloop(args, { quiet: true }), hubUrl: hubUrl ?? '', connection: 'zendesk-demo', dataset: 'replies', task: 'reply', draftBatchId: batchId ?? null, alertsPostedToSlack: posted });
+  // The dashboard is served at / where the hub has it; otherwise the REST API is the way in.
+  const page = await fetch(`${hubUrl}/`).catch(() => null);
+  const dashboard = page?.ok && (page.headers.get('content-type') ?? '').includes('text/html') ? `${hubUrl}/` : null;
   process.stdout.write(
     [
       `Everything above ran through the hub at ${hubUrl} (API token: npm run tuneloop -- token create --name me --role admin, with TUNELOOP_HOME=.tuneloop-demo).`,
       'The Slack sandbox held the alerts, the resolved one, the retraining message and the promotion; `tuneloop models`, `tuneloop review` and `tuneloop drift` go on from here.',
+      `${summary.conversations.harvested} conversations harvested, ${summary.examples.total} examples in the dataset, run ${summary.run.status}, ${summary.drafts.posted} drafts posted, ${summary.alerts.raised} alerts raised.`,
       '',
     ].join('\n'),
   );
+  return { summary: { ...summary, dashboard }, dashboard };
 }
 
+/** Writes the summary (`--json FILE`) where asked; a failed demo writes one too, with `ok: false` and the error. */
+function writeSummary(summary: DemoSummary) {
+  if (!OPTIONS.json) return;
+  writeFileSync(resolve(process.cwd(), OPTIONS.json), `${JSON.stringify(summary, null, 2)}\n`);
+  process.stdout.write(`summary written to ${OPTIONS.json}\n`);
+}
+
+/** Without --exit the hub, the sandboxes and the model server keep running until Ctrl-C or SIGTERM. */
+function waitForSignal(): Promise<void> {
+  return new Promise((done) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => done());
+  });
+}
+
+const startedAt = new Date();
 main()
+  .then(async ({ summary, dashboard }) => {
+    writeSummary({ ...summary, startedAt: startedAt.toISOString(), seconds: Math.round((Date.now() - startedAt.getTime()) / 1000) });
+    if (OPTIONS.exit) return;
+    process.stdout.write(`\n${dashboard ? `dashboard: ${dashboard}` : `hub: ${summary.hub} (REST API under /api/v1)`}\nThe hub, the sandboxes and the model server keep running; Ctrl-C stops them (or run with --exit).\n`);
+    await waitForSignal();
+  })
   .catch((error: unknown) => {
-    process.stderr.write(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`\ndemo failed: ${message}\n`);
+    writeSummary(failedSummary(message, startedAt));
     process.exitCode = 1;
   })
   .finally(stopChildren);

@@ -26,6 +26,7 @@ import { startQueue, type Queue } from './queue/queue.ts';
 import { slackAppFor } from './slack/app.ts';
 import { openArtifactStore } from './artifacts/index.ts';
 import type { HubDeps } from './deps.ts';
+import { healthRoutes } from './web/health.ts';
 
 export interface HubOptions {
   config: Config;
@@ -33,6 +34,10 @@ export interface HubOptions {
   serveHttp: boolean;
   /** Queues whose handlers run here; default all that have a handler. */
   queues?: JobName[];
+  /** Queues left to other processes (`start --skip-queues`: a `worker` with Python runs training). */
+  skipQueues?: JobName[];
+  /** A process without the HTTP API (`worker --health-port`) still answers /healthz, /readyz and /metrics here. */
+  healthPort?: number;
 }
 
 export interface Hub {
@@ -51,7 +56,7 @@ function listen(app: { fetch: (request: Request) => Response | Promise<Response>
   });
 }
 
-export async function startHub({ config, log, serveHttp, queues }: HubOptions): Promise<Hub> {
+export async function startHub({ config, log, serveHttp, queues, skipQueues, healthPort }: HubOptions): Promise<Hub> {
   // A bad policy file stops start-up before anything is opened, with one line naming the policy.
   policiesFor(config);
   securePrivateFiles(config.TUNELOOP_HOME);
@@ -78,6 +83,10 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   if (serveHttp) {
     ({ server, url } = await listen(createApp(deps), config.HOST, config.PORT));
     log.info({ url }, 'hub listening');
+  } else if (healthPort !== undefined) {
+    // Health checks and Prometheus reach a worker here; nothing else is served.
+    ({ server, url } = await listen(new Hono().route('/', healthRoutes(deps)), config.HOST, healthPort));
+    log.info({ url }, 'health and metrics listening');
   }
   let metricsServer: ServerType | null = null;
   if (serveHttp && config.METRICS_PORT !== undefined) {
@@ -99,7 +108,9 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   // New mail within seconds (IMAP IDLE): watched by the process that serves HTTP, like Socket Mode.
   const live = serveHttp && config.LIVE_HARVEST ? startLiveHarvests({ database, keyring, log, batchSize: config.HARVEST_BATCH_SIZE, onStored: reactToHarvest(queue, config) }, { refreshMs: config.LIVE_HARVEST_REFRESH_MS }) : null;
 
-  const handled = await registerHandlers(deps, queues ?? handledJobNames(), config.WORKER_CONCURRENCY);
+  const skipped = new Set(skipQueues ?? []);
+  const wanted = (queues ?? handledJobNames()).filter((name) => !skipped.has(name));
+  const handled = await registerHandlers(deps, wanted, config.WORKER_CONCURRENCY);
   log.info({ queues: handled }, handled.length ? 'job handlers running' : 'no job handlers in this process');
 
   let stopping: Promise<void> | null = null;

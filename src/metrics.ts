@@ -44,6 +44,13 @@ export const queueDepth = new Gauge({
   registers: [registry],
 });
 
+export const queueOldestAge = new Gauge({
+  name: 'tuneloop_queue_oldest_job_age_seconds',
+  help: 'Age of the oldest job per queue that is due to run and not started yet (0 when none), read at scrape time.',
+  labelNames: ['name'] as const,
+  registers: [registry],
+});
+
 /** Label lookups hash their labels on every call; the children are cached per route instead. */
 const requestChildren = new Map<string, { count: ReturnType<typeof httpRequests.labels>; duration: ReturnType<typeof httpDuration.labels> }>();
 

@@ -5,7 +5,10 @@ import { startHub, type Hub } from '../main.ts';
 import { isJobName, JOB_NAMES, type JobName } from '../queue/jobs.ts';
 import { fail, loadCliConfig } from './context.ts';
 
-async function runUntilSignal(options: { serveHttp: boolean; port?: string; queues?: JobName[] }) {
+/** A repeat of the first signal within this time is the same Ctrl-C, delivered twice. */
+const DUPLICATE_SIGNAL_MS = 1_000;
+
+async function runUntilSignal(options: { serveHttp: boolean; port?: string; queues?: JobName[]; skipQueues?: JobName[]; healthPort?: number }) {
   const config = loadCliConfig(options.port === undefined ? {} : { PORT: options.port });
   const log = createLogger(config);
   let hub: Hub | null = null;
@@ -23,12 +26,17 @@ async function runUntilSignal(options: { serveHttp: boolean; port?: string; queu
   };
   // Installed before anything starts, so a signal during start-up still shuts down cleanly
   // (an embedded PostgreSQL already started is stopped too). A second signal forces the exit.
+  // Under `npm start` one Ctrl-C arrives twice: the terminal signals the whole process group and
+  // npm forwards the signal to its child too. Only a signal a moment later means "stop now".
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       log.warn({ signal }, 'second signal: exiting without waiting for running jobs');
       process.exit(1);
     }
     stopping = true;
+    firstSignalAt = Date.now();
     log.info({ signal }, 'signal received');
     shutdown();
   };
@@ -36,7 +44,7 @@ async function runUntilSignal(options: { serveHttp: boolean; port?: string; queu
   process.on('SIGINT', onSignal);
 
   try {
-    hub = await startHub({ config, log, serveHttp: options.serveHttp, queues: options.queues });
+    hub = await startHub({ config, log, serveHttp: options.serveHttp, queues: options.queues, skipQueues: options.skipQueues, healthPort: options.healthPort });
   } catch (error) {
     log.fatal({ err: error }, 'could not start');
     await new Promise((resolve) => setTimeout(resolve, 100)); // let the log flush
@@ -53,17 +61,33 @@ function parseQueues(value: string): JobName[] {
   return names as JobName[];
 }
 
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) fail(`--health-port must be a port number 1-65535 (got "${value}")`, 2);
+  return port;
+}
+
 export function registerServeCommands(program: Command) {
   program
     .command('start')
-    .description('run the hub: HTTP API, dashboard and every job handler in one process')
+    .description('run the hub: HTTP API and every job handler in one process')
     .option('-p, --port <port>', 'port to listen on (default: PORT or 8080)')
-    .action((options: { port?: string }) => runUntilSignal({ serveHttp: true, port: options.port }));
+    .option('--skip-queues <names>', 'comma-separated queues this process leaves to `tuneloop worker` processes (e.g. finetune.train,model.evaluate)')
+    .action((options: { port?: string; skipQueues?: string }) =>
+      runUntilSignal({ serveHttp: true, port: options.port, skipQueues: options.skipQueues ? parseQueues(options.skipQueues) : undefined }),
+    );
 
   const worker = program
     .command('worker')
     .description('run job handlers only (no HTTP); start as many as you like against one database')
     .option('-q, --queues <names>', `comma-separated queues to work (default: all): ${JOB_NAMES.join(', ')}`)
-    .action((options: { queues?: string }) => runUntilSignal({ serveHttp: false, queues: options.queues ? parseQueues(options.queues) : undefined }));
+    .option('--health-port <port>', 'serve /healthz, /readyz and /metrics on this port (for container health checks and Prometheus)')
+    .action((options: { queues?: string; healthPort?: string }) =>
+      runUntilSignal({
+        serveHttp: false,
+        queues: options.queues ? parseQueues(options.queues) : undefined,
+        healthPort: options.healthPort === undefined ? undefined : parsePort(options.healthPort),
+      }),
+    );
   return worker;
 }

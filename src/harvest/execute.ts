@@ -11,6 +11,7 @@ import type { Database } from '../db/client.ts';
 import { harvestRuns } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
 import { DecryptionError, type Keyring } from '../security/encryption.ts';
+import { harvestConversations, harvestErrors, harvestMessages, harvestRunsFinished } from './metrics.ts';
 import { prefetchOne } from './prefetch.ts';
 import { getRun, isTerminal, type HarvestRun } from './runs.ts';
 import { storeBatch } from './store-batch.ts';
@@ -102,6 +103,8 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
     }, options.pollMs ?? 2_000);
 
     const runLog = log.child({ harvestId: runId, connection: connection.name, vendor: connection.vendor });
+    const labels = { connection: connection.name, vendor: connection.vendor };
+    const ended = (outcome: 'succeeded' | 'failed' | 'cancelled' | 'retrying' | 'interrupted') => harvestRunsFinished.inc({ ...labels, outcome });
     try {
       const connector = connectorFor(database.db, deps.keyring, connection, { batchSize: deps.batchSize, log: runLog });
       // Only a harvest after a completed one brings tickets someone waits for; until the first one
@@ -110,24 +113,33 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
       for await (const batch of prefetchOne(connector.harvest(connection.cursor, { signal: abort.signal, log: runLog }))) {
         const stored = await database.db.transaction((tx) => storeBatch(tx, connection.id, runId, batch, deps.onStored ?? null, store));
         runLog.debug(stored, 'batch stored');
+        harvestConversations.inc(labels, stored.seen);
+        harvestMessages.inc(labels, stored.messages);
         const [row] = await database.db.select({ cancel: harvestRuns.cancelRequestedAt }).from(harvestRuns).where(eq(harvestRuns.id, runId));
         if (row?.cancel) throw new Cancelled();
         if (abort.signal.aborted) throw abort.signal.reason;
       }
       await finish(database, runId, 'succeeded', null);
+      ended('succeeded');
       runLog.info('harvest finished');
     } catch (error) {
       if (error instanceof Cancelled || abort.signal.reason instanceof Cancelled) {
         await finish(database, runId, 'cancelled', null);
+        ended('cancelled');
         runLog.info('harvest cancelled; the next run resumes from the last stored batch');
       } else if (options.signal?.aborted) {
         await finish(database, runId, 'queued', 'interrupted by shutdown; resumes from the last stored batch');
+        ended('interrupted');
         throw error;
       } else if ((error instanceof VendorError && !error.retryable) || error instanceof DecryptionError || options.lastAttempt) {
         await finish(database, runId, 'failed', describe(error));
+        ended('failed');
+        harvestErrors.inc(labels);
         runLog.warn({ reason: describe(error) }, 'harvest failed');
       } else {
         await finish(database, runId, 'queued', `retrying after: ${describe(error)}`);
+        ended('retrying');
+        harvestErrors.inc(labels);
         throw error;
       }
     } finally {

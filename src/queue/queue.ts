@@ -78,7 +78,8 @@ export interface Queue {
   openJobExists(name: JobName, match: { singletonKey?: SQL | string; data?: Record<string, SQL | string> }): SQL<boolean>;
   /** True when pg-boss's tables answer. */
   ping(): Promise<boolean>;
-  depth(): Promise<Array<{ name: JobName; queued: number; active: number; failed: number }>>;
+  /** Jobs per queue by state; `oldestQueuedSeconds`: age of the oldest job due to run and not yet started (0 when none). */
+  depth(): Promise<Array<{ name: JobName; queued: number; active: number; failed: number; oldestQueuedSeconds: number }>>;
   stop(options: { timeoutMs: number }): Promise<void>;
 }
 
@@ -196,20 +197,26 @@ export async function startQueue(options: { url: string; schema: string; log: Lo
       });
     },
     async depth() {
-      // Live counts from the job table: getQueues() serves the monitor's cached numbers.
+      // Live counts from the job table: getQueues() serves the monitor's cached numbers. A job
+      // waiting for its start_after (a backed-off retry, a delayed send) is queued but not late.
       const { rows } = await boss.getDb().executeSql(
-        `SELECT name, state, count(*)::int AS count FROM ${options.schema}.job WHERE state IN ('created', 'retry', 'active', 'failed') GROUP BY name, state`,
+        `SELECT name, state, count(*)::int AS count,
+                coalesce(extract(epoch FROM now() - min(created_on) FILTER (WHERE start_after <= now())), 0)::float8 AS oldest
+           FROM ${options.schema}.job WHERE state IN ('created', 'retry', 'active', 'failed') GROUP BY name, state`,
       );
       const counts = new Map<string, number>();
-      for (const row of rows as Array<{ name: string; state: string; count: number }>) {
+      const oldest = new Map<string, number>();
+      for (const row of rows as Array<{ name: string; state: string; count: number; oldest: number }>) {
         const state = row.state === 'retry' ? 'created' : row.state;
         counts.set(`${row.name}/${state}`, (counts.get(`${row.name}/${state}`) ?? 0) + row.count);
+        if (state === 'created') oldest.set(row.name, Math.max(oldest.get(row.name) ?? 0, row.oldest));
       }
       return JOB_NAMES.map((name) => ({
         name,
         queued: counts.get(`${name}/created`) ?? 0,
         active: counts.get(`${name}/active`) ?? 0,
         failed: counts.get(`${name}/failed`) ?? 0,
+        oldestQueuedSeconds: oldest.get(name) ?? 0,
       }));
     },
     async stop({ timeoutMs }) {

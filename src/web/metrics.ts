@@ -7,8 +7,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { AppDeps } from '../deps.ts';
-import { queueDepth, registry } from '../metrics.ts';
+import { queueDepth, queueOldestAge, registry } from '../metrics.ts';
 import { refreshAbMetrics } from '../models/ab/metrics.ts';
+import { refreshAlertMetrics } from '../serving/compliance/alerts/metrics.ts';
+import { refreshRunMetrics } from '../training/metrics.ts';
 import { errorBody } from './errors.ts';
 import { withTimeout } from './health.ts';
 
@@ -32,16 +34,20 @@ export function metricsRoutes(deps: AppDeps) {
           queueDepth.set({ name: queue.name, state: 'queued' }, queue.queued);
           queueDepth.set({ name: queue.name, state: 'active' }, queue.active);
           queueDepth.set({ name: queue.name, state: 'failed' }, queue.failed);
+          queueOldestAge.set({ name: queue.name }, queue.oldestQueuedSeconds);
         }
       } catch {
         // Metrics must still be served when the database is down; the gauge keeps its last values.
       }
     }
-    try {
-      await withTimeout(refreshAbMetrics(deps.database.db), 'ab-tests');
-    } catch {
-      // As above: a slow or unreachable database leaves the A/B gauges at their last values.
-    }
+    // Read from the database at scrape time; each has its own time limit, and a slow or
+    // unreachable database leaves its gauges at their last values, as above.
+    const refreshes: Array<[string, (db: typeof deps.database.db) => Promise<void>]> = [
+      ['ab-tests', refreshAbMetrics],
+      ['runs', refreshRunMetrics],
+      ['alerts', refreshAlertMetrics],
+    ];
+    await Promise.all(refreshes.map(([what, refresh]) => withTimeout(refresh(deps.database.db), what).catch(() => undefined)));
     return c.text(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
   });
 

@@ -237,7 +237,7 @@ export function createInferenceClient(options: InferenceClientOptions): Inferenc
       const started = performance.now();
       const record = (outcome: InferenceOutcome) => {
         inferenceRequests.labels(model.task, outcome).inc();
-        inferenceDuration.labels(model.task).observe((performance.now() - started) / 1000);
+        inferenceDuration.labels(model.task, model.id).observe((performance.now() - started) / 1000);
       };
       let endpoint: Endpoint;
       let name: string;

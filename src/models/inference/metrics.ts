@@ -14,8 +14,8 @@ export const inferenceRequests = new Counter({
 
 export const inferenceDuration = new Histogram({
   name: 'tuneloop_inference_duration_seconds',
-  help: 'Time of a model request by task, adapter loading and retries included.',
-  labelNames: ['task'] as const,
+  help: 'Time of a model request by task and model (its registry id), adapter loading and retries included.',
+  labelNames: ['task', 'model'] as const,
   buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   registers: [registry],
 });
