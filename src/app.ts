@@ -29,8 +29,11 @@ import { slackGrantRoutes } from './web/api/slack-grants.ts';
 import { webhookRoutes } from './web/webhooks.ts';
 import { slackRoutes } from './web/slack.ts';
 import { slackAppFor } from './slack/app.ts';
+import { createGateway, type Gateway } from './models/gateway/gateway.ts';
+import { openaiRoutes } from './web/openai/index.ts';
 
-export function createApp(deps: AppDeps) {
+/** `gateway`: the inference API's state (usage recorder, upstreams); main.ts passes one it can close on shutdown. */
+export function createApp(deps: AppDeps, options: { gateway?: Gateway } = {}) {
   const app = new Hono();
 
   app.use(async (c, next) => {
@@ -69,6 +72,8 @@ export function createApp(deps: AppDeps) {
   api.route('/reviews', reviewRoutes(deps));
   api.route('/slack/grants', slackGrantRoutes(deps));
   app.route('/api/v1', api);
+  // The OpenAI-compatible inference API authenticates its own tokens (src/web/openai/auth.ts).
+  app.route('/v1', openaiRoutes(deps, options.gateway ?? createGateway(deps)));
 
   app.notFound(notFound);
   app.onError(handleError(deps.log));

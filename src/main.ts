@@ -5,6 +5,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { createGateway } from './models/gateway/gateway.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
@@ -62,10 +63,11 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
   await configureEventQueue(queue, config);
   await scheduleModelMonitoring(database.db, queue, config);
 
+  const gateway = createGateway(deps);
   let server: ServerType | null = null;
   let url: string | null = null;
   if (serveHttp) {
-    ({ server, url } = await listen(createApp(deps), config.HOST, config.PORT));
+    ({ server, url } = await listen(createApp(deps, { gateway }), config.HOST, config.PORT));
     log.info({ url }, 'hub listening');
   }
 
@@ -90,6 +92,7 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
       await queue.stop({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
       if (server && 'closeAllConnections' in server) server.closeAllConnections();
       await closed;
+      await gateway.close();
       await database.shutdown();
       log.info('stopped');
     })();
