@@ -25,6 +25,7 @@ import { handleError, notFound } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
 import { abTestRoutes, modelRoutes } from './web/api/models.ts';
 import { tokenRoutes } from './web/api/tokens.ts';
+import { inferenceTokenRoutes, modelAliasRoutes, usageRoutes } from './web/api/inference.ts';
 import { slackGrantRoutes } from './web/api/slack-grants.ts';
 import { webhookRoutes } from './web/webhooks.ts';
 import { slackRoutes } from './web/slack.ts';
@@ -71,6 +72,9 @@ export function createApp(deps: AppDeps, options: { gateway?: Gateway } = {}) {
   api.route('/evaluations', evaluationReviewRoutes(deps));
   api.route('/reviews', reviewRoutes(deps));
   api.route('/slack/grants', slackGrantRoutes(deps));
+  api.route('/inference-tokens', inferenceTokenRoutes(deps));
+  api.route('/model-aliases', modelAliasRoutes(deps));
+  api.route('/usage', usageRoutes(deps));
   app.route('/api/v1', api);
   // The OpenAI-compatible inference API authenticates its own tokens (src/web/openai/auth.ts).
   app.route('/v1', openaiRoutes(deps, options.gateway ?? createGateway(deps)));
