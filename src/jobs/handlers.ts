@@ -21,6 +21,7 @@ import { draftGenerateHandler } from '../serving/drafts/handler.ts';
 import { reactToHarvest } from '../serving/on-harvest.ts';
 import { draftFeedbackHandler } from '../serving/feedback/handler.ts';
 import { triageApplyHandler } from '../serving/triage/handler.ts';
+import { inferenceBatchHandler } from '../models/gateway/batches.ts';
 
 type HandlerFactories = { [N in JobName]?: (deps: HubDeps) => JobHandler<N> };
 
@@ -41,6 +42,7 @@ export const HANDLERS: HandlerFactories = {
   'conversation.refresh': (deps) => conversationRefreshHandler({ ...deps, onStored: reactToHarvest(deps.queue, deps.config) }),
   'retrain.run': retrainRunHandler,
   'slack.draft': slackDraftHandler,
+  'inference.batch': inferenceBatchHandler,
 };
 
 export function handledJobNames(): JobName[] {

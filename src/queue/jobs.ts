@@ -46,6 +46,8 @@ export const JOBS = {
   'retrain.run': z.object({ retrainingRunId: id }),
   /** Advances started retrainings, then evaluates retraining policies (all, or one task's cron trigger); `advanceOnly`: the first part only. */
   'retrain.evaluate': z.object({ task: z.string().max(40).optional(), trigger: z.literal('cron').optional(), advanceOnly: z.boolean().optional() }),
+  /** One batch of the inference API's Batch API (src/models/gateway/batches.ts); resumes with its open lines. */
+  'inference.batch': z.object({ batchId: z.string().regex(/^batch_[0-9a-f]{24}$/) }),
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -24,6 +24,8 @@ export interface FakeModelServerOptions {
   baseModels?: string[];
   /** The assistant's answer to a request; default "echo: <last message>". */
   reply?: (body: ChatBody) => string;
+  /** Pause before each whole (not streamed) answer (default 0). */
+  replyDelayMs?: number;
   /** Pause between streamed words (default 0). */
   streamDelayMs?: number;
 }
@@ -78,6 +80,7 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {},
     const body = (await c.req.json()) as ChatBody;
     if (hanging) return new Promise<Response>(() => undefined);
     if (!bases.has(body.model) && !adapters.has(body.model)) return error(c, 404, `The model \`${body.model}\` does not exist.`);
+    if (options.replyDelayMs && !body.stream) await new Promise((resolve) => setTimeout(resolve, options.replyDelayMs));
     chats.push(body);
     const content = reply(body);
     const usage = { prompt_tokens: body.messages.reduce((n, m) => n + m.content.length, 0), completion_tokens: content.length, total_tokens: 0 };

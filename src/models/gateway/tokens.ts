@@ -84,3 +84,9 @@ export function publicInferenceToken(row: InferenceTokenRow) {
     revoked_at: row.revokedAt?.toISOString() ?? null,
   };
 }
+
+/** The token's row by id while it is not revoked (a batch runs with the rights of the token that made it). */
+export async function verifyInferenceTokenById(db: Tx, id: string): Promise<InferenceTokenRow | null> {
+  const [row] = await db.select().from(inferenceTokens).where(and(eq(inferenceTokens.id, id), isNull(inferenceTokens.revokedAt))).limit(1);
+  return row ?? null;
+}

@@ -8,6 +8,7 @@ import type { AppDeps } from '../../deps.ts';
 import { createGateway, type Gateway } from '../../models/gateway/gateway.ts';
 import { ChatRequest, CompletionRequest, GenerateRequest } from '../../models/gateway/requests.ts';
 import { requireCaller, type CallerVariables } from './auth.ts';
+import { batchRoutes } from './batches.ts';
 import { openaiError } from './errors.ts';
 import { findCallableModel, listCallableModels } from './models.ts';
 import { openaiShape, readBody, relayRequest, type Shape } from './relay.ts';
@@ -68,6 +69,8 @@ export function openaiRoutes(deps: AppDeps, gateway: Gateway = createGateway(dep
     if (!model) return openaiError(c, 404, 'invalid_request_error', 'model_not_found', `The model \`${c.req.param('model')}\` does not exist or this token may not use it.`, 'model');
     return c.json(model);
   });
+
+  app.route('/', batchRoutes(deps));
 
   return app;
 }
