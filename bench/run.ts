@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Figures>> = {
   train: () => import('./train.ts').then((m) => m.main()),
   serve: () => import('./serve.ts').then((m) => m.main()),
   slack: () => import('./slack.ts').then((m) => m.main()),
+  inference: () => import('./inference.ts').then((m) => m.main()),
 };
 
 const args = process.argv.slice(2);

@@ -50,7 +50,7 @@ export class UsageRecorder {
         .insert(inferenceUsage)
         .values(rows)
         .then(() => undefined)
-        .catch((error: unknown) => this.log.error({ err: (error as Error).message, rows: rows.length }, 'inference usage rows could not be stored')),
+        .catch((error: unknown) => this.log.error({ err: ((error as { cause?: Error }).cause ?? (error as Error)).message.slice(0, 300), rows: rows.length }, 'inference usage rows could not be stored')),
     );
     return this.flushing;
   }
