@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Figures>> = {
   serve: () => import('./serve.ts').then((m) => m.main()),
   slack: () => import('./slack.ts').then((m) => m.main()),
   compliance: () => import('./compliance.ts').then((m) => m.main()),
+  inference: () => import('./inference.ts').then((m) => m.main()),
 };
 
 const args = process.argv.slice(2);

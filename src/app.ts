@@ -32,10 +32,13 @@ import { metricsRoutes } from './web/metrics.ts';
 import { globalBodyLimit } from './web/body-limit.ts';
 import { abTestRoutes, modelRoutes } from './web/api/models.ts';
 import { tokenRoutes } from './web/api/tokens.ts';
+import { inferenceTokenRoutes, modelAliasRoutes, usageRoutes } from './web/api/inference.ts';
 import { slackGrantRoutes } from './web/api/slack-grants.ts';
 import { webhookRoutes } from './web/webhooks.ts';
 import { slackRoutes } from './web/slack.ts';
 import { slackAppFor } from './slack/app.ts';
+import { createGateway, type Gateway } from './models/gateway/gateway.ts';
+import { openaiRoutes } from './web/openai/index.ts';
 
 const OPENAPI_INFO = {
   openapi: '3.1.0',
@@ -47,7 +50,8 @@ const OPENAPI_INFO = {
   servers: [{ url: '/' }],
 };
 
-export function createApp(deps: AppDeps) {
+/** `gateway`: the inference API's state (usage recorder, upstreams); main.ts passes one it can close on shutdown. */
+export function createApp(deps: AppDeps, options: { gateway?: Gateway } = {}) {
   // OpenAPIHono is a Hono that also collects the /api/v1 routes' declarations into one document.
   const app = new OpenAPIHono();
 
@@ -97,7 +101,12 @@ export function createApp(deps: AppDeps) {
   api.route('/evaluations', evaluationReviewRoutes(deps));
   api.route('/reviews', reviewRoutes(deps));
   api.route('/slack/grants', slackGrantRoutes(deps));
+  api.route('/inference-tokens', inferenceTokenRoutes(deps));
+  api.route('/model-aliases', modelAliasRoutes(deps));
+  api.route('/usage', usageRoutes(deps));
   app.route('/api/v1', api);
+  // The OpenAI-compatible inference API authenticates its own tokens (src/web/openai/auth.ts).
+  app.route('/v1', openaiRoutes(deps, options.gateway ?? createGateway(deps)));
 
   app.notFound(notFound);
   app.onError(handleError(deps.log));

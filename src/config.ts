@@ -9,6 +9,35 @@ const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
+/** A setting holding JSON, validated by `schema`; the default is the schema's own default. */
+function jsonSetting<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema)
+    .default(schema.parse(undefined) as never);
+}
+
+const perMillion = z.number().nonnegative();
+const PriceTable = z.record(z.string().min(1), z.strictObject({ input: perMillion, output: perMillion })).default({
+  'gpt-4o-mini-2024-07-18': { input: 0.3, output: 1.2 },
+  'gpt-4o-2024-08-06': { input: 3.75, output: 15 },
+  'gpt-4.1-mini-2025-04-14': { input: 0.8, output: 3.2 },
+  'gpt-4.1-2025-04-14': { input: 3, output: 12 },
+});
+const TrainingPriceTable = z
+  .strictObject({ gpu_hour: z.number().nonnegative().default(0), cpu_hour: z.number().nonnegative().default(0), openai_per_1m_trained_tokens: z.record(z.string().min(1), perMillion).default({}) })
+  .default({ gpu_hour: 0, cpu_hour: 0, openai_per_1m_trained_tokens: { 'gpt-4o-mini-2024-07-18': 3, 'gpt-4o-2024-08-06': 25, 'gpt-4.1-mini-2025-04-14': 5, 'gpt-4.1-2025-04-14': 25 } });
+export type PriceTable = z.infer<typeof PriceTable>;
+export type TrainingPriceTable = z.infer<typeof TrainingPriceTable>;
+
 interface Setting {
   schema: z.ZodType;
   doc: string;
@@ -86,6 +115,26 @@ export const SETTINGS = {
   },
   INFERENCE_BREAKER_FAILURES: { schema: positiveInt.max(1000).default(5), doc: 'Consecutive failed model requests to one server that open its circuit breaker (requests then fail at once as "model unavailable").' },
   INFERENCE_BREAKER_COOLDOWN_MS: { schema: positiveInt.default(15_000), doc: 'How long an open circuit breaker waits before it lets one trial request through.' },
+  INFERENCE_BASE_URLS: {
+    schema: z
+      .string()
+      .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+      .pipe(z.array(z.url({ protocol: /^https?$/, error: 'each must be an http(s) URL' })).min(1))
+      .optional(),
+    doc: 'Several model servers for local models, comma-separated, tried in order: the inference API fails over to the next when one is down (health-checked, one circuit breaker each). Unset: INFERENCE_BASE_URL alone.',
+  },
+  INFERENCE_HEALTH_INTERVAL_MS: { schema: positiveInt.default(10_000), doc: 'How often the inference API checks each model server (`GET /models`) while it serves.' },
+  INFERENCE_MAX_CONTEXT_TOKENS: { schema: positiveInt.default(8_192), doc: 'Context window of served models: a request whose prompt plus max_tokens exceeds it is refused with 400.' },
+  INFERENCE_PRICES: {
+    schema: jsonSetting(PriceTable),
+    doc: 'Prices of served models in USD per 1M tokens, JSON by model id, alias, base model or provider model (`*` for the rest): `{"gpt-4o-mini-2024-07-18": {"input": 0.3, "output": 1.2}}`. The defaults are OpenAI\'s published prices for its fine-tuned models.',
+  },
+  TRAINING_PRICES: {
+    schema: jsonSetting(TrainingPriceTable),
+    doc: 'Prices of fine-tuning runs in USD, JSON: `gpu_hour` and `cpu_hour` for local runs, `openai_per_1m_trained_tokens` by base model for OpenAI jobs (defaults: OpenAI\'s published prices).',
+  },
+  INFERENCE_KEEP_SCRUBBED_BODIES: { schema: bool.default(false), doc: 'Keep PII-scrubbed copies of inference requests and answers (for drift and later training). Off: only counts are stored.' },
+  INFERENCE_BATCH_CONCURRENCY: { schema: positiveInt.max(64).default(4), doc: 'Lines of one batch sent to the model server at once.' },
   COMPLIANCE_POLICY_FILE: {
     schema: z.string().min(1).default('policies/compliance.yaml'),
     doc: 'Compliance policies (YAML, validated at start-up; a bad file stops the hub with the policy and field named).',

@@ -7,6 +7,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createApp } from './app.ts';
 import { metricsRoutes } from './web/metrics.ts';
+import { createGateway } from './models/gateway/gateway.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
@@ -78,10 +79,11 @@ export async function startHub({ config, log, serveHttp, queues, skipQueues, hea
   // GDPR erasures a crash or a kill left unfinished: resumed now and every five minutes.
   await scheduleErasureResume(queue);
 
+  const gateway = createGateway(deps);
   let server: ServerType | null = null;
   let url: string | null = null;
   if (serveHttp) {
-    ({ server, url } = await listen(createApp(deps), config.HOST, config.PORT));
+    ({ server, url } = await listen(createApp(deps, { gateway }), config.HOST, config.PORT));
     log.info({ url }, 'hub listening');
   } else if (healthPort !== undefined) {
     // Health checks and Prometheus reach a worker here; nothing else is served.
@@ -126,6 +128,7 @@ export async function startHub({ config, log, serveHttp, queues, skipQueues, hea
       if (server && 'closeAllConnections' in server) server.closeAllConnections();
       await closed;
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+      await gateway.close();
       await database.shutdown();
       log.info('stopped');
     })();

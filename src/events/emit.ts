@@ -8,7 +8,7 @@ import type { Tx } from '../db/client.ts';
 import { eventDeliveries, eventSubscriptions } from '../db/schema/index.ts';
 import type { Queue } from '../queue/queue.ts';
 
-export const EVENT_TYPES = ['run.finished', 'model.promoted', 'model.rolled_back', 'alert.raised', 'drift.detected', 'evaluation.finished'] as const;
+export const EVENT_TYPES = ['run.finished', 'model.promoted', 'model.rolled_back', 'alert.raised', 'drift.detected', 'evaluation.finished', 'batch.completed', 'inference.budget_warning'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export type HubEvent = { type: EventType; subjectId: string; data: Record<string, unknown> };

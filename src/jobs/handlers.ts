@@ -24,6 +24,7 @@ import { draftFeedbackHandler } from '../serving/feedback/handler.ts';
 import { triageApplyHandler } from '../serving/triage/handler.ts';
 import { deliveriesPruneHandler } from '../webhooks/prune.ts';
 import { gdprEraseHandler } from '../gdpr/handler.ts';
+import { inferenceBatchHandler } from '../models/gateway/batches.ts';
 
 type HandlerFactories = { [N in JobName]?: (deps: HubDeps) => JobHandler<N> };
 
@@ -48,6 +49,7 @@ export const HANDLERS: HandlerFactories = {
   'retrain.run': retrainRunHandler,
   'slack.draft': slackDraftHandler,
   'gdpr.erase': gdprEraseHandler,
+  'inference.batch': inferenceBatchHandler,
 };
 
 export function handledJobNames(): JobName[] {

@@ -54,6 +54,8 @@ export const JOBS = {
   'retrain.evaluate': z.object({ task: z.string().max(40).optional(), trigger: z.literal('cron').optional(), advanceOnly: z.boolean().optional() }),
   /** Runs one GDPR erasure (src/gdpr/run.ts), or with no id resumes pending and abandoned ones (scheduled, and at hub start). */
   'gdpr.erase': z.object({ erasureId: id.optional() }),
+  /** One batch of the inference API's Batch API (src/models/gateway/batches.ts); resumes with its open lines. */
+  'inference.batch': z.object({ batchId: z.string().regex(/^batch_[0-9a-f]{24}$/) }),
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -87,6 +87,7 @@ export interface Queue {
 /** Long jobs send heartbeats: a worker killed mid-job is noticed within seconds and the job retried. */
 export const QUEUE_OPTIONS: Partial<Record<JobName, { expireInSeconds?: number; retryLimit?: number; heartbeatSeconds?: number; retryDelay?: number; retryDelayMax?: number }>> = {
   'finetune.train': { expireInSeconds: 24 * 3600, retryLimit: 3, heartbeatSeconds: 10 },
+  'inference.batch': { expireInSeconds: 24 * 3600, retryLimit: 20, retryDelay: 10, retryDelayMax: 300, heartbeatSeconds: 10 },
   'harvest.run': { expireInSeconds: 6 * 3600, retryLimit: 5, heartbeatSeconds: 10 },
   'dataset.build': { expireInSeconds: 3600 },
   'model.evaluate': { expireInSeconds: 6 * 3600, retryLimit: 2, heartbeatSeconds: 10 },

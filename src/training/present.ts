@@ -3,14 +3,17 @@
  * fine_tuning.job.event, fine_tuning.job.checkpoint, file) with Unix-second timestamps, plus a few
  * tuneloop fields (backend, dataset_version, progress, model_id, cost, …).
  */
+import type { TrainingPriceTable } from '../config.ts';
+import { runCost, type RunCost } from './cost.ts';
 import type { Checkpoint, JobEvent, MetricRow } from './events.ts';
 import type { TrainingFile } from './files/files.ts';
 import { openaiMethod, type Hyperparameters } from './hyperparameters.ts';
 import type { FineTuningJob } from './status.ts';
 
 const unix = (date: Date | null) => (date ? Math.floor(date.getTime() / 1000) : null);
+const costFields = (cost: RunCost) => ({ cost_usd: cost.usd, cost_basis: cost.basis });
 
-export function publicJob(job: FineTuningJob, extra: { modelId?: string | null } = {}) {
+export function publicJob(job: FineTuningJob, extra: { modelId?: string | null; prices?: TrainingPriceTable } = {}) {
   const hyperparameters = job.hyperparameters as Hyperparameters;
   const openai = openaiMethod(job.method, hyperparameters);
   const progress = job.progress;
@@ -52,6 +55,7 @@ export function publicJob(job: FineTuningJob, extra: { modelId?: string | null }
     },
     attempts: job.attempts,
     cost: job.cost,
+    ...(extra.prices ? costFields(runCost(extra.prices, { backend: job.backend, model: job.model, cost: job.cost, trainedTokens: job.trainedTokens })) : {}),
     model_id: extra.modelId ?? null,
     provider_job_id: job.providerJobId,
     started_at: unix(job.startedAt),

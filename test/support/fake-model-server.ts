@@ -7,10 +7,13 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
 
 export interface ChatBody {
   model: string;
   messages: Array<{ role: string; content: string }>;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
   response_format?: { type: string };
   max_completion_tokens?: number;
   temperature?: number;
@@ -21,6 +24,10 @@ export interface FakeModelServerOptions {
   baseModels?: string[];
   /** The assistant's answer to a request; default "echo: <last message>". */
   reply?: (body: ChatBody) => string;
+  /** Pause before each whole (not streamed) answer (default 0). */
+  replyDelayMs?: number;
+  /** Pause between streamed words (default 0). */
+  streamDelayMs?: number;
 }
 
 export interface FakeModelServer {
@@ -35,6 +42,10 @@ export interface FakeModelServer {
   hang(on: boolean): void;
   /** Forget loaded adapters, as a restarted server does. */
   forgetAdapters(): void;
+  /** Streams whose client went away before the end. */
+  streamsCancelled(): number;
+  /** Legacy completion requests, in order. */
+  completions: Array<{ model: string; prompt: string | string[] }>;
   close(): Promise<void>;
 }
 
@@ -48,6 +59,9 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {},
   const reply = options.reply ?? ((body: ChatBody) => `echo: ${body.messages.at(-1)?.content ?? ''}`);
   let failure: number | null = null;
   let hanging = false;
+  let cancelled = 0;
+  const completions: Array<{ model: string; prompt: string | string[] }> = [];
+  const delay = options.streamDelayMs ?? 0;
 
   const app = new Hono();
   app.use('/v1/*', async (c, next) => {
@@ -66,15 +80,53 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {},
     const body = (await c.req.json()) as ChatBody;
     if (hanging) return new Promise<Response>(() => undefined);
     if (!bases.has(body.model) && !adapters.has(body.model)) return error(c, 404, `The model \`${body.model}\` does not exist.`);
+    if (options.replyDelayMs && !body.stream) await new Promise((resolve) => setTimeout(resolve, options.replyDelayMs));
     chats.push(body);
     const content = reply(body);
+    const usage = { prompt_tokens: body.messages.reduce((n, m) => n + m.content.length, 0), completion_tokens: content.length, total_tokens: 0 };
+    if (body.stream) {
+      const id = `chatcmpl-${chats.length}`;
+      const created = Math.floor(Date.now() / 1000);
+      const chunk = (delta: Record<string, unknown>, finish: string | null) => ({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+      return streamSSE(c, async (stream) => {
+        let aborted = false;
+        stream.onAbort(() => {
+          aborted = true;
+          cancelled++;
+        });
+        await stream.writeSSE({ data: JSON.stringify(chunk({ role: 'assistant', content: '' }, null)) });
+        for (const word of content.split(/(?<= )/)) {
+          if (aborted) return;
+          if (delay) await stream.sleep(delay);
+          await stream.writeSSE({ data: JSON.stringify(chunk({ content: word }, null)) });
+        }
+        await stream.writeSSE({ data: JSON.stringify(chunk({}, 'stop')) });
+        if (body.stream_options?.include_usage) await stream.writeSSE({ data: JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage }) });
+        await stream.writeSSE({ data: '[DONE]' });
+      });
+    }
     return c.json({
       id: `chatcmpl-${chats.length}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: body.model,
       choices: [{ index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: body.messages.reduce((n, m) => n + m.content.length, 0), completion_tokens: content.length, total_tokens: 0 },
+      usage,
+    });
+  });
+  app.post('/v1/completions', async (c) => {
+    const body = (await c.req.json()) as { model: string; prompt: string | string[] };
+    if (!bases.has(body.model) && !adapters.has(body.model)) return error(c, 404, `The model \`${body.model}\` does not exist.`);
+    completions.push(body);
+    const prompt = Array.isArray(body.prompt) ? (body.prompt[0] ?? '') : body.prompt;
+    const text = reply({ model: body.model, messages: [{ role: 'user', content: prompt }] });
+    return c.json({
+      id: `cmpl-${completions.length}`,
+      object: 'text_completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model,
+      choices: [{ index: 0, text, logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: prompt.length, completion_tokens: text.length, total_tokens: prompt.length + text.length },
     });
   });
 
@@ -88,6 +140,8 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {},
         failWith: (status) => void (failure = status),
         hang: (on) => void (hanging = on),
         forgetAdapters: () => adapters.clear(),
+        streamsCancelled: () => cancelled,
+        completions,
         close: () =>
           new Promise<void>((done) => {
             (server as Server).closeAllConnections?.();

@@ -171,9 +171,9 @@ export function registerTrainCommands(program: Command) {
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'print JSON')
     .action(async (options: { limit: string; json?: boolean }) => {
-      await withDatabase(async ({ db }) => {
+      await withDatabase(async ({ db }, config) => {
         const { rows } = await listJobs(db, { limit: Math.min(100, Math.max(1, Number(options.limit) || 20)) });
-        if (options.json) return void process.stdout.write(`${JSON.stringify(rows.map((row) => publicJob(row)), null, 2)}\n`);
+        if (options.json) return void process.stdout.write(`${JSON.stringify(rows.map((row) => publicJob(row, { prices: config.TRAINING_PRICES })), null, 2)}\n`);
         for (const job of rows) process.stdout.write(`${job.id}  ${job.createdAt.toISOString()}  ${summary(job)}\n`);
       });
     });
@@ -183,9 +183,9 @@ export function registerTrainCommands(program: Command) {
     .description('one fine-tuning job as JSON')
     .argument('<id>')
     .action(async (id: string) => {
-      await withDatabase(async (database) => {
+      await withDatabase(async (database, config) => {
         const job = await loadJob(database, id);
-        process.stdout.write(`${JSON.stringify(publicJob(job, { modelId: (await modelForJob(database.db, job.id))?.id ?? null }), null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(publicJob(job, { modelId: (await modelForJob(database.db, job.id))?.id ?? null, prices: config.TRAINING_PRICES }), null, 2)}\n`);
       });
     });
 

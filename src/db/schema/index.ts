@@ -18,3 +18,4 @@ export * from './reviews.ts';
 export * from './slack.ts';
 export * from './gdpr.ts';
 export * from './documents.ts';
+export * from './inference.ts';

@@ -45,7 +45,7 @@ export function fineTuningRoutes(deps: AppDeps) {
     if (!job) throw new ApiError(404, 'not_found', `no fine-tuning job "${id}"`);
     return job;
   };
-  const present = async (job: FineTuningJob) => publicJob(job, { modelId: job.status === 'succeeded' ? ((await modelForJob(db, job.id))?.id ?? null) : null });
+  const present = async (job: FineTuningJob) => publicJob(job, { modelId: job.status === 'succeeded' ? ((await modelForJob(db, job.id))?.id ?? null) : null, prices: deps.config.TRAINING_PRICES });
 
   app.openapi(
     apiRoute('operator', {
