@@ -69,6 +69,14 @@ describe('cursor pagination', () => {
     }
   });
 
+  it('answers a JSON route given another content type with 415 in the error shape, changing nothing', async () => {
+    const response = await app.request('/api/v1/datasets', { method: 'POST', headers: { ...headers, 'Content-Type': 'text/plain' }, body: 'name=x' });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({ error: { code: 'unsupported_media_type', message: expect.any(String) } });
+    const listed = (await (await app.request('/api/v1/datasets', { headers })).json()) as { data: unknown[] };
+    expect(listed.data).toEqual([]);
+  });
+
   it('lets only compliance (and admin) read the audit log', async () => {
     const { token } = await createToken(database.db, 'ops', 'test', { roles: ['operator'] });
     const response = await app.request('/api/v1/audit-events', { headers: { Authorization: `Bearer ${token}` } });

@@ -4,6 +4,7 @@ import type { AppDeps } from '../../deps.ts';
 import { getDriftReport, listDriftReports, type DriftReport } from '../../models/drift/check.ts';
 import { ApiError } from '../errors.ts';
 import { apiApp, apiRoute, notFound } from '../openapi.ts';
+import { decodeCursor, PageQuery, pageDescription, toPage } from '../pagination.ts';
 
 const task = z.string().regex(/^[a-z][a-z_]{0,39}$/, 'must be a task name such as reply or triage');
 
@@ -21,12 +22,13 @@ export function driftRoutes(deps: AppDeps) {
       path: '/',
       tags: ['drift'],
       summary: "List a task's drift reports",
-      request: { query: z.object({ task: task.optional(), limit: z.coerce.number().int().min(1).max(500).optional() }) },
-      responses: { 200: { description: 'drift reports, newest first' } },
+      request: { query: PageQuery.extend({ task: task.optional() }) },
+      responses: { 200: { description: pageDescription('drift reports, newest first') } },
     }),
     async (c) => {
-      const query = c.req.valid('query');
-      return c.json({ data: (await listDriftReports(db, query)).map(publicDriftReport) });
+      const { cursor, limit, ...filter } = c.req.valid('query');
+      const afterId = cursor ? String(decodeCursor(cursor, z.uuid())) : undefined;
+      return c.json(toPage(await listDriftReports(db, { ...filter, afterId, limit: limit + 1 }), limit, (report) => report.id, publicDriftReport));
     },
   );
 

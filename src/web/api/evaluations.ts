@@ -10,6 +10,7 @@ import { models } from '../../db/schema/index.ts';
 import { listEvaluations, requestEvaluation, type Evaluation } from '../../models/evaluation/evaluations.ts';
 import { ApiError } from '../errors.ts';
 import { apiApp, apiRoute, notFound, unavailable } from '../openapi.ts';
+import { decodeCursor, PageQuery, pageDescription, toPage } from '../pagination.ts';
 
 export function publicEvaluation(evaluation: Evaluation) {
   return {
@@ -44,14 +45,15 @@ export function evaluationRoutes(deps: AppDeps) {
       path: '/{id}/evaluations',
       tags: ['evaluations'],
       summary: "List a model's evaluations against production",
-      request: { params: ModelParam, query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }) },
-      responses: { 200: { description: 'evaluations, newest first' }, ...notFound('model') },
+      request: { params: ModelParam, query: PageQuery },
+      responses: { 200: { description: pageDescription('evaluations, newest first') }, ...notFound('model') },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
+      const { cursor, limit } = c.req.valid('query');
       await requireModel(id);
-      const rows = await listEvaluations(db, id, c.req.valid('query').limit);
-      return c.json({ object: 'list', data: rows.map(publicEvaluation) });
+      const afterId = cursor ? String(decodeCursor(cursor, z.uuid())) : undefined;
+      return c.json({ object: 'list', ...toPage(await listEvaluations(db, id, limit + 1, afterId), limit, (row) => row.id, publicEvaluation) });
     },
   );
 

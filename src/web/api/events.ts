@@ -8,6 +8,7 @@ import { createSubscription, getSubscription, listDeliveries, listSubscriptions,
 import { EventUrlError } from '../../events/url-guard.ts';
 import { ApiError } from '../errors.ts';
 import { apiApp, apiRoute, jsonBody, notFound } from '../openapi.ts';
+import { decodeCursor, PageQuery, pageDescription, toPage } from '../pagination.ts';
 
 const params = z.object({ id: z.uuid({ error: 'must be a subscription id (uuid)' }) });
 
@@ -52,7 +53,7 @@ export function eventSubscriptionRoutes(deps: AppDeps) {
       path: '/{id}',
       tags: ['event-subscriptions'],
       summary: 'Show an event subscription',
-      request: { params: params },
+      request: { params },
       responses: { 200: { description: 'the subscription' }, ...notFound('event subscription') },
     }),
     async (c) => {
@@ -68,7 +69,7 @@ export function eventSubscriptionRoutes(deps: AppDeps) {
       path: '/{id}',
       tags: ['event-subscriptions'],
       summary: 'Delete an event subscription',
-      request: { params: params },
+      request: { params },
       responses: { 200: { description: 'the deleted id' }, ...notFound('event subscription') },
     }),
     async (c) => {
@@ -83,13 +84,15 @@ export function eventSubscriptionRoutes(deps: AppDeps) {
       path: '/{id}/deliveries',
       tags: ['event-subscriptions'],
       summary: "List a subscription's recent deliveries",
-      request: { params: params, query: z.object({ limit: z.coerce.number().int().min(1).max(500).optional() }) },
-      responses: { 200: { description: 'deliveries, newest first' }, ...notFound('event subscription') },
+      request: { params, query: PageQuery },
+      responses: { 200: { description: pageDescription('deliveries, newest first') }, ...notFound('event subscription') },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
+      const { cursor, limit } = c.req.valid('query');
       if (!(await getSubscription(db, id))) throw new ApiError(404, 'not_found', 'no such event subscription');
-      return c.json({ data: (await listDeliveries(db, id, c.req.valid('query').limit)).map(publicDelivery) });
+      const afterId = cursor ? String(decodeCursor(cursor, z.uuid())) : undefined;
+      return c.json(toPage(await listDeliveries(db, id, limit + 1, afterId), limit, (delivery) => delivery.id, publicDelivery));
     },
   );
 

@@ -15,6 +15,7 @@ import { listModels, productionModel, RegistryError, requireModel, type ModelRow
 import { promote, reject, rollback, type SwitchResult } from '../../models/registry/promotion.ts';
 import { ApiError } from '../errors.ts';
 import { apiApp, apiRoute, jsonBody, notFound } from '../openapi.ts';
+import { decodeCursor, encodeCursor, PageQuery, pageDescription } from '../pagination.ts';
 
 const STATUS = { not_found: 404, conflict: 409, gate_blocked: 409, invalid_request: 400 } as const;
 
@@ -47,12 +48,24 @@ export function modelRoutes(deps: AppDeps) {
       path: '/',
       tags: ['models'],
       summary: 'List models (filters: task, status)',
-      request: { query: z.object({ task: z.enum(TASKS).optional(), status: z.enum(['candidate', 'production', 'archived']).optional(), after: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }) },
-      responses: { 200: { description: 'the models' } },
+      description: 'Pages with `cursor` / `next_cursor` like the other lists; `after` / `has_more` / `last_id` (OpenAI style) work too.',
+      request: {
+        query: z.object({
+          task: z.enum(TASKS).optional(),
+          status: z.enum(['candidate', 'production', 'archived']).optional(),
+          after: z.string().optional(),
+          cursor: PageQuery.shape.cursor,
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+        }),
+      },
+      responses: { 200: { description: pageDescription('the models, newest first') } },
     }),
     async (c) => {
-      const { rows, hasMore } = await listModels(db, c.req.valid('query')).catch(asApiError);
-      return c.json({ object: 'list', data: rows.map(publicModel), first_id: rows[0]?.id ?? null, last_id: rows.at(-1)?.id ?? null, has_more: hasMore });
+      const { cursor, ...query } = c.req.valid('query');
+      const after = query.after ?? (cursor ? String(decodeCursor(cursor, z.uuid())) : undefined);
+      const { rows, hasMore } = await listModels(db, { ...query, after }).catch(asApiError);
+      const lastId = rows.at(-1)?.id ?? null;
+      return c.json({ object: 'list', data: rows.map(publicModel), first_id: rows[0]?.id ?? null, last_id: lastId, has_more: hasMore, next_cursor: hasMore && lastId ? encodeCursor(lastId) : null });
     },
   );
 
