@@ -80,10 +80,14 @@ export class ZendeskApi {
   /** When the last minute's export calls went out, for answers that do not say the export limit. */
   private readonly exportTimes: number[] = [];
 
+  /** For attachment downloads, which go around node-zendesk (they answer bytes, not JSON). */
+  private readonly authorization: string;
+
   constructor(settings: ZendeskSettings, credentials: ZendeskCredentials, private readonly options: ZendeskApiOptions = {}) {
     const endpointUri = endpointUriFor(settings);
     this.host = new URL(endpointUri).host;
     this.authKind = credentials.type;
+    this.authorization = credentials.type === 'api_token' ? `Basic ${Buffer.from(`${credentials.email}/token:${credentials.token}`).toString('base64')}` : `Bearer ${credentials.accessToken}`;
     const keepAlive = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
     // https://github.com/blakmatrix/node-zendesk#usage: token auth is username + token, OAuth is token + oauth.
     const clientOptions: Parameters<typeof zendesk.createClient>[0] & { agent: (url: URL) => HttpAgent; timeout: number } = {
@@ -111,6 +115,32 @@ export class ZendeskApi {
   /** One GET, no retries: for connection tests, which must answer quickly and change nothing. */
   async getOnce<T>(what: string, path: ZendeskPath, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
     return this.requestOnce('GET', what, path, undefined, schema, signal);
+  }
+
+  /**
+   * An attachment's bytes from its content_url (https://developer.zendesk.com/api-reference/ticketing/tickets/ticket-attachments/).
+   * Credentials go only to the account's own host (Zendesk may redirect to a file store, which gets
+   * none). Counted and paced like API calls; null when it is larger than `maxBytes`.
+   */
+  async download(url: string, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array | null> {
+    signal?.throwIfAborted();
+    await this.pace(false, signal);
+    this.requests.add();
+    const target = new URL(url);
+    let response: Response;
+    try {
+      response = await fetch(target, { headers: target.host === this.host ? { Authorization: this.authorization } : {}, redirect: 'follow', signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]) : AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (error) {
+      throw transportError(error, 'download an attachment', this.host);
+    }
+    if (!response.ok) throw statusError(response.status, null, response.headers.get('retry-after'), 'download an attachment', this.host, this.authKind);
+    const length = Number(response.headers.get('content-length') ?? 0);
+    if (length > maxBytes) {
+      await response.body?.cancel();
+      return null;
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return bytes.byteLength > maxBytes ? null : bytes;
   }
 
   /** One PUT/POST, no retries: whether a write may be repeated is the caller's decision (write-back.ts). */

@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { VendorError, type Cursor, type HarvestBatch, type HarvestContext, type VendorLogger } from '../types.ts';
 import type { ZendeskApi } from './client.ts';
 import { toConversation, ZENDESK_SYSTEM_USER_ID } from './map.ts';
+import { attachFiles } from './attachments.ts';
 import { CommentsPage, IncrementalTicketsPage, UsersList, type ZendeskComment, type ZendeskTicket, type ZendeskUser } from './schemas.ts';
 import { CommentStream, seconds } from './ticket-events.ts';
 
@@ -157,7 +158,9 @@ export async function* harvestZendesk(api: ZendeskApi, cursor: Cursor | null, op
       }
     }
     if (missing.size > 0) await lookUpUsers([...missing]);
-    return found.map(({ ticket, comments }) => toConversation(ticket, comments, users));
+    const conversations = found.map(({ ticket, comments }) => toConversation(ticket, comments, users));
+    await attachFiles(api, found, conversations, signal);
+    return conversations;
   };
 
   let current = parseCursor(cursor, options.since);

@@ -44,7 +44,8 @@ export const ZendeskTicket = z.object({
 });
 export type ZendeskTicket = z.infer<typeof ZendeskTicket>;
 
-export const ZendeskAttachment = z.object({ id: Id.nullish(), file_name: z.string() });
+/** https://developer.zendesk.com/api-reference/ticketing/tickets/ticket-attachments/#json-format */
+export const ZendeskAttachment = z.object({ id: Id.nullish(), file_name: z.string(), content_url: z.string().nullish(), content_type: z.string().nullish(), size: z.number().nullish() });
 
 export const ZendeskComment = z.object({
   id: Id,

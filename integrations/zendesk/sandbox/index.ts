@@ -82,6 +82,17 @@ export function createZendeskSandbox(options: ZendeskSandboxOptions = {}): Zende
   const app = new Hono<SandboxEnv>({ getPath: (request) => new URL(request.url).pathname.replace(/\.json$/, '') });
   app.use('*', sandboxMiddleware(state));
   for (const routes of [userRoutes, incrementalRoutes, ticketEventRoutes, commentRoutes, ticketRoutes, searchRoutes, webhookRoutes]) app.route('/api/v2', routes(state));
+  // An attachment's content_url (https://developer.zendesk.com/api-reference/ticketing/tickets/ticket-attachments/).
+  app.get('/attachments/token/:id/', (c) => {
+    const id = Number(c.req.param('id'));
+    for (const ticket of store.tickets.values()) {
+      for (const comment of ticket.comments) {
+        const attachment = comment.attachments.find((a) => a.id === id);
+        if (attachment?.content) return c.body(new Uint8Array(attachment.content), 200, { 'Content-Type': attachment.contentType, 'Content-Length': String(attachment.content.byteLength) });
+      }
+    }
+    return c.json({ error: 'RecordNotFound', description: 'Not found' }, 404);
+  });
   app.notFound((c) => c.json({ error: 'InvalidEndpoint', description: 'Not found' }, 404));
   app.onError((_error, c) => c.json({ error: 'InternalError', description: 'Something went wrong in the sandbox' }, 500));
 

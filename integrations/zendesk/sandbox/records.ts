@@ -31,6 +31,8 @@ export interface StoredAttachment {
   fileName: string;
   contentType: string;
   size: number;
+  /** The file itself, served at its content_url; seeded screenshots have none (404). */
+  content?: Uint8Array;
 }
 
 export interface StoredComment {
