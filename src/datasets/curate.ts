@@ -11,7 +11,7 @@ import { extract } from './steps/extract.ts';
 import { conversationDropReason, ExampleFilter } from './steps/filter.ts';
 import { CurationScrubber, rawTexts, type ScrubStats } from './steps/scrub.ts';
 import { groupKeyOf, Splitter } from './steps/split.ts';
-import { approxTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
+import { exampleTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
 import { increment, SPLITS, type Counts, type SourceConversation, type Split } from './types.ts';
 
 export interface CuratedExample {
@@ -110,9 +110,7 @@ export class Curator {
       const split = this.splitter.splitOf(example.groupKey);
       steps.split[split]++;
       const line = JSON.stringify({ messages: example.messages });
-      let chars = 0;
-      for (const m of example.messages) chars += m.content.length;
-      this.tokens[split].push(approxTokens(chars));
+      this.tokens[split].push(exampleTokens(example.messages));
       for (const [name, value] of Object.entries(example.labels ?? {})) increment((this.labels[name] ??= {}), value);
       out.push({ split, line, conversationId: example.conversationId, messageIds: example.messageIds, exampleHash: exampleHash(line) });
     }

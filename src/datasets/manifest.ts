@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { DatasetConfig, Task } from './config.ts';
 import type { PipelineSummary } from './curate.ts';
-import { approxTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
+import { exampleTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
 import { increment, SPLITS, type Counts, type Split } from './types.ts';
 import type { SplitFile } from './write.ts';
 
@@ -63,9 +63,7 @@ export class LineStats {
 
   add(split: Split, line: string, messages?: Array<{ role: string; content: string }>): void {
     const parsed = messages ?? (JSON.parse(line) as { messages: Array<{ role: string; content: string }> }).messages;
-    let chars = 0;
-    for (const m of parsed) chars += m.content.length;
-    this.tokens[split].push(approxTokens(chars));
+    this.tokens[split].push(exampleTokens(parsed));
     if (this.task !== 'triage') return;
     const target = parsed.at(-1)?.content ?? '';
     try {
