@@ -265,7 +265,7 @@ async function main() {
   process.stdout.write(`${shown(slack, live.ts).split('\n').slice(-2).map((line) => `  | ${line}`).join('\n')}\n`);
 
   step('9. The model server: gpu-worker serve (OpenAI protocol; the hub loads the LoRA adapter at run time)');
-  const [, servingUrl] = await background(['-m', 'tuneloop_worker', 'serve', '--model', tinyModel, '--port', String(modelPort)], /"base_url": ?"([^"]+)"/, {}, [PYTHON]);
+  const [, servingUrl] = await background(['-m', 'tuneloop_worker', 'serve', '--model', tinyModel, '--port', String(modelPort), '--adapter-root', HOME], /"base_url": ?"([^"]+)"/, {}, [PYTHON]);
   process.stdout.write(`model server: ${servingUrl}\n`);
 
   step('10. Draft replies as internal notes on open Zendesk tickets (draft.generate, run by the hub)');

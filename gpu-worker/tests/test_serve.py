@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -19,7 +22,8 @@ KEY = "test-key"
 def server(tiny_model, sft_run):
     proc = subprocess.Popen(
         [sys.executable, "-m", "tuneloop_worker", "serve", "--model", tiny_model, "--served-model-name", "base",
-         "--lora-modules", f"prod={sft_run['out'] / 'adapter'}", "--port", "0", "--api-key", KEY],
+         "--lora-modules", f"prod={sft_run['out'] / 'adapter'}", "--port", "0", "--api-key", KEY,
+         "--adapter-root", str(sft_run["out"])],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=str(WORKER_DIR))
     serving = json.loads(proc.stdout.readline())  # blocks until the server listens (or failed)
     assert serving["type"] == "serving", serving
@@ -127,7 +131,50 @@ def test_adapters_load_and_unload_at_runtime(server):
     status, data, _ = call(server, "POST", "/v1/chat/completions",
                            {"model": "candidate", "messages": [{"role": "user", "content": "hi"}]})
     assert status == 404 and data["error"]["type"] == "not_found_error"
-    assert call(server, "POST", "/v1/load_lora_adapter", {"lora_name": "x", "lora_path": "/nonexistent"})[0] == 400
+    assert call(server, "POST", "/v1/load_lora_adapter", {"lora_name": "x", "lora_path": "/nonexistent"})[0] == 403
+
+
+def test_runtime_adapters_load_only_from_the_artifact_store(server, tmp_path):
+    # Outside --adapter-root: refused before anything is read, a copy of a good adapter included.
+    outside = tmp_path / "adapter"
+    shutil.copytree(server["adapter"], outside)
+    for path in [str(outside), "/etc", "relative/adapter", server["adapter"] + "/../../../../etc"]:
+        status, data, _ = call(server, "POST", "/v1/load_lora_adapter", {"lora_name": "evil", "lora_path": path})
+        assert status == 403 and data["error"]["param"] == "lora_path", path
+    # A symlink inside the root that points out of it is judged by where it points.
+    escape = os.path.join(os.path.dirname(server["adapter"]), "escape-link")
+    os.symlink(str(tmp_path), escape)
+    try:
+        assert call(server, "POST", "/v1/load_lora_adapter", {"lora_name": "evil", "lora_path": escape})[0] == 403
+    finally:
+        os.unlink(escape)
+    assert "evil" not in [m["id"] for m in call(server, "GET", "/v1/models")[1]["data"]]
+
+
+def raw_request(server, head: bytes) -> str:
+    with socket.create_connection(("127.0.0.1", server["port"]), timeout=30) as sock:
+        sock.sendall(head)
+        return sock.recv(65536).decode(errors="replace")
+
+
+def test_refuses_a_negative_or_oversized_content_length(server):
+    auth = f"Authorization: Bearer {KEY}\r\n".encode()
+    answer = raw_request(server, b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n" + auth +
+                         b"Content-Type: application/json\r\nContent-Length: -5\r\n\r\n{}")
+    assert answer.startswith("HTTP/1.1 400"), answer
+    answer = raw_request(server, b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n" + auth +
+                         b"Content-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{}")
+    assert answer.startswith("HTTP/1.1 413"), answer
+    assert call(server, "GET", "/health", key=None)[0] == 200  # still serving
+
+
+def test_refuses_to_serve_off_loopback_without_an_api_key(tiny_model):
+    env = {k: v for k, v in os.environ.items() if k != "TUNELOOP_SERVE_API_KEY"}
+    proc = subprocess.run([sys.executable, "-m", "tuneloop_worker", "serve", "--model", tiny_model, "--host", "0.0.0.0",
+                           "--port", "0"], capture_output=True, text=True, cwd=str(WORKER_DIR), env=env, timeout=120)
+    assert proc.returncode == 2
+    error = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert error["type"] == "error" and "--api-key" in error["message"]
 
 
 @pytest.mark.parametrize("body, status, param", [

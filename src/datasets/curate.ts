@@ -11,7 +11,7 @@ import { extract } from './steps/extract.ts';
 import { conversationDropReason, ExampleFilter } from './steps/filter.ts';
 import { CurationScrubber, rawTexts, type ScrubStats } from './steps/scrub.ts';
 import { groupKeyOf, Splitter } from './steps/split.ts';
-import { approxTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
+import { exampleTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
 import { increment, SPLITS, type Counts, type Example, type SourceConversation, type Split } from './types.ts';
 
 export interface CuratedExample {
@@ -122,9 +122,8 @@ export class Curator {
       const split = this.splitter.splitOf(example.groupKey);
       steps.split[split]++;
       const line = exampleLine(example);
-      let chars = example.rejected?.length ?? 0;
-      for (const m of example.messages) chars += m.content.length;
-      this.tokens[split].push(approxTokens(chars));
+      // A preference example counts its prompt and both replies.
+      this.tokens[split].push(exampleTokens(example.rejected === undefined ? example.messages : [...example.messages, { content: example.rejected }]));
       for (const [name, value] of Object.entries(example.labels ?? {})) increment((this.labels[name] ??= {}), value);
       out.push({ split, line, conversationId: example.conversationId, messageIds: example.messageIds, exampleHash: exampleHash(line), draftId: example.draftId ?? null });
     }

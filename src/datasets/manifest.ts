@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { DatasetConfig, Task } from './config.ts';
 import type { PipelineSummary } from './curate.ts';
-import { approxTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
+import { exampleTokens, TOKEN_METHOD, tokenStats, type TokenStats } from './stats.ts';
 import { increment, SPLITS, type Counts, type Split } from './types.ts';
 import type { SplitFile } from './write.ts';
 
@@ -71,9 +71,7 @@ export class LineStats {
     const row = messages ? null : (JSON.parse(line) as { messages?: Messages; prompt?: Messages; chosen?: Messages; rejected?: Messages });
     // A preference line counts its prompt and both replies.
     const parsed = messages ?? row?.messages ?? [...(row?.prompt ?? []), ...(row?.chosen ?? []), ...(row?.rejected ?? [])];
-    let chars = 0;
-    for (const m of parsed) chars += m.content.length;
-    this.tokens[split].push(approxTokens(chars));
+    this.tokens[split].push(exampleTokens(parsed));
     if (this.task !== 'triage') return;
     const target = parsed.at(-1)?.content ?? '';
     try {

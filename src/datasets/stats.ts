@@ -1,11 +1,18 @@
 /**
- * Token-length statistics for the manifest. Tokens are APPROXIMATE: characters / 4 (rounded up),
- * the usual rule of thumb for English with GPT-style BPE tokenizers; no tokenizer is loaded.
+ * Token-length statistics for the manifest, counted with OpenAI's o200k_base BPE (gpt-tokenizer, a
+ * tiktoken-compatible port in plain JavaScript, no download). A dataset version is built before
+ * any base model is chosen, so the count is that of one fixed, widely used tokenizer; a base
+ * model's own tokenizer counts somewhat differently.
  */
-export const TOKEN_METHOD = 'approximate: characters / 4, rounded up (no tokenizer)';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 
-export function approxTokens(chars: number): number {
-  return Math.ceil(chars / 4);
+export const TOKEN_METHOD = 'o200k_base (tiktoken-compatible BPE, gpt-tokenizer): the sum over message contents';
+
+/** Tokens of an example: its message contents, without the chat template's few tokens per message. */
+export function exampleTokens(messages: ReadonlyArray<{ content: string }>): number {
+  let total = 0;
+  for (const message of messages) total += countTokens(message.content);
+  return total;
 }
 
 export interface TokenStats {

@@ -246,6 +246,10 @@ describe('config', () => {
   it('guesses common languages and refuses to guess from too little text', () => {
     expect(guessLanguage('Where is my order? I have been waiting for two weeks and the tracking does not work.')).toBe('en');
     expect(guessLanguage('Wo ist meine Bestellung? Ich warte seit zwei Wochen und die Sendungsverfolgung ist nicht aktuell.')).toBe('de');
+    expect(guessLanguage('Bonjour, je voudrais annuler ma commande s\'il vous plaît.')).toBe('fr');
+    expect(guessLanguage('Hola, quiero cancelar mi pedido por favor.')).toBe('es');
+    expect(guessLanguage('Olá, quero cancelar o meu pedido por favor.')).toBe('pt');
+    expect(guessLanguage('Hallo, ik wil graag mijn bestelling annuleren.')).toBe('nl');
     expect(guessLanguage('Merci')).toBeNull();
   });
 });

@@ -33,8 +33,8 @@ interface Serving {
 }
 
 /** Starts the worker's server and waits for its `serving` event (it prints nothing else on stdout). */
-function startServe(model: string, port: number): Promise<Serving> {
-  const child = spawn(WORKER_PYTHON, ['-m', 'tuneloop_worker', 'serve', '--model', model, '--port', String(port), '--api-key', API_KEY], { cwd: WORKER_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+function startServe(model: string, port: number, adapterRoot: string): Promise<Serving> {
+  const child = spawn(WORKER_PYTHON, ['-m', 'tuneloop_worker', 'serve', '--model', model, '--port', String(port), '--api-key', API_KEY, '--adapter-root', adapterRoot], { cwd: WORKER_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr = (stderr + String(chunk)).slice(-4000)));
   return new Promise((resolve, reject) => {
@@ -71,7 +71,7 @@ describe.skipIf(missing)('inference client against the gpu-worker serve', () => 
     base = tinyModel();
     const made = spawnSync(WORKER_PYTHON, ['-c', MAKE_ADAPTER, base, adapterPath], { cwd: WORKER_DIR, encoding: 'utf8' });
     if (made.status !== 0) throw new Error(`adapter build failed: ${made.stderr.slice(-2000)}`);
-    serving = await startServe(base, 0);
+    serving = await startServe(base, 0, work);
     const config = loadConfig({ INFERENCE_BASE_URL: `http://127.0.0.1:${serving.port}/v1`, INFERENCE_API_KEY: API_KEY, INFERENCE_MAX_RETRIES: '0', INFERENCE_BREAKER_FAILURES: '1' });
     inference = createInferenceClient({ config, log: captureLogger().log, now: () => clock });
   }, 10 * 60_000);
@@ -109,7 +109,7 @@ describe.skipIf(missing)('inference client against the gpu-worker serve', () => 
     await expect(inference.complete(adapter, messages, { maxTokens: 4 })).rejects.toBeInstanceOf(ModelUnavailableError);
     await expect(inference.complete(adapter, messages, { maxTokens: 4 })).rejects.toThrow(/circuit open/);
 
-    serving = await startServe(base, port);
+    serving = await startServe(base, port, work);
     clock += 60_000; // past the breaker's cooldown: the next call is the half-open trial
     const resumed = await inference.complete(adapter, messages, { maxTokens: 4 });
     expect(resumed.servedAs).toBe(`tuneloop-${adapter.id}`);

@@ -52,7 +52,9 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="0 picks a free port (see the `serving` event)")
     serve.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY' "
-                                                       "(or set TUNELOOP_SERVE_API_KEY)")
+                                                       "(or set TUNELOOP_SERVE_API_KEY); required off loopback")
+    serve.add_argument("--adapter-root", default=None, help="directory runtime adapter loads may read from: the "
+                                                            "hub's artifact store (or set TUNELOOP_ADAPTER_ROOT)")
     tiny = sub.add_parser("tiny-model", help="build a tiny random chat model locally (tests, e2e, benchmarks)")
     tiny.add_argument("--data", required=True, nargs="+", help="JSONL file(s) whose words form the vocabulary")
     tiny.add_argument("--out", required=True)
@@ -82,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from ..serve.run import run_serve
 
-        return run_serve(args.model, args.served_model_name, args.loras, args.host, args.port, args.api_key)
+        return run_serve(args.model, args.served_model_name, args.loras, args.host, args.port, args.api_key,
+                         args.adapter_root)
     if args.command == "train-ner":
         from .train_ner import main as train_ner
 

@@ -1,4 +1,5 @@
-"""HTTP front of the engine: the OpenAI routes the hub uses, plus vLLM's runtime LoRA routes.
+"""HTTP front of the engine (FastAPI on uvicorn): the OpenAI routes the hub uses, plus vLLM's runtime
+LoRA routes.
 
     GET  /health                      200 when ready (no auth, like vLLM)
     GET  /v1/models                   base model and loaded adapters
@@ -6,163 +7,182 @@
     POST /v1/load_lora_adapter        {"lora_name", "lora_path"}  (vLLM's runtime LoRA API)
     POST /v1/unload_lora_adapter      {"lora_name"}
 
-Standard library only (ThreadingHTTPServer): this server is for development and tests on a CPU;
-production uses vLLM, which answers the same routes. Request logs go to stderr without bodies.
+For development and tests on a CPU; production uses vLLM, which answers the same routes. Requests
+are handled concurrently; generation itself is serialised by the engine's lock, because PEFT's
+active adapter is model-wide state. Runtime adapter loads only read from `adapter_root` (the hub's
+artifact store): a caller cannot make the server open files elsewhere. Bodies are read up to
+MAX_BODY_BYTES; uvicorn (h11) refuses a malformed or negative Content-Length before any route runs.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
+import os
+import queue
+import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Iterator
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .engine import Engine
-from .protocol import ApiError, chunk, completion, new_id, parse_chat_request, usage
+from .protocol import ApiError, ChatRequest, chunk, completion, new_id, parse_chat_request, usage
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
+log = logging.getLogger("tuneloop_worker.serve")
 
 
-def make_handler(engine: Engine, api_key: str | None) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "tuneloop-worker"
+def inside(root: str, path: str) -> bool:
+    """Whether `path`, symlinks resolved, lies under `root` (also resolved)."""
+    real_root, real = os.path.realpath(root), os.path.realpath(path)
+    return os.path.commonpath([real_root, real]) == real_root
 
-        # ---- plumbing ---------------------------------------------------------------------------
-        def _send_json(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
-        def _send_text(self, status: int, text: str) -> None:
-            data = text.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+def make_app(engine: Engine, api_key: str | None, adapter_root: str | None) -> FastAPI:
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 
-        def _read_json(self) -> Any:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, err: ApiError) -> Response:
+        return JSONResponse(err.body(), status_code=err.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, err: StarletteHTTPException) -> Response:
+        kind = "not_found_error" if err.status_code == 404 else "invalid_request_error"
+        return JSONResponse(ApiError(err.status_code, f"no route {request.method} {request.url.path}", kind).body(),
+                            status_code=err.status_code)
+
+    @app.exception_handler(Exception)
+    async def internal_error(_request: Request, err: Exception) -> Response:
+        # A failed request must not kill the server, and its text (paths, tensors) is not for callers.
+        log.error("request failed: %s: %s", type(err).__name__, err)
+        return JSONResponse(ApiError(500, "internal error while generating", "server_error").body(), status_code=500)
+
+    def authorize(request: Request) -> None:
+        if api_key is None:
+            return
+        given = request.headers.get("authorization", "")
+        # Constant-time compare, so response timing does not leak the key.
+        if not hmac.compare_digest(given.encode(), f"Bearer {api_key}".encode()):
+            raise ApiError(401, "missing or wrong API key", "authentication_error")
+
+    async def read_json(request: Request) -> Any:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+            raise ApiError(413 if declared.isdigit() else 400, "request body too large" if declared.isdigit()
+                           else "Content-Length must be a non-negative integer")
+        data = bytearray()
+        async for part in request.stream():
+            data += part
+            if len(data) > MAX_BODY_BYTES:
                 raise ApiError(413, "request body too large")
-            try:
-                return json.loads(self.rfile.read(length) or b"null")
-            except (ValueError, UnicodeDecodeError):
-                raise ApiError(400, "the request body is not valid JSON") from None
+        try:
+            return json.loads(bytes(data) or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "the request body is not valid JSON") from None
 
-        def _authorized(self) -> bool:
-            if api_key is None:
-                return True
-            given = self.headers.get("Authorization", "")
-            # Constant-time compare, so response timing does not leak the key.
-            return hmac.compare_digest(given.encode(), f"Bearer {api_key}".encode())
+    @app.get("/health")
+    async def health() -> Response:
+        return PlainTextResponse("")
 
-        def _route(self, method: str) -> None:
-            path = self.path.split("?", 1)[0]
-            try:
-                if method == "GET" and path == "/health":
-                    return self._send_text(200, "")
-                if not self._authorized():
-                    raise ApiError(401, "missing or wrong API key", "authentication_error")
-                if method == "GET" and path == "/v1/models":
-                    return self._models()
-                if method == "POST" and path == "/v1/chat/completions":
-                    return self._chat(self._read_json())
-                if method == "POST" and path == "/v1/load_lora_adapter":
-                    return self._load(self._read_json())
-                if method == "POST" and path == "/v1/unload_lora_adapter":
-                    return self._unload(self._read_json())
-                raise ApiError(404, f"no route {method} {path}", "not_found_error")
-            except ApiError as err:
-                self._send_json(err.status, err.body())
-            except (BrokenPipeError, ConnectionResetError):
-                self.close_connection = True  # the client went away; nothing to answer
-            except Exception as err:  # noqa: BLE001 - a failed request must not kill the server
-                self.log_error("request failed: %s: %s", type(err).__name__, err)
-                self._send_json(500, ApiError(500, "internal error while generating", "server_error").body())
+    @app.get("/v1/models")
+    async def models(request: Request) -> Response:
+        authorize(request)
+        created = int(time.time())
+        data = [{"id": m["id"], "object": "model", "created": created, "owned_by": "tuneloop",
+                 "root": m["root"], "parent": m["parent"]} for m in engine.models()]
+        return JSONResponse({"object": "list", "data": data})
 
-        def do_GET(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler's naming
-            self._route("GET")
+    @app.post("/v1/load_lora_adapter")
+    async def load(request: Request) -> Response:
+        authorize(request)
+        body = await read_json(request)
+        name = body.get("lora_name") if isinstance(body, dict) else None
+        path = body.get("lora_path") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name or not isinstance(path, str) or not path:
+            raise ApiError(400, "'lora_name' and 'lora_path' are required")
+        if adapter_root is None:
+            raise ApiError(403, "runtime adapter loading is off: start serve with --adapter-root (the artifact store)",
+                           "permission_error", param="lora_path")
+        if not os.path.isabs(path) or not inside(adapter_root, path):
+            raise ApiError(403, "lora_path must be an absolute path inside the artifact store (--adapter-root)",
+                           "permission_error", param="lora_path")
+        await run_in_threadpool(engine.load_adapter, name, os.path.realpath(path))
+        return PlainTextResponse(f"Success: LoRA adapter '{name}' added successfully.")
 
-        def do_POST(self) -> None:  # noqa: N802
-            self._route("POST")
+    @app.post("/v1/unload_lora_adapter")
+    async def unload(request: Request) -> Response:
+        authorize(request)
+        body = await read_json(request)
+        name = body.get("lora_name") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name:
+            raise ApiError(400, "'lora_name' is required")
+        await run_in_threadpool(engine.unload_adapter, name)
+        return PlainTextResponse(f"Success: LoRA adapter '{name}' removed successfully.")
 
-        # ---- routes -----------------------------------------------------------------------------
-        def _models(self) -> None:
-            created = int(time.time())
-            data = [{"id": m["id"], "object": "model", "created": created, "owned_by": "tuneloop",
-                     "root": m["root"], "parent": m["parent"]} for m in engine.models()]
-            self._send_json(200, {"object": "list", "data": data})
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request) -> Response:
+        authorize(request)
+        req = parse_chat_request(await read_json(request))
+        if req.model != engine.base_name and req.model not in engine.adapters:
+            raise ApiError(404, f"the model '{req.model}' does not exist", "not_found_error", param="model")
+        id_ = new_id()
+        if not req.stream:
+            out = await run_in_threadpool(engine.generate, req)
+            return JSONResponse(completion(id_, req.model, out["text"], out["finish_reason"],
+                                           out["prompt_tokens"], out["completion_tokens"]))
+        return StreamingResponse(stream(engine, req, id_), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
 
-        def _load(self, body: Any) -> None:
-            name = body.get("lora_name") if isinstance(body, dict) else None
-            path = body.get("lora_path") if isinstance(body, dict) else None
-            if not isinstance(name, str) or not name or not isinstance(path, str) or not path:
-                raise ApiError(400, "'lora_name' and 'lora_path' are required")
-            engine.load_adapter(name, path)
-            self._send_text(200, f"Success: LoRA adapter '{name}' added successfully.")
-
-        def _unload(self, body: Any) -> None:
-            name = body.get("lora_name") if isinstance(body, dict) else None
-            if not isinstance(name, str) or not name:
-                raise ApiError(400, "'lora_name' is required")
-            engine.unload_adapter(name)
-            self._send_text(200, f"Success: LoRA adapter '{name}' removed successfully.")
-
-        def _chat(self, body: Any) -> None:
-            req = parse_chat_request(body)
-            if req.model != engine.base_name and req.model not in engine.adapters:
-                raise ApiError(404, f"the model '{req.model}' does not exist", "not_found_error", param="model")
-            id_ = new_id()
-            if not req.stream:
-                out = engine.generate(req)
-                return self._send_json(200, completion(id_, req.model, out["text"], out["finish_reason"],
-                                                       out["prompt_tokens"], out["completion_tokens"]))
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-cache")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            self._event(chunk(id_, req.model, {"role": "assistant", "content": ""}))
-
-            def on_text(text: str) -> bool:
-                try:
-                    self._event(chunk(id_, req.model, {"content": text}))
-                    return True
-                except (BrokenPipeError, ConnectionResetError):
-                    return False  # stop generating for a client that left
-
-            try:
-                out = engine.generate(req, on_text)
-            except Exception as err:  # noqa: BLE001 - headers are sent: report inside the stream
-                self.log_error("streaming request failed: %s: %s", type(err).__name__, err)
-                self._event(ApiError(500, "internal error while generating", "server_error").body())
-                self._write_chunk(b"data: [DONE]\n\n")
-                self._write_chunk(b"")
-                return
-            self._event(chunk(id_, req.model, {}, out["finish_reason"]))
-            if req.include_usage:
-                self._event(chunk(id_, req.model, {}, usage_=usage(out["prompt_tokens"], out["completion_tokens"]),
-                                  choices=False))
-            self._write_chunk(b"data: [DONE]\n\n")
-            self._write_chunk(b"")
-
-        def _event(self, body: dict[str, Any]) -> None:
-            self._write_chunk(f"data: {json.dumps(body)}\n\n".encode())
-
-        def _write_chunk(self, data: bytes) -> None:
-            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-            self.wfile.flush()
-
-    return Handler
+    return app
 
 
-def make_server(engine: Engine, host: str, port: int, api_key: str | None) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer((host, port), make_handler(engine, api_key))
-    server.daemon_threads = True
-    return server
+def event(body: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(body)}\n\n".encode()
+
+
+def stream(engine: Engine, req: ChatRequest, id_: str) -> Iterator[bytes]:
+    """Server-sent events while the engine generates on its own thread; a client that leaves stops it.
+
+    Starlette iterates this generator in its thread pool and closes it when the client disconnects;
+    `left` then makes the engine's callback answer False, which cancels the generation.
+    """
+    pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+    left = threading.Event()
+
+    def on_text(text: str) -> bool:
+        if left.is_set():
+            return False
+        pieces.put(("text", text))
+        return True
+
+    def run() -> None:
+        try:
+            pieces.put(("done", engine.generate(req, on_text)))
+        except Exception as err:  # noqa: BLE001 - headers are sent: reported inside the stream
+            pieces.put(("error", err))
+
+    threading.Thread(target=run, daemon=True).start()
+    try:
+        yield event(chunk(id_, req.model, {"role": "assistant", "content": ""}))
+        while True:
+            kind, value = pieces.get()
+            if kind == "text":
+                yield event(chunk(id_, req.model, {"content": value}))
+                continue
+            if kind == "error":
+                log.error("streaming request failed: %s: %s", type(value).__name__, value)
+                yield event(ApiError(500, "internal error while generating", "server_error").body())
+            else:
+                yield event(chunk(id_, req.model, {}, value["finish_reason"]))
+                if req.include_usage:
+                    yield event(chunk(id_, req.model, {}, usage_=usage(value["prompt_tokens"], value["completion_tokens"]),
+                                      choices=False))
+            break
+        yield b"data: [DONE]\n\n"
+    finally:
+        left.set()

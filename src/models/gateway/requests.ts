@@ -4,7 +4,6 @@
  * `generate` form. Validation errors name the field, in OpenAI's `param` style.
  */
 import { z } from 'zod';
-import { approxTokens } from '../../datasets/stats.ts';
 
 const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
 const message = z.looseObject({
@@ -44,6 +43,13 @@ export const GenerateRequest = z.strictObject({
   stream: z.boolean().default(false),
 });
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
+
+/**
+ * A prompt's size in tokens, estimated (characters / 4) rather than tokenized: it only guards the
+ * context window and reserves rate-limit room, on every request; the model server's usage gives
+ * the real count afterwards.
+ */
+const approxTokens = (chars: number) => Math.ceil(chars / 4);
 
 /** Default completion length when the caller names none (for the context check and rate limits). */
 export const DEFAULT_MAX_TOKENS = 256;

@@ -4,6 +4,12 @@
  * beta = 2 (recall counts twice as much as precision). Whitespace is dropped as sacrebleu's chrF
  * does; unlike sacrebleu's default, text is lowercased: an agent fixing capitals has not rewritten
  * the draft. Returns 0..1.
+ *
+ * Kept here rather than taken from a library: no maintained JavaScript package computes chrF (the
+ * npm registry has BLEU/ROUGE ports and string-distance packages, none sacrebleu-compatible chrF),
+ * and sacrebleu itself is Python, used by the gpu-worker's evaluation
+ * (gpu-worker/tuneloop_worker/evaluation/metrics.py). test/serving/similarity.test.ts pins the
+ * values against sacrebleu's.
  */
 const MAX_ORDER = 6;
 const BETA = 2;

@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { approxTokens } from '../../datasets/stats.ts';
+import { exampleTokens } from '../../datasets/stats.ts';
 import { ModelRequestError } from '../../models/inference/client.ts';
 import { GatewayError, type Gateway, type GatewayEndpoint, type Prepared } from '../../models/gateway/gateway.ts';
 import { firstIssue, type ChatRequest, type CompletionRequest } from '../../models/gateway/requests.ts';
@@ -110,7 +110,7 @@ export async function relayRequest(c: Ctx, gateway: Gateway, endpoint: GatewayEn
         gateway.finish(ready, {
           status: completed ? 200 : 499,
           promptTokens: tally.promptTokens ?? ready.promptTokens,
-          completionTokens: tally.completionTokens ?? approxTokens(tally.text.length),
+          completionTokens: tally.completionTokens ?? exampleTokens([{ content: tally.text }]),
         });
       },
     });
