@@ -1,13 +1,20 @@
 /**
  * The outside step: copies that left the hub. The Slack messages of the subject's compliance
- * alerts are overwritten with a redaction notice (chat.update, one call at a time). What cannot be
- * erased from here is listed with why, so the erasure report says what a person must still do:
- * notes tuneloop posted on their tickets at the vendor, Salesforce Tasks of their alerts, and
- * OpenAI's copies of training files (their models are flagged and blocked from promotion).
+ * alerts are overwritten with a redaction notice (chat.update), and the notes tuneloop posted on
+ * their tickets are redacted where the vendor's API allows it (Zendesk), one call at a time. What
+ * cannot be erased from here is listed with why, so the erasure report says what a person must
+ * still do: notes at vendors without redaction, Salesforce Tasks of their alerts, and OpenAI's
+ * copies of training files (their models are flagged and blocked from promotion).
  * Idempotent: updating a message to the same notice again changes nothing.
  */
-import type { AppChat } from '../../integrations/types.ts';
+import { eq } from 'drizzle-orm';
+import type { AppChat, WriteBack } from '../../integrations/types.ts';
+import type { Db } from '../db/client.ts';
+import { connections } from '../db/schema/index.ts';
 import type { Found } from './erase.ts';
+
+/** Opens the write-back of a connection (null: the connection is gone or its vendor has none). */
+export type OpenWriteBack = (connectionId: string) => Promise<WriteBack | null>;
 
 export interface LeftItem {
   place: string;
@@ -16,14 +23,16 @@ export interface LeftItem {
 
 export interface OutsideReport {
   slackMessagesRedacted: number;
+  notesRedacted: number;
   left: LeftItem[];
 }
 
 export const REDACTED_ALERT_TEXT = ':no_entry_sign: This compliance alert was removed: its evidence belonged to a person whose data was erased (GDPR).';
 
-export async function eraseOutside(chat: AppChat | null, found: Found, erasureId: string): Promise<OutsideReport> {
+export async function eraseOutside(chat: AppChat | null, openWriteBack: OpenWriteBack, found: Found, erasureId: string): Promise<OutsideReport> {
   const left: LeftItem[] = [];
   let slackMessagesRedacted = 0;
+  let notesRedacted = 0;
   for (const message of found.slackAlerts) {
     if (!chat) {
       left.push({ place: `Slack message ${message.ts} in ${message.channel}`, why: 'SLACK_BOT_TOKEN is not set in this process: set it and run `tuneloop gdpr resume`, or delete the message in Slack' });
@@ -34,7 +43,14 @@ export async function eraseOutside(chat: AppChat | null, found: Found, erasureId
     slackMessagesRedacted++;
   }
   for (const note of found.notes) {
-    left.push({ place: `${note.source} ticket ${note.ticketId}, internal note ${note.noteId} (tuneloop's draft)`, why: `redacting a posted note through the ${note.source} API is not built yet: redact or delete it in ${note.source}` });
+    const place = `${note.source} ticket ${note.ticketId}, internal note ${note.noteId} (tuneloop's draft)`;
+    const writeBack = await openWriteBack(note.connectionId);
+    if (!writeBack?.redactNote) {
+      left.push({ place, why: writeBack ? `the ${note.source} API offers no redaction of a posted note: redact or delete it in ${note.source}` : 'its connection is gone: redact or delete it at the vendor' });
+      continue;
+    }
+    await writeBack.redactNote(note.ticketId, note.noteId);
+    notesRedacted++;
   }
   for (const task of found.salesforceTasks) {
     left.push({ place: `Salesforce Task ${task.taskId} (compliance alert)`, why: 'deleting Salesforce Tasks is not built yet: delete it in Salesforce' });
@@ -42,5 +58,17 @@ export async function eraseOutside(chat: AppChat | null, found: Found, erasureId
   for (const file of found.openaiFiles) {
     left.push({ place: `OpenAI file ${file.fileId} (fine-tuning job ${file.jobId})`, why: 'deleting files at OpenAI is not built yet: delete it with the Files API or the dashboard; the models trained on it are flagged and cannot be promoted' });
   }
-  return { slackMessagesRedacted, left };
+  return { slackMessagesRedacted, notesRedacted, left };
+}
+
+/** Write-backs of stored connections, opened once each. */
+export function writeBacksOf(db: Db, open: (row: typeof connections.$inferSelect) => WriteBack | null): OpenWriteBack {
+  const opened = new Map<string, WriteBack | null>();
+  return async (connectionId) => {
+    if (!opened.has(connectionId)) {
+      const [row] = await db.select().from(connections).where(eq(connections.id, connectionId));
+      opened.set(connectionId, row ? open(row) : null);
+    }
+    return opened.get(connectionId) ?? null;
+  };
 }
