@@ -3,12 +3,13 @@
  * alerts are overwritten with a redaction notice (chat.update), and the notes tuneloop posted on
  * their tickets are redacted where the vendor's API allows it (Zendesk), one call at a time. What
  * cannot be erased from here is listed with why, so the erasure report says what a person must
- * still do: notes at vendors without redaction, Salesforce Tasks of their alerts, and OpenAI's
- * copies of training files (their models are flagged and blocked from promotion).
+ * still do: notes at vendors without redaction and Salesforce Tasks of their alerts. The files
+ * OpenAI holds for fine-tuning runs on the replaced versions are deleted (the Files API); the
+ * models trained there are flagged and blocked from promotion by the database step.
  * Idempotent: updating a message to the same notice again changes nothing.
  */
 import { eq } from 'drizzle-orm';
-import type { AppChat, WriteBack } from '../../integrations/types.ts';
+import type { AppChat, ManagedFineTuning, WriteBack } from '../../integrations/types.ts';
 import type { Db } from '../db/client.ts';
 import { connections } from '../db/schema/index.ts';
 import type { Found } from './erase.ts';
@@ -24,13 +25,15 @@ export interface LeftItem {
 export interface OutsideReport {
   slackMessagesRedacted: number;
   notesRedacted: number;
+  openaiFilesDeleted: number;
   left: LeftItem[];
 }
 
 export const REDACTED_ALERT_TEXT = ':no_entry_sign: This compliance alert was removed: its evidence belonged to a person whose data was erased (GDPR).';
 
-export async function eraseOutside(chat: AppChat | null, openWriteBack: OpenWriteBack, found: Found, erasureId: string): Promise<OutsideReport> {
+export async function eraseOutside(chat: AppChat | null, openWriteBack: OpenWriteBack, openai: ManagedFineTuning | null, found: Found, erasureId: string): Promise<OutsideReport> {
   const left: LeftItem[] = [];
+  let openaiFilesDeleted = 0;
   let slackMessagesRedacted = 0;
   let notesRedacted = 0;
   for (const message of found.slackAlerts) {
@@ -56,9 +59,15 @@ export async function eraseOutside(chat: AppChat | null, openWriteBack: OpenWrit
     left.push({ place: `Salesforce Task ${task.taskId} (compliance alert)`, why: 'deleting Salesforce Tasks is not built yet: delete it in Salesforce' });
   }
   for (const file of found.openaiFiles) {
-    left.push({ place: `OpenAI file ${file.fileId} (fine-tuning job ${file.jobId})`, why: 'deleting files at OpenAI is not built yet: delete it with the Files API or the dashboard; the models trained on it are flagged and cannot be promoted' });
+    if (!openai) {
+      left.push({ place: `OpenAI file ${file.fileId} (fine-tuning job ${file.jobId})`, why: 'OPENAI_API_KEY is not set in this process: set it and run `tuneloop gdpr resume`, or delete the file in the OpenAI dashboard' });
+      continue;
+    }
+    // Already deleted (a resumed step, or by hand) counts as done.
+    await openai.deleteFile(file.fileId);
+    openaiFilesDeleted++;
   }
-  return { slackMessagesRedacted, notesRedacted, left };
+  return { slackMessagesRedacted, notesRedacted, openaiFilesDeleted, left };
 }
 
 /** Write-backs of stored connections, opened once each. */
