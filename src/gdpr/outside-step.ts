@@ -38,7 +38,7 @@ export async function eraseOutside(chat: AppChat | null, openWriteBack: OpenWrit
   let notesRedacted = 0;
   for (const message of found.slackAlerts) {
     if (!chat) {
-      left.push({ place: `Slack message ${message.ts} in ${message.channel}`, why: 'SLACK_BOT_TOKEN is not set in this process: set it and run `tuneloop gdpr resume`, or delete the message in Slack' });
+      left.push({ place: `Slack message ${message.ts} in ${message.channel}`, why: 'SLACK_BOT_TOKEN was not set where the erasure ran: delete the message in Slack' });
       continue;
     }
     // https://api.slack.com/methods/chat.update
@@ -60,7 +60,7 @@ export async function eraseOutside(chat: AppChat | null, openWriteBack: OpenWrit
   }
   for (const file of found.openaiFiles) {
     if (!openai) {
-      left.push({ place: `OpenAI file ${file.fileId} (fine-tuning job ${file.jobId})`, why: 'OPENAI_API_KEY is not set in this process: set it and run `tuneloop gdpr resume`, or delete the file in the OpenAI dashboard' });
+      left.push({ place: `OpenAI file ${file.fileId} (fine-tuning job ${file.jobId})`, why: 'OPENAI_API_KEY was not set where the erasure ran: delete the file with the OpenAI Files API or dashboard' });
       continue;
     }
     // Already deleted (a resumed step, or by hand) counts as done.
