@@ -60,6 +60,8 @@ export interface CreateManagedJob {
 export interface ManagedFineTuning {
   readonly provider: 'openai';
   uploadFile(filename: string, content: Readable | Uint8Array): Promise<string>;
+  /** Deletes an uploaded file (GDPR erasure); 'gone' when the provider no longer has it. */
+  deleteFile(id: string): Promise<'deleted' | 'gone'>;
   findJob(tag: string): Promise<ManagedJob | null>;
   createJob(input: CreateManagedJob): Promise<ManagedJob>;
   getJob(id: string): Promise<ManagedJob>;

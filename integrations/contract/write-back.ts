@@ -33,6 +33,11 @@ export interface WriteBack {
   /** Posts `body` (which contains `marker`) as an internal note, at most once per marker. */
   postInternalNote(sourceId: string, body: string, marker: string, signal?: AbortSignal): Promise<{ noteId: string }>;
   applyTriage(sourceId: string, triage: TriageChange, signal?: AbortSignal): Promise<TriageOutcome>;
+  /**
+   * Permanently redacts the text of tuneloop's note `noteId` on the ticket (GDPR erasure); 'gone'
+   * when the ticket or the note no longer exists. Absent where the vendor's API cannot redact.
+   */
+  redactNote?(sourceId: string, noteId: string, signal?: AbortSignal): Promise<'redacted' | 'gone'>;
 }
 
 export interface WriteBackOptions {

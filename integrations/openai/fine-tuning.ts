@@ -7,7 +7,7 @@ import { toFile } from 'openai';
 import { z } from 'zod';
 import { OpenAIApi, type OpenAISettings } from './client.ts';
 import { OpenAICheckpoint, OpenAIEvent, OpenAIFile, OpenAIJob, page } from './schemas.ts';
-import type { ManagedEvent, ManagedFineTuning, ManagedJob } from '../types.ts';
+import { VendorError, type ManagedEvent, type ManagedFineTuning, type ManagedJob } from '../types.ts';
 
 /** The metadata key that ties a provider job to the hub's job. */
 export const JOB_TAG = 'tuneloop_job_id';
@@ -39,6 +39,17 @@ export function openaiFineTuning(settings: OpenAISettings): ManagedFineTuning {
       // https://platform.openai.com/docs/api-reference/files/create
       const file = await api.call('upload a fine-tuning file', async () => sdk.files.create({ file: await toFile(content, filename), purpose: 'fine-tune' }), OpenAIFile);
       return file.id;
+    },
+
+    async deleteFile(id) {
+      try {
+        // https://platform.openai.com/docs/api-reference/files/delete
+        await api.call('delete a fine-tuning file', async () => sdk.files.delete(id), z.object({ id: z.string(), deleted: z.boolean() }).loose());
+        return 'deleted';
+      } catch (error) {
+        if (error instanceof VendorError && error.kind === 'not_found') return 'gone';
+        throw error;
+      }
     },
 
     async findJob(tag) {

@@ -18,6 +18,9 @@ import { ZendeskCredentials, ZendeskSettings } from './settings.ts';
 
 const TicketAnswer = z.object({ ticket: ZendeskTicket });
 /** The Update Ticket answer: the ticket and the audit whose events include the new comment. */
+/** What we read of a redaction's answer: the comment, now redacted. */
+const RedactAnswer = z.object({ comment: z.object({ id: z.number().int() }).loose() });
+
 const UpdateAnswer = z.object({
   ticket: ZendeskTicket,
   audit: z.object({ events: z.array(z.object({ id: z.number().int(), type: z.string(), body: z.string().nullish() }).loose()) }).nullish(),
@@ -89,6 +92,29 @@ export class ZendeskWriteBack implements WriteBack {
     const comments = await this.comments(ticketId(sourceId), signal);
     const found = comments.find((comment) => !comment.public && commentText(comment).includes(marker));
     return found ? String(found.id) : null;
+  }
+
+  async redactNote(sourceId: string, noteId: string, signal?: AbortSignal): Promise<'redacted' | 'gone'> {
+    const id = ticketId(sourceId);
+    let comments: ZendeskComment[];
+    try {
+      comments = await this.comments(id, signal);
+    } catch (error) {
+      if (error instanceof VendorError && error.kind === 'not_found') return 'gone';
+      throw error;
+    }
+    const note = comments.find((comment) => String(comment.id) === noteId);
+    if (!note) return 'gone';
+    const text = commentText(note);
+    // Already redacted (Zendesk writes ▇ for every redacted character): nothing left to send.
+    if (!text.replace(/[\s▇]/g, '')) return 'redacted';
+    // https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/#redact-string-in-comment
+    await withRetry(() => this.api.sendOnce('PUT', `redact note ${noteId} on ticket ${id}`, ['tickets', id, 'comments', noteId, 'redact'], { text }, RedactAnswer, signal), {
+      policy: this.options.retryPolicy,
+      ...(signal ? { signal } : {}),
+      onRetry: (info) => this.logRetry(info, id),
+    });
+    return 'redacted';
   }
 
   async postInternalNote(sourceId: string, body: string, marker: string, signal?: AbortSignal): Promise<{ noteId: string }> {

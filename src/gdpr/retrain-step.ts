@@ -26,7 +26,7 @@ export async function startRetrains(deps: { database: Database; queue: Queue | n
     const [policy] = await deps.database.db.select().from(retrainingPolicies).where(eq(retrainingPolicies.task, task));
     if (!policy?.enabled) continue;
     if (!deps.queue) {
-      report.left.push({ place: `retraining of ${task}`, why: 'no job queue in this process: run `tuneloop gdpr resume` with the hub\'s database, or start it with /tuneloop retrain' });
+      report.left.push({ place: `retraining of ${task}`, why: 'no job queue where the erasure ran: start it with /tuneloop retrain' });
       continue;
     }
     try {

@@ -19,7 +19,9 @@ import { slackChatFor } from '../serving/compliance/alerts/deliver-slack.ts';
 import { eraseInDatabase } from './erase.ts';
 import { beat, claimErasure, getErasure, openWork, recordStep, sealWork, staleErasures, STEPS, type ErasureRow, type Step } from './erasures.ts';
 import { eraseFiles } from './files-step.ts';
-import { eraseOutside } from './outside-step.ts';
+import { eraseOutside, writeBacksOf } from './outside-step.ts';
+import { writeBackFor } from '../serving/writeback.ts';
+import { openaiBackendFor } from '../training/openai/runner.ts';
 import { eraseResidue } from './residue-step.ts';
 import { startRetrains } from './retrain-step.ts';
 
@@ -29,7 +31,7 @@ export interface ErasureRunDeps {
   log: Logger;
   keyring: Keyring;
   queue: Queue | null;
-  config: Pick<Config, 'TUNELOOP_HOME' | 'QUEUE_SCHEMA' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'COMPLIANCE_SLACK_CHANNEL'>;
+  config: Pick<Config, 'TUNELOOP_HOME' | 'QUEUE_SCHEMA' | 'SLACK_BOT_TOKEN' | 'SLACK_API_URL' | 'COMPLIANCE_SLACK_CHANNEL' | 'OPENAI_API_KEY' | 'OPENAI_BASE_URL'>;
   /** Tests stop a run after a step, as a kill would. */
   stopAfter?: Step;
 }
@@ -56,7 +58,8 @@ async function runStep(deps: ErasureRunDeps, row: ErasureRow, step: Step): Promi
     await recordStep(database.db, row.id, step, { files });
   } else if (step === 'outside') {
     const chat = slackChatFor({ channel: deps.config.COMPLIANCE_SLACK_CHANNEL ?? 'erasure', token: deps.config.SLACK_BOT_TOKEN, apiUrl: deps.config.SLACK_API_URL }, deps.log);
-    const outside = await eraseOutside(chat, found, row.id);
+    const openWriteBack = writeBacksOf(database.db, (connection) => writeBackFor(database.db, deps.keyring, connection, { log: deps.log }));
+    const outside = await eraseOutside(chat, openWriteBack, openaiBackendFor(deps.config), found, row.id);
     await recordStep(database.db, row.id, step, { outside });
   } else if (step === 'residue') {
     await database.db.transaction(async (tx) => {

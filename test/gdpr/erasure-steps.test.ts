@@ -11,9 +11,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOpenAISandbox, SANDBOX_API_KEY as OPENAI_SANDBOX_KEY } from '../../integrations/openai/sandbox/index.ts';
 import { createSlackSandbox, DEFAULT_CHANNELS, SANDBOX_BOT_TOKEN } from '../../integrations/slack/sandbox/index.ts';
 import { loadConfig } from '../../src/config.ts';
-import { complianceAlerts, conversations, drafts, gdprErasures, gdprSuppressions, models } from '../../src/db/schema/index.ts';
+import { complianceAlerts, connections, conversations, drafts, fineTuningJobs, gdprErasures, gdprSuppressions, models } from '../../src/db/schema/index.ts';
 import type { ErasureRequest } from '../../src/gdpr/erase.ts';
 import { createErasure, getErasure } from '../../src/gdpr/erasures.ts';
 import { REDACTED_ALERT_TEXT } from '../../src/gdpr/outside-step.ts';
@@ -23,6 +24,8 @@ import { forgetServingState, RegistryError } from '../../src/models/registry/reg
 import { promote } from '../../src/models/registry/promotion.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { slackChatFor } from '../../src/serving/compliance/alerts/deliver-slack.ts';
+import { writeBackFor } from '../../src/serving/writeback.ts';
+import { openaiBackendFor } from '../../src/training/openai/runner.ts';
 import { openArtifactStore } from '../../src/artifacts/index.ts';
 import { addSolvedTicket, createAndBuild, harvestSandbox, tempHome, type HarvestedSandbox } from '../datasets/helpers.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -49,6 +52,8 @@ describe('GDPR erasure steps', () => {
   let harvested: HarvestedSandbox;
   const slack = createSlackSandbox({ seed: 5, threads: 1 });
   let slackApi: { apiUrl: string; close(): Promise<void> };
+  const openaiSandbox = createOpenAISandbox({ seed: 5 });
+  let openaiApi: { url: string; close(): Promise<void> };
   const home = tempHome();
   const keyring = testKeyring();
   let config: ReturnType<typeof loadConfig>;
@@ -59,7 +64,16 @@ describe('GDPR erasure steps', () => {
     database = await createTestDatabase();
     queue = await startQueue({ url: database.url, schema: 'pgboss', log: captureLogger().log });
     slackApi = await slack.listen();
-    config = loadConfig({ DATABASE_URL: database.url, TUNELOOP_HOME: home.home, SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN, SLACK_API_URL: slackApi.apiUrl, COMPLIANCE_SLACK_CHANNEL: CHANNEL });
+    openaiApi = await openaiSandbox.listen();
+    config = loadConfig({
+      DATABASE_URL: database.url,
+      TUNELOOP_HOME: home.home,
+      SLACK_BOT_TOKEN: SANDBOX_BOT_TOKEN,
+      SLACK_API_URL: slackApi.apiUrl,
+      COMPLIANCE_SLACK_CHANNEL: CHANNEL,
+      OPENAI_API_KEY: OPENAI_SANDBOX_KEY,
+      OPENAI_BASE_URL: `${openaiApi.url}/v1`,
+    });
     harvested = await harvestSandbox(database, { seed: 61, tickets: 60, name: 'zd-erase-steps' });
     addSolvedTicket(harvested.sandbox, {
       requester: { name: SUBJECT.name, email: SUBJECT.email },
@@ -72,6 +86,8 @@ describe('GDPR erasure steps', () => {
   afterAll(async () => {
     await queue?.stop({ timeoutMs: 2_000 });
     await slackApi?.close();
+    await openaiApi?.close();
+    openaiSandbox.close();
     await harvested?.close();
     await database?.drop();
     home.remove();
@@ -84,7 +100,7 @@ describe('GDPR erasure steps', () => {
     expect(done?.report).toMatchObject({
       database: { conversations: 0, messages: 0, versions: [], alertsDeleted: 0, draftsDeleted: 0 },
       files: { datasetFiles: 0, runCopies: 0, evaluationFolders: 0, otherFiles: [], uploadedFilesDeleted: 0 },
-      outside: { slackMessagesRedacted: 0, left: [] },
+      outside: { slackMessagesRedacted: 0, notesRedacted: 0, openaiFilesDeleted: 0, left: [] },
       residue: { redacted: {} },
       retrain: { promotionBlocked: [], retrainsStarted: [], left: [] },
       left: [],
@@ -102,6 +118,17 @@ describe('GDPR erasure steps', () => {
     const chat = slackChatFor({ channel: CHANNEL, token: SANDBOX_BOT_TOKEN, apiUrl: slackApi.apiUrl });
     const posted = await chat!.post({ channel: CHANNEL, text: `PII leak: ${SUBJECT.phone} in a message by ${SUBJECT.name}`, blocks: [] });
     await database.db.insert(complianceAlerts).values({ messageId: message!.id, conversationId: message!.conversation_id, policyId: 'pii-leak', policyVersion: 1, severity: 'high', evidence: [{ start: 0, end: 5, excerpt: SUBJECT.phone, kind: 'PHONE' }], slackChannel: posted.channel, slackTs: posted.ts });
+    // tuneloop's draft note on their ticket at Zendesk, through the real write-back.
+    const ticketId = (await database.db.execute<{ source_id: string }>(sql`SELECT source_id FROM conversations WHERE id = ${message!.conversation_id}`)).rows[0]!.source_id;
+    const [connectionRow] = await database.db.select().from(connections).where(eq(connections.id, harvested.connection.id));
+    const writeBack = writeBackFor(database.db, keyring, connectionRow!);
+    const draftText = `Hi ${SUBJECT.name}, the technician calls ${SUBJECT.phone} tomorrow. ref tl-erase0001`;
+    const { noteId } = await writeBack!.postInternalNote(ticketId, draftText, 'ref tl-erase0001');
+    await database.db.insert(drafts).values({ connectionId: harvested.connection.id, source: 'zendesk', sourceId: ticketId, task: 'reply', status: 'posted', text: draftText, noteId });
+    // A fine-tuning run at OpenAI on the version that holds them: its uploaded file is a copy.
+    const openaiFileId = await openaiBackendFor(config)!.uploadFile('train.jsonl', new TextEncoder().encode(`{"messages":[{"role":"user","content":"${SUBJECT.email}"}]}\n`));
+    await database.db.insert(fineTuningJobs).values({ backend: 'openai', model: 'gpt-4o-mini-2024-07-18', method: 'supervised', hyperparameters: {}, seed: 1, task: 'reply', createdBy: 'test', datasetVersionId: version.id, providerFiles: { training: openaiFileId } });
+    expect(openaiSandbox.store.files.has(openaiFileId)).toBe(true);
     // Copies no other step knows of: a job's payload and a stray export file.
     await queue.send('slack.notify', { kind: 'alert.raised', subjectId: `note for ${SUBJECT.email}` });
     const stray = join(home.home, 'exports', 'tickets.jsonl');
@@ -123,7 +150,10 @@ describe('GDPR erasure steps', () => {
 
     const report = resumed!.report as Record<string, Record<string, unknown>>;
     expect(report.database).toMatchObject({ conversations: 1, alertsDeleted: 1, modelsFlagged: 1 });
-    expect(report.outside).toMatchObject({ slackMessagesRedacted: 1, left: [] });
+    expect(report.outside).toMatchObject({ slackMessagesRedacted: 1, notesRedacted: 1, openaiFilesDeleted: 1, left: [] });
+    expect(openaiSandbox.store.files.has(openaiFileId)).toBe(false);
+    const note = harvested.sandbox.store.tickets.get(Number(ticketId))?.comments.find((comment) => String(comment.id) === noteId);
+    expect(note?.body).toMatch(/^▇+$/);
     expect(report.files?.otherFiles).toEqual(['exports/tickets.jsonl']);
     expect(report.residue?.redacted).toMatchObject({ 'pgboss.job.data': 1 });
     expect(report.retrain).toMatchObject({ promotionBlocked: [model!.id] });

@@ -6,13 +6,20 @@
  * `sort=-created_at` for newest first): `meta.has_more`, `meta.after_cursor`, `links.next`
  * (https://developer.zendesk.com/api-reference/introduction/pagination/). Otherwise offset
  * pagination with `page`/`per_page`, `next_page` and `count`. Deleted tickets answer 404.
+ *
+ * PUT /api/v2/tickets/{id}/comments/{comment_id}/redact — Redact String in Comment
+ * (https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/#redact-string-in-comment):
+ * `{"text"}` is replaced by "▇" characters wherever it occurs in the comment, permanently; the
+ * answer is the comment. A text the comment does not hold is refused (422).
  */
 import { Hono } from 'hono';
 import type { SandboxEnv, SandboxState } from './faults.ts';
-import { decodeCursor, encodeCursor, invalidValue, parseId, recordNotFound } from './http.ts';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor, invalidValue, parseId, recordInvalid, recordNotFound } from './http.ts';
 import { commentJson } from './json.ts';
 
 const MAX_PAGE_SIZE = 100;
+const RedactBody = z.object({ text: z.string().min(1) });
 
 function pageSize(raw: string | undefined): number {
   return raw && /^\d+$/.test(raw) ? Math.min(MAX_PAGE_SIZE, Math.max(1, Number(raw))) : MAX_PAGE_SIZE;
@@ -20,6 +27,21 @@ function pageSize(raw: string | undefined): number {
 
 export function commentRoutes(state: SandboxState): Hono<SandboxEnv> {
   const app = new Hono<SandboxEnv>();
+
+  app.put('/tickets/:id/comments/:commentId/redact', async (c) => {
+    const id = parseId(c.req.param('id'));
+    const ticket = id === null ? undefined : state.store.tickets.get(id);
+    if (!ticket || ticket.status === 'deleted') return recordNotFound(c);
+    const comment = ticket.comments.find((candidate) => String(candidate.id) === c.req.param('commentId'));
+    if (!comment) return recordNotFound(c);
+    const parsed = RedactBody.safeParse(await c.req.json().catch(() => null));
+    if (!parsed.success) return recordInvalid(c, 'text: is required');
+    const { text } = parsed.data;
+    if (!comment.body.includes(text)) return recordInvalid(c, 'text: not found in the comment');
+    comment.body = comment.body.split(text).join('▇'.repeat(text.length));
+    comment.html = null;
+    return c.json({ comment: commentJson(comment, c.get('origin'), c.get('missingFields')) });
+  });
 
   app.get('/tickets/:id/comments', (c) => {
     const id = parseId(c.req.param('id'));
