@@ -29,6 +29,7 @@ import { slackGrantRoutes } from './web/api/slack-grants.ts';
 import { webhookRoutes } from './web/webhooks.ts';
 import { slackRoutes } from './web/slack.ts';
 import { slackAppFor } from './slack/app.ts';
+import { dashboardRoutes } from './web/dashboard/index.ts';
 
 export function createApp(deps: AppDeps) {
   const app = new Hono();
@@ -69,6 +70,8 @@ export function createApp(deps: AppDeps) {
   api.route('/reviews', reviewRoutes(deps));
   api.route('/slack/grants', slackGrantRoutes(deps));
   app.route('/api/v1', api);
+  // The dashboard's pages authenticate with a session cookie (src/web/dashboard/guard.ts).
+  app.route('/', dashboardRoutes(deps));
 
   app.notFound(notFound);
   app.onError(handleError(deps.log));

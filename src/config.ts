@@ -25,6 +25,7 @@ export const SETTINGS = {
   TUNELOOP_HOME: { schema: z.string().min(1).default('./.tuneloop'), doc: 'Directory for local state: embedded PostgreSQL, artifacts.' },
   HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Address the HTTP server listens on.' },
   PORT: { schema: port.default(8080), doc: 'Port the HTTP server listens on (0 picks a free one).' },
+  DASHBOARD_SESSION_MINUTES: { schema: positiveInt.max(7 * 24 * 60).default(480), doc: 'How long a dashboard log-in lasts before the login page is shown again (minutes).' },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
   LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']).default('auto'), doc: 'auto: pretty in a terminal, JSON otherwise.' },
   WORKER_CONCURRENCY: { schema: positiveInt.max(64).default(2), doc: 'Jobs of each queue one process runs at once.' },

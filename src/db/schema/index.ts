@@ -16,3 +16,4 @@ export * from './draft-batches.ts';
 export * from './evaluations.ts';
 export * from './reviews.ts';
 export * from './slack.ts';
+export * from './dashboard.ts';
