@@ -262,7 +262,7 @@ async function main() {
   step('Done');
   process.stdout.write(
     [
-      `Everything above ran through the hub at ${hubUrl} (API token: npm run tuneloop -- token create --name me, with TUNELOOP_HOME=.tuneloop-demo).`,
+      `Everything above ran through the hub at ${hubUrl} (API token: npm run tuneloop -- token create --name me --role admin, with TUNELOOP_HOME=.tuneloop-demo).`,
       'The Slack sandbox held the alerts, the resolved one, the retraining message and the promotion; `tuneloop models`, `tuneloop review` and `tuneloop drift` go on from here.',
       '',
     ].join('\n'),

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { createToken, revokeToken } from '../../src/auth/tokens.ts';
-import { auditEvents, dashboardSessions } from '../../src/db/schema/index.ts';
+import { apiTokens, auditEvents, dashboardSessions } from '../../src/db/schema/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { testDeps } from '../support/app.ts';
 import { cookiesOf, csrfOf, form, login } from './support.ts';
@@ -109,6 +109,12 @@ describe('dashboard log-in, sessions and CSRF', () => {
     const response = await browser.get('/');
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/login');
+
+    const brief = await createToken(database.db, 'brief', 'test', { roles: ['viewer'] });
+    const viewer = await login(app, brief.token);
+    expect(await (await viewer.get('/')).text()).toContain('brief · viewer');
+    await database.db.update(apiTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(apiTokens.id, brief.info.id));
+    expect((await viewer.get('/')).status).toBe(303);
   });
 
   it('serves htmx and uPlot from node_modules, and pages under a strict Content-Security-Policy', async () => {

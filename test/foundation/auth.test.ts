@@ -60,7 +60,7 @@ describe('API token authentication', () => {
     const notJson = await app.request('/api/v1/tokens', { method: 'POST', body: '{nope', headers });
     expect(notJson.status).toBe(400);
 
-    const created = await app.request('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'second' }), headers });
+    const created = await app.request('/api/v1/tokens', { method: 'POST', body: JSON.stringify({ name: 'second', roles: ['admin'] }), headers });
     expect(created.status).toBe(201);
     const { id, token: second } = (await created.json()) as { id: string; token: string };
     expect((await get({ Authorization: `Bearer ${second}` })).status).toBe(200);

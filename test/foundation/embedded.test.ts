@@ -32,7 +32,7 @@ describe('embedded PostgreSQL lifecycle', () => {
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
 
     // A CLI command while the hub runs shares its server and must not stop it.
-    const created = runCli(['token', 'create', '--name', 'restart-check'], env);
+    const created = runCli(['token', 'create', '--name', 'restart-check', '--role', 'admin'], env);
     expect(created.status, created.stderr).toBe(0);
     const token = created.stdout.trim();
     expect(token).toMatch(/^tl_/);

@@ -14,9 +14,6 @@ import { CSRF_FIELD, localPath, sameSecret, SESSION_COOKIE, sessionGuard, csrfGu
 import { Field, Notice } from './components.tsx';
 import { Bare } from './layout.tsx';
 import { closeSession, findSession, openSession } from './sessions.ts';
-import { tokenRoles } from './token-roles.ts';
-import { apiTokens } from '../../db/schema/index.ts';
-import { eq } from 'drizzle-orm';
 
 const LOGIN_CSRF_COOKIE = 'tl_login_csrf';
 const LoginForm = z.object({
@@ -69,10 +66,8 @@ export function loginRoutes(deps: AppDeps) {
     const next = localPath(typeof body.next === 'string' ? body.next : undefined);
     if (!parsed.success) return form(c, next, 400, { error: parsed.error.issues[0]?.message ?? 'paste an API token' });
     const token = await verifyToken(db, parsed.data.token);
-    const [row] = token ? await db.select().from(apiTokens).where(eq(apiTokens.id, token.id)) : [];
-    const roles = row ? tokenRoles(row) : null;
-    if (!token || !roles) return form(c, next, 401, { error: 'this token is unknown, revoked or expired' });
-    if (roles.every((role) => role === 'inference')) return form(c, next, 401, { error: 'an inference-only token cannot use the dashboard; use one with the viewer role or more' });
+    if (!token) return form(c, next, 401, { error: 'this token is unknown, revoked or expired' });
+    if (token.roles.every((role) => role === 'inference')) return form(c, next, 401, { error: 'an inference-only token cannot use the dashboard; use one with the viewer role or more' });
     const { cookie } = await openSession(db, token.id, deps.config.DASHBOARD_SESSION_MINUTES);
     await recordAudit(db, { actor: `token:${token.name}`, action: 'dashboard.login', subjectType: 'api_token', subjectId: token.id });
     deleteCookie(c, LOGIN_CSRF_COOKIE, { path: '/login' });
