@@ -9,6 +9,9 @@ import { assetRoutes } from './assets.ts';
 import { csrfGuard, sessionGuard, type DashboardEnv } from './guard.ts';
 import { loginRoutes } from './login.tsx';
 import { overviewPage } from './overview.tsx';
+import { connectionPages } from './connections.tsx';
+import { runPages } from './runs.tsx';
+import { datasetPages } from './datasets.tsx';
 
 /** No inline script may run; styles may be set from script (uPlot sizes its canvas that way). */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
@@ -22,7 +25,11 @@ const securityHeaders: MiddlewareHandler = async (c, next) => {
 
 /** Each page file exports `(deps) => Hono` for its own path. */
 type PageRoutes = (deps: AppDeps) => Hono<DashboardEnv>;
-const PAGES: Array<[string, PageRoutes]> = [];
+const PAGES: Array<[string, PageRoutes]> = [
+  ['/connections', connectionPages],
+  ['/runs', runPages],
+  ['/datasets', datasetPages],
+];
 
 export function dashboardRoutes(deps: AppDeps) {
   const { db } = deps.database;
