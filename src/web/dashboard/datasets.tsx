@@ -13,6 +13,7 @@ import { diffVersions } from '../../datasets/diff.ts';
 import { ExportError, openSplit } from '../../datasets/export.ts';
 import type { Manifest } from '../../datasets/manifest.ts';
 import { SPLITS, type Split } from '../../datasets/types.ts';
+import { listConnections } from '../../connections/store.ts';
 import { createDataset, createVersion, DatasetInputError, findDataset, getVersion, listDatasets, listVersions, NewDataset, type VersionRow } from '../../datasets/versions.ts';
 import { Bars } from './charts.tsx';
 import { ActionForm, Empty, Field, fmt, Notice, SelectField, Status, When } from './components.tsx';
@@ -20,8 +21,8 @@ import { tokenHistogram } from './dataset-data.ts';
 import { can, CSRF_FIELD, needRole, type DashboardEnv } from './guard.ts';
 import { Layout } from './layout.tsx';
 
-type Errors = Partial<Record<'name' | 'task' | 'config', string>>;
-type Values = Partial<Record<keyof Errors, string>>;
+type Errors = Partial<Record<'name' | 'task' | 'config' | 'connections', string>>;
+type Values = Partial<Record<'name' | 'task' | 'config', string>>;
 
 const CreateForm = z.object({
   name: NewDataset.shape.name,
@@ -84,9 +85,10 @@ export function datasetPages(deps: AppDeps) {
   const { db } = deps.database;
   const app = new Hono<DashboardEnv>();
 
-  const list = async (c: Context<DashboardEnv>, form: { values: Values; errors: Errors } = { values: {}, errors: {} }, status: 200 | 400 = 200) => {
+  const list = async (c: Context<DashboardEnv>, form: { values: Values; errors: Errors; connections?: string[] } = { values: {}, errors: {} }, status: 200 | 400 = 200) => {
     const session = c.get('session');
     const all = await Promise.all((await listDatasets(db)).map(async (dataset) => ({ dataset, versions: await listVersions(db, dataset.id) })));
+    const sources = await listConnections(db);
     const building = all.some(({ versions }) => versions.some((v) => v.status === 'queued' || v.status === 'building'));
     return c.html(
       <Layout title="Datasets" session={session} path="/datasets">
@@ -128,6 +130,19 @@ export function datasetPages(deps: AppDeps) {
               <input type="hidden" name={CSRF_FIELD} value={session.csrf} />
               <Field name="name" label="Name" value={form.values.name} error={form.errors.name} placeholder="support-replies" required />
               <SelectField name="task" label="Task" options={TASKS} value={form.values.task} error={form.errors.task} />
+              <fieldset class="field">
+                <legend>Conversations from</legend>
+                {sources.length ? (
+                  sources.map((source) => (
+                    <label>
+                      <input type="checkbox" name="connections" value={source.id} checked={form.connections?.includes(source.id) ?? sources.length === 1} /> {source.name} ({source.vendor})
+                    </label>
+                  ))
+                ) : (
+                  <Empty>No connection yet: add one on Connections first.</Empty>
+                )}
+                {form.errors.connections ? <small class="error" role="alert">{form.errors.connections}</small> : null}
+              </fieldset>
               <div class="field">
                 <label for="field-config">Curation config (JSON; empty for the defaults)</label>
                 <textarea id="field-config" name="config" rows={3} aria-invalid={form.errors.config ? 'true' : undefined} placeholder='{"filter": {"minChars": 20}}'>
@@ -149,19 +164,25 @@ export function datasetPages(deps: AppDeps) {
   app.get('/', (c) => list(c));
 
   app.post('/', needRole(db, 'operator'), async (c) => {
-    const body = await c.req.parseBody();
+    const body = await c.req.parseBody({ all: true });
     const values: Values = Object.fromEntries(['name', 'task', 'config'].map((key) => [key, typeof body[key] === 'string' ? body[key] : '']));
+    const chosen = [body.connections ?? []].flat().filter((value): value is string => typeof value === 'string');
     const parsed = CreateForm.safeParse(values);
     if (!parsed.success) {
       const errors: Errors = {};
       for (const issue of parsed.error.issues) errors[issue.path[0] as keyof Errors] ??= issue.message;
-      return list(c, { values, errors }, 400);
+      return list(c, { values, errors, connections: chosen }, 400);
     }
+    // The ticked connections, unless the JSON config names its own.
+    const config = { ...(chosen.length ? { connections: chosen } : {}), ...parsed.data.config };
     try {
-      await createDataset(db, parsed.data, c.get('actor'));
+      await createDataset(db, { ...parsed.data, config }, c.get('actor'));
       return c.redirect('/datasets', 303);
     } catch (error) {
-      if (error instanceof DatasetInputError) return list(c, { values, errors: { [/already|exists/i.test(error.message) ? 'name' : 'config']: error.message } }, 400);
+      if (error instanceof DatasetInputError) {
+        const field: keyof Errors = /already exists/.test(error.message) ? 'name' : error.message.startsWith('config.connections') ? 'connections' : 'config';
+        return list(c, { values, errors: { [field]: error.message }, connections: chosen }, 400);
+      }
       throw error;
     }
   });

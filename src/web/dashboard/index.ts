@@ -12,6 +12,9 @@ import { overviewPage } from './overview.tsx';
 import { connectionPages } from './connections.tsx';
 import { runPages } from './runs.tsx';
 import { datasetPages } from './datasets.tsx';
+import { modelPages } from './models.tsx';
+import { alertPages } from './alerts.tsx';
+import { auditPages } from './audit.tsx';
 
 /** No inline script may run; styles may be set from script (uPlot sizes its canvas that way). */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
@@ -29,6 +32,9 @@ const PAGES: Array<[string, PageRoutes]> = [
   ['/connections', connectionPages],
   ['/runs', runPages],
   ['/datasets', datasetPages],
+  ['/models', modelPages],
+  ['/alerts', alertPages],
+  ['/audit', auditPages],
 ];
 
 export function dashboardRoutes(deps: AppDeps) {

@@ -126,9 +126,12 @@ export function runPages(deps: AppDeps) {
                 </div>
               </form>
             ) : (
-              <Empty>
-                No ready dataset version to train on. <a href="/datasets">Build one first</a>.
-              </Empty>
+              <>
+                {Object.values(form.errors).length ? <Notice kind="error">{Object.values(form.errors).join('; ')}</Notice> : null}
+                <Empty>
+                  No ready dataset version to train on. <a href="/datasets">Build one first</a>.
+                </Empty>
+              </>
             )}
           </section>
         ) : null}
