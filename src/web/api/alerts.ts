@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { getAlert, listAlerts, transitionAlert, TransitionError, type Alert } from '../../serving/compliance/alerts/alerts.ts';
 import { ALERT_STATUSES } from '../../serving/compliance/alerts/transitions.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -38,6 +38,7 @@ export function alertRoutes(deps: AppDeps) {
 
   app.get(
     '/',
+    requireRole('compliance'),
     validate(
       'query',
       z.object({
@@ -56,13 +57,13 @@ export function alertRoutes(deps: AppDeps) {
     },
   );
 
-  app.get('/:id', validate('param', params), async (c) => {
+  app.get('/:id', requireRole('compliance'), validate('param', params), async (c) => {
     const alert = await getAlert(db, c.req.valid('param').id);
     if (!alert) throw new ApiError(404, 'not_found', 'no such alert');
     return c.json(publicAlert(alert));
   });
 
-  app.post('/:id/transitions', validate('param', params), validate('json', z.object({ to: status, note: z.string().trim().max(2000).optional() }).strict()), async (c) => {
+  app.post('/:id/transitions', requireRole('compliance'), validate('param', params), validate('json', z.object({ to: status, note: z.string().trim().max(2000).optional() }).strict()), async (c) => {
     const body = c.req.valid('json');
     try {
       const alert = await transitionAlert(db, deps.queue, c.req.valid('param').id, { to: body.to, note: body.note ?? null, actor: c.get('actor') });

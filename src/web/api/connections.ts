@@ -16,7 +16,7 @@ import {
 } from '../../connections/store.ts';
 import { createRun } from '../../harvest/runs.ts';
 import { removeSchedule, ScheduleError, syncSchedule, validateSchedule } from '../../harvest/schedules.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { publicRun } from './harvests.ts';
 import { validate } from '../validate.ts';
@@ -31,9 +31,9 @@ export function connectionRoutes(deps: AppDeps) {
     return row;
   };
 
-  app.get('/', async (c) => c.json({ data: (await listConnections(db)).map((row) => publicConnection(row, deps.keyring)) }));
+  app.get('/', requireRole('viewer'), async (c) => c.json({ data: (await listConnections(db)).map((row) => publicConnection(row, deps.keyring)) }));
 
-  app.post('/', validate('json', NewConnection), async (c) => {
+  app.post('/', requireRole('admin'), validate('json', NewConnection), async (c) => {
     const input = c.req.valid('json');
     try {
       if (input.schedule && deps.queue) validateSchedule(deps.queue, input.schedule);
@@ -46,22 +46,22 @@ export function connectionRoutes(deps: AppDeps) {
     }
   });
 
-  app.get('/:id', async (c) => c.json(publicConnection(await load(c.req.param('id')), deps.keyring)));
+  app.get('/:id', requireRole('viewer'), async (c) => c.json(publicConnection(await load(c.req.param('id')), deps.keyring)));
 
-  app.post('/:id/test', async (c) => {
+  app.post('/:id/test', requireRole('operator'), async (c) => {
     const row = await load(c.req.param('id'));
     const result = await connectorFor(db, deps.keyring, row).test();
     return c.json(result);
   });
 
-  app.post('/:id/harvests', async (c) => {
+  app.post('/:id/harvests', requireRole('operator'), async (c) => {
     const row = await load(c.req.param('id'));
     if (!deps.queue) throw new ApiError(503, 'unavailable', 'the job queue is not running');
     const { run, existing } = await createRun(db, row.id, 'api', deps.queue);
     return c.json(publicRun(run), existing ? 200 : 202);
   });
 
-  app.delete('/:id', async (c) => {
+  app.delete('/:id', requireRole('admin'), async (c) => {
     const row = await load(c.req.param('id'));
     await db.transaction((tx) => deleteConnection(tx, row, c.get('actor')));
     if (deps.queue) await removeSchedule(deps.queue, row.id);

@@ -15,7 +15,7 @@ import { SPLITS } from '../../datasets/types.ts';
 import { UploadValidationError, type UploadFormat } from '../../datasets/upload/parse.ts';
 import { uploadVersion } from '../../datasets/upload/version.ts';
 import { createDataset, createVersion, DatasetInputError, findDataset, findVersion, listDatasets, listVersions, NewDataset, type DatasetRow, type VersionRow } from '../../datasets/versions.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError, errorBody } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -67,9 +67,9 @@ export function datasetRoutes(deps: AppDeps) {
     return { dataset, version };
   };
 
-  app.get('/', async (c) => c.json({ data: (await listDatasets(db)).map(publicDataset) }));
+  app.get('/', requireRole('viewer'), async (c) => c.json({ data: (await listDatasets(db)).map(publicDataset) }));
 
-  app.post('/', validate('json', NewDataset), async (c) => {
+  app.post('/', requireRole('operator'), validate('json', NewDataset), async (c) => {
     try {
       const row = await createDataset(db, c.req.valid('json'), c.get('actor'));
       return c.json(publicDataset(row), 201);
@@ -79,30 +79,30 @@ export function datasetRoutes(deps: AppDeps) {
     }
   });
 
-  app.get('/:id', async (c) => {
+  app.get('/:id', requireRole('viewer'), async (c) => {
     const dataset = await load(c.req.param('id'));
     return c.json({ ...publicDataset(dataset), versions: (await listVersions(db, dataset.id)).map((v) => publicVersion(v)) });
   });
 
-  app.post('/:id/versions', async (c) => {
+  app.post('/:id/versions', requireRole('operator'), async (c) => {
     const dataset = await load(c.req.param('id'));
     if (!deps.queue) throw new ApiError(503, 'unavailable', 'the job queue is not running');
     const version = await createVersion(db, dataset.id, 'build', { queue: deps.queue });
     return c.json(publicVersion(version), 202);
   });
 
-  app.get('/:id/versions', async (c) => {
+  app.get('/:id/versions', requireRole('viewer'), async (c) => {
     const dataset = await load(c.req.param('id'));
     return c.json({ data: (await listVersions(db, dataset.id)).map((v) => publicVersion(v)) });
   });
 
-  app.get('/:id/versions/:v', validate('param', versionParams), async (c) => {
+  app.get('/:id/versions/:v', requireRole('viewer'), validate('param', versionParams), async (c) => {
     const { id, v } = c.req.valid('param');
     const { version } = await loadVersion(id, v);
     return c.json(publicVersion(version, { manifest: true }));
   });
 
-  app.get('/:id/versions/:v/diff/:other', validate('param', versionParams.extend({ other: versionParams.shape.v })), async (c) => {
+  app.get('/:id/versions/:v/diff/:other', requireRole('viewer'), validate('param', versionParams.extend({ other: versionParams.shape.v })), async (c) => {
     const { id, v, other } = c.req.valid('param');
     const { dataset, version } = await loadVersion(id, v);
     const against = await findVersion(db, dataset.id, other);
@@ -110,7 +110,7 @@ export function datasetRoutes(deps: AppDeps) {
     return c.json(await diffVersions(db, version, against));
   });
 
-  app.get('/:id/versions/:v/files/:split', validate('param', versionParams.extend({ split: z.enum(SPLITS) })), async (c) => {
+  app.get('/:id/versions/:v/files/:split', requireRole('operator'), validate('param', versionParams.extend({ split: z.enum(SPLITS) })), async (c) => {
     const { id, v, split } = c.req.valid('param');
     const { dataset, version } = await loadVersion(id, v);
     try {
@@ -128,6 +128,7 @@ export function datasetRoutes(deps: AppDeps) {
 
   app.post(
     '/:id/uploads',
+    requireRole('operator'),
     bodyLimit({ maxSize: MAX_UPLOAD_BYTES, onError: (c) => c.json(errorBody('too_large', `uploads are limited to ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`), 413) }),
     validate('query', z.object({ format: z.enum(['jsonl', 'csv']).optional() })),
     async (c) => {

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { BATCH_TASKS, BatchError, batchProgress, createBatch, getBatch, MAX_BATCH_TICKETS, type DraftBatch } from '../../serving/batch/batches.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -24,7 +24,7 @@ export function draftBatchRoutes(deps: AppDeps) {
   const { db } = deps.database;
   const app = new Hono<{ Variables: AuthVariables }>();
 
-  app.post('/', validate('json', createBody), async (c) => {
+  app.post('/', requireRole('operator'), validate('json', createBody), async (c) => {
     if (!deps.queue) throw new ApiError(503, 'unavailable', 'the job queue is not running');
     const body = c.req.valid('json');
     try {
@@ -36,7 +36,7 @@ export function draftBatchRoutes(deps: AppDeps) {
     }
   });
 
-  app.get('/:id', validate('param', z.object({ id: z.uuid({ error: 'must be a batch id (uuid)' }) })), async (c) => {
+  app.get('/:id', requireRole('viewer'), validate('param', z.object({ id: z.uuid({ error: 'must be a batch id (uuid)' }) })), async (c) => {
     const batch = await getBatch(db, c.req.valid('param').id);
     if (!batch) throw new ApiError(404, 'not_found', 'no such draft batch');
     return c.json({ ...publicBatch(batch), progress: await batchProgress(db, batch) });

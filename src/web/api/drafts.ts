@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import type { DraftRow } from '../../serving/drafts/record.ts';
 import { acceptanceByModel, listDrafts } from '../../serving/feedback/stats.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { validate } from '../validate.ts';
 
 const task = z.enum(['reply', 'triage']);
@@ -40,6 +40,7 @@ export function draftRoutes(deps: AppDeps) {
 
   app.get(
     '/',
+    requireRole('viewer'),
     validate(
       'query',
       z
@@ -62,7 +63,7 @@ export function draftRoutes(deps: AppDeps) {
     },
   );
 
-  app.get('/stats', validate('query', z.object({ connectionId: z.uuid().optional(), task: task.optional(), since: timestamp.optional() }).strict()), async (c) => {
+  app.get('/stats', requireRole('viewer'), validate('query', z.object({ connectionId: z.uuid().optional(), task: task.optional(), since: timestamp.optional() }).strict()), async (c) => {
     return c.json({ data: await acceptanceByModel(db, c.req.valid('query')) });
   });
 

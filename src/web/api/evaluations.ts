@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { models } from '../../db/schema/index.ts';
 import { listEvaluations, requestEvaluation, type Evaluation } from '../../models/evaluation/evaluations.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -40,14 +40,14 @@ export function evaluationRoutes(deps: AppDeps) {
     if (!row) throw new ApiError(404, 'not_found', `no model "${id}"`);
   };
 
-  app.get('/:id/evaluations', validate('param', ModelParam), validate('query', z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) })), async (c) => {
+  app.get('/:id/evaluations', requireRole('viewer'), validate('param', ModelParam), validate('query', z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) })), async (c) => {
     const { id } = c.req.valid('param');
     await requireModel(id);
     const rows = await listEvaluations(db, id, c.req.valid('query').limit);
     return c.json({ object: 'list', data: rows.map(publicEvaluation) });
   });
 
-  app.post('/:id/evaluations', validate('param', ModelParam), async (c) => {
+  app.post('/:id/evaluations', requireRole('operator'), validate('param', ModelParam), async (c) => {
     if (!deps.queue) throw new ApiError(503, 'unavailable', 'the job queue is not running');
     const { id } = c.req.valid('param');
     await requireModel(id);

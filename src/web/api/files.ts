@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { deleteTrainingFile, FileInputError, getTrainingFile, listTrainingFiles, uploadTrainingFile } from '../../training/files/files.ts';
 import { publicFile } from '../../training/present.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -39,6 +39,7 @@ export function fileRoutes(deps: AppDeps) {
 
   app.post(
     '/',
+    requireRole('operator'),
     // Multipart adds a little around the file; the JSONL itself is measured exactly while it streams.
     bodyLimit({ maxSize: maxBytes + 64 * 1024, onError: (c) => c.json({ error: { code: 'payload_too_large', message: `uploads are limited to ${maxBytes} bytes` } }, 413) }),
     async (c) => {
@@ -58,7 +59,7 @@ export function fileRoutes(deps: AppDeps) {
     },
   );
 
-  app.get('/', validate('query', z.object({ purpose: z.string().optional(), after: z.string().optional(), limit: z.coerce.number().int().min(1).max(10_000).default(100) })), async (c) => {
+  app.get('/', requireRole('viewer'), validate('query', z.object({ purpose: z.string().optional(), after: z.string().optional(), limit: z.coerce.number().int().min(1).max(10_000).default(100) })), async (c) => {
     const query = c.req.valid('query');
     if (query.purpose && query.purpose !== 'fine-tune') return c.json({ object: 'list', data: [], first_id: null, last_id: null, has_more: false });
     try {
@@ -70,20 +71,20 @@ export function fileRoutes(deps: AppDeps) {
     }
   });
 
-  app.get('/:id', validate('param', fileId), async (c) => {
+  app.get('/:id', requireRole('viewer'), validate('param', fileId), async (c) => {
     const file = await getTrainingFile(db, c.req.valid('param').id);
     if (!file) throw new ApiError(404, 'not_found', 'no such file');
     return c.json(publicFile(file));
   });
 
-  app.get('/:id/content', validate('param', fileId), async (c) => {
+  app.get('/:id/content', requireRole('operator'), validate('param', fileId), async (c) => {
     const file = await getTrainingFile(db, c.req.valid('param').id);
     const content = file ? await store.get(file.storageKey) : null;
     if (!file || !content) throw new ApiError(404, 'not_found', 'no such file');
     return new Response(Readable.toWeb(content) as ReadableStream, { headers: { 'content-type': 'application/jsonl', 'content-length': String(file.bytes) } });
   });
 
-  app.delete('/:id', validate('param', fileId), async (c) => {
+  app.delete('/:id', requireRole('operator'), validate('param', fileId), async (c) => {
     const id = c.req.valid('param').id;
     try {
       if (!(await deleteTrainingFile(db, store, id))) throw new ApiError(404, 'not_found', 'no such file');

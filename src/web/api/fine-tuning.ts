@@ -13,7 +13,7 @@ import { cancelJob, createJob, getJob, JobInputError, listJobs, NewFineTuningJob
 import { modelForJob } from '../../training/outcomes.ts';
 import { publicCheckpoint, publicEvent, publicJob, publicMetric } from '../../training/present.ts';
 import { isTerminal } from '../../training/status.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -47,21 +47,21 @@ export function fineTuningRoutes(deps: AppDeps) {
   };
   const present = async (job: FineTuningJob) => publicJob(job, { modelId: job.status === 'succeeded' ? ((await modelForJob(db, job.id))?.id ?? null) : null });
 
-  app.post('/jobs', validate('json', NewFineTuningJob), async (c) => {
+  app.post('/jobs', requireRole('operator'), validate('json', NewFineTuningJob), async (c) => {
     if (!deps.queue) throw new ApiError(503, 'unavailable', 'the job queue is not running');
     const job = await createJob(db, c.req.valid('json'), { queue: deps.queue, actor: c.get('actor'), backends }).catch(badRequest);
     return c.json(await present(job));
   });
 
-  app.get('/jobs', validate('query', z.looseObject({ after: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) })), async (c) => {
+  app.get('/jobs', requireRole('viewer'), validate('query', z.looseObject({ after: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) })), async (c) => {
     const query = c.req.valid('query');
     const { rows, hasMore } = await listJobs(db, { after: query.after, limit: query.limit, metadata: metadataFilter(c.req.query()) }).catch(badRequest);
     return c.json({ object: 'list', data: await Promise.all(rows.map(present)), has_more: hasMore });
   });
 
-  app.get('/jobs/:id', async (c) => c.json(await present(await load(c.req.param('id')))));
+  app.get('/jobs/:id', requireRole('viewer'), async (c) => c.json(await present(await load(c.req.param('id')))));
 
-  app.post('/jobs/:id/cancel', async (c) => {
+  app.post('/jobs/:id/cancel', requireRole('operator'), async (c) => {
     const job = await cancelJob(db, deps.queue, (await load(c.req.param('id'))).id, c.get('actor'));
     if (!job) throw new ApiError(404, 'not_found', 'no such fine-tuning job');
     return c.json(await present(job));
@@ -92,7 +92,7 @@ export function fineTuningRoutes(deps: AppDeps) {
     });
 
   const StreamQuery = z.object({ since: z.coerce.number().int().min(0).optional() });
-  app.get('/jobs/:id/events/stream', validate('query', StreamQuery), async (c) => {
+  app.get('/jobs/:id/events/stream', requireRole('viewer'), validate('query', StreamQuery), async (c) => {
     const job = await load(c.req.param('id'));
     const lastEventId = Number(c.req.header('last-event-id'));
     return stream(c, job, Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : (c.req.valid('query').since ?? 0));
@@ -100,6 +100,7 @@ export function fineTuningRoutes(deps: AppDeps) {
 
   app.get(
     '/jobs/:id/events',
+    requireRole('viewer'),
     validate('query', z.object({ after: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(20), stream: z.enum(['true', 'false']).optional(), since: z.coerce.number().int().min(0).optional() })),
     async (c) => {
       const job = await load(c.req.param('id'));
@@ -113,13 +114,13 @@ export function fineTuningRoutes(deps: AppDeps) {
     },
   );
 
-  app.get('/jobs/:id/checkpoints', validate('query', z.object({ after: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).default(10) })), async (c) => {
+  app.get('/jobs/:id/checkpoints', requireRole('viewer'), validate('query', z.object({ after: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).default(10) })), async (c) => {
     const job = await load(c.req.param('id'));
     const { rows, hasMore } = await listCheckpoints(db, job.id, c.req.valid('query'));
     return c.json({ object: 'list', data: rows.map(publicCheckpoint), first_id: rows[0]?.id ?? null, last_id: rows.at(-1)?.id ?? null, has_more: hasMore });
   });
 
-  app.get('/jobs/:id/metrics', async (c) => {
+  app.get('/jobs/:id/metrics', requireRole('viewer'), async (c) => {
     const job = await load(c.req.param('id'));
     return c.json({ object: 'list', data: (await listMetrics(db, job.id)).map(publicMetric) });
   });

@@ -2,14 +2,14 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../../deps.ts';
 import { ErasureRequest, eraseSubject } from '../../gdpr/erase.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { validate } from '../validate.ts';
 
 export function gdprRoutes(deps: AppDeps) {
   const store = deps.artifacts;
   const app = new Hono<{ Variables: AuthVariables }>();
 
-  app.post('/erasures', validate('json', ErasureRequest), async (c) => {
+  app.post('/erasures', requireRole('admin'), validate('json', ErasureRequest), async (c) => {
     const report = await eraseSubject({ database: deps.database, store, log: deps.log, home: deps.config.TUNELOOP_HOME }, c.req.valid('json'), c.get('actor'));
     return c.json(report, 200);
   });

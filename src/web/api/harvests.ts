@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { cancelRun, getRun, listRuns, type HarvestRun } from '../../harvest/runs.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -33,18 +33,18 @@ export function harvestRoutes(deps: AppDeps) {
   const { db } = deps.database;
   const app = new Hono<{ Variables: AuthVariables }>();
 
-  app.get('/', validate('query', z.object({ connectionId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(500).optional() })), async (c) => {
+  app.get('/', requireRole('viewer'), validate('query', z.object({ connectionId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(500).optional() })), async (c) => {
     const query = c.req.valid('query');
     return c.json({ data: (await listRuns(db, query)).map(publicRun) });
   });
 
-  app.get('/:id', validate('param', z.object({ id: uuid })), async (c) => {
+  app.get('/:id', requireRole('viewer'), validate('param', z.object({ id: uuid })), async (c) => {
     const run = await getRun(db, c.req.valid('param').id);
     if (!run) throw new ApiError(404, 'not_found', 'no such harvest');
     return c.json(publicRun(run));
   });
 
-  app.post('/:id/cancel', validate('param', z.object({ id: uuid })), async (c) => {
+  app.post('/:id/cancel', requireRole('operator'), validate('param', z.object({ id: uuid })), async (c) => {
     const run = await cancelRun(db, c.req.valid('param').id);
     if (!run) throw new ApiError(404, 'not_found', 'no such harvest');
     return c.json(publicRun(run), 202);

@@ -14,7 +14,7 @@ import { gateVerdict } from '../../models/registry/gate.ts';
 import { publicAbTest, publicModel, publicVerdict } from '../../models/registry/present.ts';
 import { listModels, productionModel, RegistryError, requireModel, type ModelRow } from '../../models/registry/registry.ts';
 import { promote, reject, rollback, type SwitchResult } from '../../models/registry/promotion.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -45,6 +45,7 @@ export function modelRoutes(deps: AppDeps) {
 
   app.get(
     '/',
+    requireRole('viewer'),
     validate('query', z.object({ task: z.enum(TASKS).optional(), status: z.enum(['candidate', 'production', 'archived']).optional(), after: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) })),
     async (c) => {
       const { rows, hasMore } = await listModels(db, c.req.valid('query')).catch(asApiError);
@@ -52,12 +53,12 @@ export function modelRoutes(deps: AppDeps) {
     },
   );
 
-  app.post('/rollback', validate('json', z.object({ task: z.enum(TASKS), reason: Reason.optional() }).strict()), async (c) => {
+  app.post('/rollback', requireRole('operator'), validate('json', z.object({ task: z.enum(TASKS), reason: Reason.optional() }).strict()), async (c) => {
     const body = c.req.valid('json');
     return c.json(switched(await rollback(db, body.task, { actor: c.get('actor'), reason: body.reason, queue: deps.queue }).catch(asApiError)));
   });
 
-  app.get('/:id', async (c) => {
+  app.get('/:id', requireRole('viewer'), async (c) => {
     const model: ModelRow = await requireModel(db, c.req.param('id')).catch(asApiError);
     const evaluation = await latestEvaluation(db, model.id);
     const production = await productionModel(db, model.task);
@@ -69,18 +70,18 @@ export function modelRoutes(deps: AppDeps) {
     });
   });
 
-  app.post('/:id/promote', validate('json', Promote), async (c) => {
+  app.post('/:id/promote', requireRole('operator'), validate('json', Promote), async (c) => {
     const model = await requireModel(db, c.req.param('id')).catch(asApiError);
     const body = c.req.valid('json');
     return c.json(switched(await promote(db, model.id, { actor: c.get('actor'), force: body.force, reason: body.reason, tolerances, queue: deps.queue }).catch(asApiError)));
   });
 
-  app.post('/:id/reject', validate('json', z.object({ reason: Reason.optional() }).strict()), async (c) => {
+  app.post('/:id/reject', requireRole('operator'), validate('json', z.object({ reason: Reason.optional() }).strict()), async (c) => {
     const model = await requireModel(db, c.req.param('id')).catch(asApiError);
     return c.json(switched(await reject(db, model.id, { actor: c.get('actor'), reason: c.req.valid('json').reason }).catch(asApiError)));
   });
 
-  app.post('/:id/ab-test', validate('json', z.object({ share: z.number().gt(0).max(1) }).strict()), async (c) => {
+  app.post('/:id/ab-test', requireRole('operator'), validate('json', z.object({ share: z.number().gt(0).max(1) }).strict()), async (c) => {
     const model = await requireModel(db, c.req.param('id')).catch(asApiError);
     const test = await startAbTest(db, model.id, { share: c.req.valid('json').share, actor: c.get('actor') }).catch(asApiError);
     return c.json(publicAbTest(test), 201);
@@ -95,13 +96,14 @@ export function abTestRoutes(deps: AppDeps) {
 
   const load = async (id: string) => (await getAbTest(db, id)) ?? asApiError(new RegistryError('not_found', `no A/B test "${id}"`));
 
-  app.get('/:id', async (c) => {
+  app.get('/:id', requireRole('viewer'), async (c) => {
     const test = await load(c.req.param('id'));
     return c.json(publicAbTest(test, await abTestStats(db, test)));
   });
 
   app.post(
     '/:id/end',
+    requireRole('operator'),
     validate(
       'json',
       z

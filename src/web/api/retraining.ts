@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { getPolicy, listPolicies, listRuns, PolicyInput, RetrainingInputError, setPolicy, syncPolicySchedule, type PolicyRow, type RetrainingRun } from '../../models/retraining/policies.ts';
 import { ScheduleError, validateSchedule } from '../../harvest/schedules.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -25,16 +25,16 @@ export function retrainingRoutes(deps: AppDeps) {
   const { db } = deps.database;
   const app = new Hono<{ Variables: AuthVariables }>();
 
-  app.get('/', async (c) => c.json({ data: (await listPolicies(db)).map(publicPolicy) }));
+  app.get('/', requireRole('viewer'), async (c) => c.json({ data: (await listPolicies(db)).map(publicPolicy) }));
 
-  app.get('/:task', validate('param', params), async (c) => {
+  app.get('/:task', requireRole('viewer'), validate('param', params), async (c) => {
     const { task } = c.req.valid('param');
     const policy = await getPolicy(db, task);
     if (!policy) throw new ApiError(404, 'not_found', `no retraining policy for ${task}`);
     return c.json({ ...publicPolicy(policy), runs: (await listRuns(db, task)).map(publicRun) });
   });
 
-  app.put('/:task', validate('param', params), validate('json', PolicyInput.omit({ task: true })), async (c) => {
+  app.put('/:task', requireRole('operator'), validate('param', params), validate('json', PolicyInput.omit({ task: true })), async (c) => {
     const { task } = c.req.valid('param');
     const input = c.req.valid('json');
     try {

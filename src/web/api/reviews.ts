@@ -9,7 +9,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { createReviewPairs, MAX_REVIEW_PAIRS, nextReviewPair, ReviewError, reviewSummary, scoreReviewPair } from '../../models/evaluation/reviews.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -27,12 +27,12 @@ export function evaluationReviewRoutes(deps: AppDeps) {
   const store = deps.artifacts;
   const app = new Hono<{ Variables: AuthVariables }>();
 
-  app.post('/:id/review-pairs', validate('param', idParam), validate('json', z.object({ count: z.number().int().min(1).max(MAX_REVIEW_PAIRS).default(20) }).strict()), async (c) => {
+  app.post('/:id/review-pairs', requireRole('operator'), validate('param', idParam), validate('json', z.object({ count: z.number().int().min(1).max(MAX_REVIEW_PAIRS).default(20) }).strict()), async (c) => {
     const result = await createReviewPairs(db, store, deps.config.TUNELOOP_HOME, c.req.valid('param').id, c.req.valid('json').count).catch(asApiError);
     return c.json({ ...result, summary: await reviewSummary(db, c.req.valid('param').id) }, 201);
   });
 
-  app.get('/:id/reviews', validate('param', idParam), async (c) => c.json(await reviewSummary(db, c.req.valid('param').id)));
+  app.get('/:id/reviews', requireRole('viewer'), validate('param', idParam), async (c) => c.json(await reviewSummary(db, c.req.valid('param').id)));
 
   return app;
 }
@@ -41,13 +41,13 @@ export function reviewRoutes(deps: AppDeps) {
   const { db } = deps.database;
   const app = new Hono<{ Variables: AuthVariables }>();
 
-  app.get('/next', validate('query', z.object({ evaluationId: z.uuid().optional() }).strict()), async (c) => {
+  app.get('/next', requireRole('compliance'), validate('query', z.object({ evaluationId: z.uuid().optional() }).strict()), async (c) => {
     const pair = await nextReviewPair(db, c.get('actor'), c.req.valid('query').evaluationId);
     if (!pair) throw new ApiError(404, 'not_found', 'no pair waiting for review');
     return c.json(pair);
   });
 
-  app.post('/:id', validate('param', idParam), validate('json', z.object({ verdict: z.enum(['a', 'b', 'tie'], { error: 'must be a, b or tie' }) }).strict()), async (c) => {
+  app.post('/:id', requireRole('compliance'), validate('param', idParam), validate('json', z.object({ verdict: z.enum(['a', 'b', 'tie'], { error: 'must be a, b or tie' }) }).strict()), async (c) => {
     await scoreReviewPair(db, c.req.valid('param').id, c.req.valid('json').verdict, c.get('actor')).catch(asApiError);
     return c.json({ id: c.req.valid('param').id, verdict: c.req.valid('json').verdict });
   });

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { grant, GrantInputError, GRANTABLE_ROLES, listGrants, revoke } from '../../slack/permissions.ts';
-import type { AuthVariables } from '../auth.ts';
+import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
@@ -13,9 +13,9 @@ export function slackGrantRoutes(deps: AppDeps) {
   const app = new Hono<{ Variables: AuthVariables }>();
   const { db } = deps.database;
 
-  app.get('/', async (c) => c.json({ object: 'list', data: await listGrants(db, deps.config) }));
+  app.get('/', requireRole('admin'), async (c) => c.json({ object: 'list', data: await listGrants(db, deps.config) }));
 
-  app.post('/', validate('json', GrantBody), async (c) => {
+  app.post('/', requireRole('admin'), validate('json', GrantBody), async (c) => {
     const body = c.req.valid('json');
     try {
       await grant(db, body.subject, body.role, c.get('actor'));
@@ -26,7 +26,7 @@ export function slackGrantRoutes(deps: AppDeps) {
     return c.json({ subject: body.subject, role: body.role, source: 'granted' }, 201);
   });
 
-  app.delete('/:subject/:role', async (c) => {
+  app.delete('/:subject/:role', requireRole('admin'), async (c) => {
     const removed = await revoke(db, c.req.param('subject'), c.req.param('role'), c.get('actor'));
     return c.json({ removed });
   });
