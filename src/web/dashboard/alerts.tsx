@@ -13,7 +13,8 @@ import { ALERT_ACTIONS } from '../../serving/compliance/alerts/slack-view.ts';
 import { ALERT_STATUSES, TRANSITIONS } from '../../serving/compliance/alerts/transitions.ts';
 import { alertAuditTrail, alertFacets, listAlertsBy, splitAtSpans } from './alert-data.ts';
 import { Empty, Notice, SelectField, shortId, Status, When } from './components.tsx';
-import { can, CSRF_FIELD, needRole, type DashboardEnv } from './guard.ts';
+import { requireRole } from '../auth.ts';
+import { can, CSRF_FIELD, type DashboardEnv } from './guard.ts';
 import { Layout } from './layout.tsx';
 
 const Status_ = z.enum(ALERT_STATUSES as [AlertStatus, ...AlertStatus[]]);
@@ -27,7 +28,7 @@ export function alertPages(deps: AppDeps) {
   const { db } = deps.database;
   const app = new Hono<DashboardEnv>();
 
-  app.get('/', async (c) => {
+  app.get('/', requireRole('compliance'), async (c) => {
     const parsed = Filter.safeParse(c.req.query());
     const filter: z.output<typeof Filter> = parsed.success ? parsed.data : { policy: undefined, status: undefined, source: undefined };
     const [rows, facets] = await Promise.all([listAlertsBy(db, filter), alertFacets(db)]);
@@ -169,12 +170,12 @@ export function alertPages(deps: AppDeps) {
     );
   };
 
-  app.get('/:id', async (c) => {
+  app.get('/:id', requireRole('compliance'), async (c) => {
     const id = z.uuid().safeParse(c.req.param('id'));
     return id.success ? page(c, id.data) : c.text('No such alert.', 404);
   });
 
-  app.post('/:id/transitions', needRole(db, 'compliance'), async (c) => {
+  app.post('/:id/transitions', requireRole('compliance'), async (c) => {
     const id = z.uuid().safeParse(c.req.param('id'));
     if (!id.success) return c.text('No such alert.', 404);
     const body = z.object({ to: Status_, note: z.string().trim().max(2000).optional() }).safeParse(await c.req.parseBody());

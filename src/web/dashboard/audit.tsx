@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { auditEvents } from '../../db/schema/index.ts';
 import { Empty, Field, When } from './components.tsx';
-import { needRole, type DashboardEnv } from './guard.ts';
+import { requireRole } from '../auth.ts';
+import type { DashboardEnv } from './guard.ts';
 import { Layout } from './layout.tsx';
 
 const PAGE = 100;
@@ -22,9 +23,8 @@ const literal = (value: string) => value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 export function auditPages(deps: AppDeps) {
   const { db } = deps.database;
   const app = new Hono<DashboardEnv>();
-  app.use(needRole(db, 'compliance'));
 
-  app.get('/', async (c) => {
+  app.get('/', requireRole('compliance'), async (c) => {
     const parsed = Filter.safeParse(c.req.query());
     const filter = parsed.success ? parsed.data : { actor: undefined, action: undefined, subject: undefined, before: undefined };
     const where: SQL[] = [];

@@ -11,7 +11,8 @@ import type { AppDeps } from '../../deps.ts';
 import { createRun, listRuns, type HarvestRun } from '../../harvest/runs.ts';
 import { ScheduleError, syncSchedule, validateSchedule } from '../../harvest/schedules.ts';
 import { ActionForm, Empty, Field, Notice, SelectField, Status, When } from './components.tsx';
-import { can, CSRF_FIELD, needRole, type DashboardEnv } from './guard.ts';
+import { requireRole } from '../auth.ts';
+import { can, CSRF_FIELD, type DashboardEnv } from './guard.ts';
 import { Layout } from './layout.tsx';
 
 const VENDOR_NAMES = Object.keys(VENDORS);
@@ -150,9 +151,9 @@ export function connectionPages(deps: AppDeps) {
     );
   };
 
-  app.get('/', (c) => list(c));
+  app.get('/', requireRole('viewer'), (c) => list(c));
 
-  app.post('/', needRole(db, 'admin'), async (c) => {
+  app.post('/', requireRole('admin'), async (c) => {
     const body = await c.req.parseBody();
     const values: Values = Object.fromEntries(['vendor', 'name', 'settings', 'credentials', 'schedule'].map((key) => [key, typeof body[key] === 'string' ? body[key] : '']));
     const parsed = AddForm.safeParse(values);
@@ -219,14 +220,14 @@ export function connectionPages(deps: AppDeps) {
     );
   };
 
-  app.get('/:id', (c) => detail(c));
-  app.get('/:id/runs', async (c) => {
+  app.get('/:id', requireRole('viewer'), (c) => detail(c));
+  app.get('/:id/runs', requireRole('viewer'), async (c) => {
     const row = await load(c);
     if (!row) return c.text('No such connection.', 404);
     return c.html(<RunsTable runs={await listRuns(db, { connectionId: row.id, limit: 20 })} />);
   });
 
-  app.post('/:id/test', needRole(db, 'operator'), async (c) => {
+  app.post('/:id/test', requireRole('operator'), async (c) => {
     const row = await load(c);
     if (!row) return c.text('No such connection.', 404);
     const result = await connectorFor(db, deps.keyring, row).test();
@@ -234,7 +235,7 @@ export function connectionPages(deps: AppDeps) {
     return detail(c, { kind: result.ok ? 'ok' : 'error', text: result.detail });
   });
 
-  app.post('/:id/harvest', needRole(db, 'operator'), async (c) => {
+  app.post('/:id/harvest', requireRole('operator'), async (c) => {
     const row = await load(c);
     if (!row) return c.text('No such connection.', 404);
     if (!deps.queue) return detail(c, { kind: 'error', text: 'The job queue is not running, so no harvest can start.' });

@@ -18,7 +18,8 @@ import { createDataset, createVersion, DatasetInputError, findDataset, getVersio
 import { Bars } from './charts.tsx';
 import { ActionForm, Empty, Field, fmt, Notice, SelectField, Status, When } from './components.tsx';
 import { tokenHistogram } from './dataset-data.ts';
-import { can, CSRF_FIELD, needRole, type DashboardEnv } from './guard.ts';
+import { requireRole } from '../auth.ts';
+import { can, CSRF_FIELD, type DashboardEnv } from './guard.ts';
 import { Layout } from './layout.tsx';
 
 type Errors = Partial<Record<'name' | 'task' | 'config' | 'connections', string>>;
@@ -161,9 +162,9 @@ export function datasetPages(deps: AppDeps) {
     );
   };
 
-  app.get('/', (c) => list(c));
+  app.get('/', requireRole('viewer'), (c) => list(c));
 
-  app.post('/', needRole(db, 'operator'), async (c) => {
+  app.post('/', requireRole('operator'), async (c) => {
     const body = await c.req.parseBody({ all: true });
     const values: Values = Object.fromEntries(['name', 'task', 'config'].map((key) => [key, typeof body[key] === 'string' ? body[key] : '']));
     const chosen = [body.connections ?? []].flat().filter((value): value is string => typeof value === 'string');
@@ -187,7 +188,7 @@ export function datasetPages(deps: AppDeps) {
     }
   });
 
-  app.post('/:id/build', needRole(db, 'operator'), async (c) => {
+  app.post('/:id/build', requireRole('operator'), async (c) => {
     const dataset = await findDataset(db, c.req.param('id'));
     if (!dataset) return c.text('No such dataset.', 404);
     if (!deps.queue) return c.text('The job queue is not running, so no build can start.', 503);
@@ -195,7 +196,7 @@ export function datasetPages(deps: AppDeps) {
     return c.redirect('/datasets', 303);
   });
 
-  app.get('/diff', async (c) => {
+  app.get('/diff', requireRole('viewer'), async (c) => {
     const ids = z.object({ a: z.uuid(), b: z.uuid() }).safeParse(c.req.query());
     const [a, b] = ids.success ? await Promise.all([getVersion(db, ids.data.a), getVersion(db, ids.data.b)]) : [null, null];
     if (!a || !b) return c.text('Choose two versions to compare.', 400);
@@ -238,7 +239,7 @@ export function datasetPages(deps: AppDeps) {
     );
   });
 
-  app.get('/versions/:id', async (c) => {
+  app.get('/versions/:id', requireRole('viewer'), async (c) => {
     const version = await getVersion(db, c.req.param('id'));
     if (!version) return c.text('No such dataset version.', 404);
     const manifest = manifestOf(version);
@@ -263,7 +264,7 @@ export function datasetPages(deps: AppDeps) {
             <Status value={version.status} /> {version.origin} · built <When at={version.builtAt} /> · content hash <code>{version.contentHash?.slice(0, 16) ?? '—'}</code>
           </p>
           {version.error ? <Notice kind="error">{version.error}</Notice> : null}
-          {version.status === 'ready' ? (
+          {version.status === 'ready' && can(c, 'operator') ? (
             <div class="actions">
               Download JSONL:
               {SPLITS.map((split) => (
@@ -322,7 +323,7 @@ export function datasetPages(deps: AppDeps) {
     );
   });
 
-  app.get('/versions/:id/files/:split', async (c) => {
+  app.get('/versions/:id/files/:split', requireRole('operator'), async (c) => {
     const split = z.enum(SPLITS as [Split, ...Split[]]).safeParse(c.req.param('split'));
     const version = await getVersion(db, c.req.param('id'));
     if (!version || !split.success) return c.text('No such dataset version or split.', 404);

@@ -1,17 +1,18 @@
 /**
- * What stands in front of every dashboard page: a live session (else the login page), the CSRF token
- * on every state-changing request (else 403, nothing changed), and the role a page or action needs
- * (else 403 naming the role; the refusal is audited).
+ * What stands in front of every dashboard page: a live session (else the login page) and the CSRF
+ * token on every state-changing request (else 403, nothing changed). The session marks its token as
+ * the caller (setCaller), so each route declares its role with the API's own requireRole: 403
+ * naming the role, audited, and listed by the route-roles test like every API route.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { allows, type Role } from '../../auth/roles.ts';
-import { recordAudit } from '../../audit.ts';
 import type { Db } from '../../db/client.ts';
+import type { AuthVariables } from '../auth.ts';
 import { findSession, type DashboardSession } from './sessions.ts';
 
-export type DashboardEnv = { Variables: { session: DashboardSession; actor: string } };
+export type DashboardEnv = { Variables: AuthVariables & { session: DashboardSession } };
 export const SESSION_COOKIE = 'tl_session';
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -39,7 +40,10 @@ export function sessionGuard(db: Db): MiddlewareHandler<DashboardEnv> {
     const session = await findSession(db, getCookie(c, SESSION_COOKIE));
     if (!session) return toLogin(c);
     c.set('session', session);
+    // What setCaller (src/web/auth.ts) sets for a bearer token, so requireRole works the same here.
+    c.set('token', session.token);
     c.set('actor', `token:${session.token.name}`);
+    c.set('auditDb', db);
     c.header('Cache-Control', 'no-store');
     await next();
   };
@@ -74,13 +78,4 @@ export function csrfGuard(): MiddlewareHandler<DashboardEnv> {
 
 export function can(c: Context<DashboardEnv>, role: Role): boolean {
   return allows(c.get('session').token.roles, role);
-}
-
-/** 403 naming the role, audited like the API's refusals. */
-export function needRole(db: Db, role: Role): MiddlewareHandler<DashboardEnv> {
-  return async (c, next) => {
-    if (can(c, role)) return next();
-    await recordAudit(db, { actor: c.get('actor'), action: 'access.denied', subjectType: 'dashboard_route', subjectId: `${c.req.method} ${c.req.path}`, details: { needed: role, held: c.get('session').token.roles } });
-    return c.text(`Forbidden: this needs the ${role} role, and your token has ${c.get('session').token.roles.join(', ')}.`, 403);
-  };
 }

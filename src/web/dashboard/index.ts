@@ -6,6 +6,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { AppDeps } from '../../deps.ts';
 import { assetRoutes } from './assets.ts';
+import { requireRole } from '../auth.ts';
 import { csrfGuard, sessionGuard, type DashboardEnv } from './guard.ts';
 import { loginRoutes } from './login.tsx';
 import { overviewPage } from './overview.tsx';
@@ -45,7 +46,7 @@ export function dashboardRoutes(deps: AppDeps) {
   app.use('/login', securityHeaders);
   app.use('/logout', securityHeaders);
   app.route('/', loginRoutes(deps));
-  app.get('/', securityHeaders, sessionGuard(db), (c) => overviewPage(c, deps));
+  app.get('/', securityHeaders, sessionGuard(db), requireRole('viewer'), (c) => overviewPage(c, deps));
 
   for (const [path, routes] of PAGES) {
     // Scoped to the page's path: a sub-app's middleware mounted at '/' would run for the API too.

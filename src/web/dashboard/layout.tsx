@@ -11,7 +11,7 @@ const NAV: Array<{ href: string; label: string; role: Role }> = [
   { href: '/runs', label: 'Runs', role: 'viewer' },
   { href: '/models', label: 'Models', role: 'viewer' },
   { href: '/drafts', label: 'Drafts & reviews', role: 'viewer' },
-  { href: '/alerts', label: 'Alerts', role: 'viewer' },
+  { href: '/alerts', label: 'Alerts', role: 'compliance' },
   { href: '/audit', label: 'Audit log', role: 'compliance' },
 ];
 

@@ -18,7 +18,8 @@ import { gateVerdict } from '../../models/registry/gate.ts';
 import { promote, reject, rollback } from '../../models/registry/promotion.ts';
 import { getModel, listModels, productionModel, RegistryError, type ModelRow } from '../../models/registry/registry.ts';
 import { ActionForm, Empty, Field, fmt, Notice, shortId, Status, When } from './components.tsx';
-import { can, CSRF_FIELD, needRole, type DashboardEnv } from './guard.ts';
+import { requireRole } from '../auth.ts';
+import { can, CSRF_FIELD, type DashboardEnv } from './guard.ts';
 import { Layout } from './layout.tsx';
 import { Headline } from './overview.tsx';
 
@@ -32,7 +33,7 @@ export function modelPages(deps: AppDeps) {
   const app = new Hono<DashboardEnv>();
   const tolerances = deps.config;
 
-  app.get('/', async (c) => {
+  app.get('/', requireRole('viewer'), async (c) => {
     const session = c.get('session');
     const tasks = [];
     for (const task of TASKS) {
@@ -321,12 +322,12 @@ export function modelPages(deps: AppDeps) {
     throw error;
   };
 
-  app.get('/:id', async (c) => {
+  app.get('/:id', requireRole('viewer'), async (c) => {
     const model = await load(c);
     return model ? page(c, model) : c.text('No such model.', 404);
   });
 
-  app.post('/rollback', needRole(db, 'operator'), async (c) => {
+  app.post('/rollback', requireRole('operator'), async (c) => {
     const task = z.enum(TASKS).safeParse((await c.req.parseBody()).task);
     if (!task.success) return c.redirect('/models?notice=' + encodeURIComponent('choose a task to roll back'), 303);
     try {
@@ -338,7 +339,7 @@ export function modelPages(deps: AppDeps) {
     }
   });
 
-  app.post('/:id/evaluate', needRole(db, 'operator'), async (c) => {
+  app.post('/:id/evaluate', requireRole('operator'), async (c) => {
     const model = await load(c);
     if (!model) return c.text('No such model.', 404);
     if (!deps.queue) return page(c, model, { kind: 'error', text: 'The job queue is not running, so no evaluation can start.' }, 409);
@@ -346,7 +347,7 @@ export function modelPages(deps: AppDeps) {
     return c.redirect(`/models/${model.id}#evaluation`, 303);
   });
 
-  app.post('/:id/promote', needRole(db, 'operator'), async (c) => {
+  app.post('/:id/promote', requireRole('operator'), async (c) => {
     const model = await load(c);
     if (!model) return c.text('No such model.', 404);
     const body = await c.req.parseBody();
@@ -362,7 +363,7 @@ export function modelPages(deps: AppDeps) {
     }
   });
 
-  app.post('/:id/reject', needRole(db, 'operator'), async (c) => {
+  app.post('/:id/reject', requireRole('operator'), async (c) => {
     const model = await load(c);
     if (!model) return c.text('No such model.', 404);
     try {
@@ -373,7 +374,7 @@ export function modelPages(deps: AppDeps) {
     }
   });
 
-  app.post('/:id/ab-test', needRole(db, 'operator'), async (c) => {
+  app.post('/:id/ab-test', requireRole('operator'), async (c) => {
     const model = await load(c);
     if (!model) return c.text('No such model.', 404);
     const share = z.coerce.number({ error: 'a number between 0 and 1' }).gt(0, 'more than 0').max(1, 'at most 1').safeParse((await c.req.parseBody()).share);
@@ -386,7 +387,7 @@ export function modelPages(deps: AppDeps) {
     }
   });
 
-  app.post('/ab/:id/end', needRole(db, 'operator'), async (c) => {
+  app.post('/ab/:id/end', requireRole('operator'), async (c) => {
     const id = z.uuid().safeParse(c.req.param('id'));
     const test = id.success ? await getAbTest(db, id.data) : null;
     if (!test) return c.text('No such A/B test.', 404);

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { AppDeps } from '../../deps.ts';
 import type { ModelMetrics } from '../../models/evaluation/evaluations.ts';
 import { Empty, fmt, shortId, Status, When } from './components.tsx';
-import type { DashboardEnv } from './guard.ts';
+import { can, type DashboardEnv } from './guard.ts';
 import { Layout } from './layout.tsx';
 import { loadOverview } from './overview-data.ts';
 
@@ -133,6 +133,7 @@ export async function overviewPage(c: Context<DashboardEnv>, deps: AppDeps) {
           )}
         </section>
 
+        {can(c, 'compliance') ? (
         <section class="card" aria-labelledby="ov-alerts">
           <h2 id="ov-alerts">
             <a href="/alerts?status=open">Open alerts</a>
@@ -150,6 +151,7 @@ export async function overviewPage(c: Context<DashboardEnv>, deps: AppDeps) {
             <Empty>No open alerts. Compliance scans every harvested message against the policies.</Empty>
           )}
         </section>
+        ) : null}
 
         <section class="card" aria-labelledby="ov-drafts">
           <h2 id="ov-drafts">

@@ -14,7 +14,8 @@ import { cancelJob, createJob, getJob, JobInputError, listJobs, NewFineTuningJob
 import { modelForJob } from '../../training/outcomes.ts';
 import { isTerminal } from '../../training/status.ts';
 import { ActionForm, Empty, Field, fmt, Notice, SelectField, shortId, Status, When } from './components.tsx';
-import { can, CSRF_FIELD, needRole, type DashboardEnv } from './guard.ts';
+import { requireRole } from '../auth.ts';
+import { can, CSRF_FIELD, type DashboardEnv } from './guard.ts';
 import { Layout } from './layout.tsx';
 import { metricsSince, readyVersions } from './run-data.ts';
 
@@ -140,9 +141,9 @@ export function runPages(deps: AppDeps) {
     );
   };
 
-  app.get('/', (c) => list(c));
+  app.get('/', requireRole('viewer'), (c) => list(c));
 
-  app.post('/', needRole(db, 'operator'), async (c) => {
+  app.post('/', requireRole('operator'), async (c) => {
     const body = await c.req.parseBody();
     const values: Values = Object.fromEntries(['dataset_version', 'model', 'method', 'hyperparameters', 'suffix'].map((key) => [key, typeof body[key] === 'string' ? body[key] : '']));
     const fail = (errors: Errors) => list(c, { values, errors }, 400);
@@ -279,9 +280,9 @@ export function runPages(deps: AppDeps) {
     );
   };
 
-  app.get('/:id', (c) => page(c));
+  app.get('/:id', requireRole('viewer'), (c) => page(c));
 
-  app.post('/:id/cancel', needRole(db, 'operator'), async (c) => {
+  app.post('/:id/cancel', requireRole('operator'), async (c) => {
     const job = await getJob(db, c.req.param('id'));
     if (!job) return c.text('No such run.', 404);
     await cancelJob(db, deps.queue, job.id, c.get('actor'));
@@ -289,7 +290,7 @@ export function runPages(deps: AppDeps) {
   });
 
   /** Live numbers: `metrics` frames (points changed since the last), `status` frames, `end` at a final status. */
-  app.get('/:id/stream', async (c) => {
+  app.get('/:id/stream', requireRole('viewer'), async (c) => {
     const job = await getJob(db, c.req.param('id'));
     if (!job) return c.text('No such run.', 404);
     return streamSSE(c, async (sse) => {

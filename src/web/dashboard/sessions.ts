@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, gt, isNull, lt } from 'drizzle-orm';
-import type { Role } from '../../auth/roles.ts';
+import type { TokenInfo } from '../../auth/tokens.ts';
 import type { Tx } from '../../db/client.ts';
 import { apiTokens, dashboardSessions } from '../../db/schema/index.ts';
 import { tokenRoles } from './token-roles.ts';
@@ -14,7 +14,7 @@ export interface DashboardSession {
   id: string;
   csrf: string;
   expiresAt: Date;
-  token: { id: string; name: string; roles: Role[] };
+  token: TokenInfo;
 }
 
 const SESSION_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -42,7 +42,8 @@ export async function findSession(db: Tx, cookie: string | undefined): Promise<D
   if (!row) return null;
   const roles = tokenRoles(row.token);
   if (!roles) return null;
-  return { id: row.session.id, csrf: row.session.csrf, expiresAt: row.session.expiresAt, token: { id: row.token.id, name: row.token.name, roles } };
+  const { id, name, prefix, createdAt, expiresAt, lastUsedAt, revokedAt } = row.token;
+  return { id: row.session.id, csrf: row.session.csrf, expiresAt: row.session.expiresAt, token: { id, name, prefix, roles, createdAt, expiresAt, lastUsedAt, revokedAt } };
 }
 
 export async function closeSession(db: Tx, id: string): Promise<void> {
