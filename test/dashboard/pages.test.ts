@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
-import { auditEvents, connections, datasets, fineTuningJobs } from '../../src/db/schema/index.ts';
+import { auditEvents, connections, datasets, fineTuningJobs, modelEvaluations, models, reviewPairs } from '../../src/db/schema/index.ts';
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createConnection } from '../../src/connections/store.ts';
@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { testDeps } from '../support/app.ts';
 import { login, type Browserish } from './support.ts';
 
-const PAGES = ['/', '/connections', '/datasets', '/runs', '/models', '/alerts'];
+const PAGES = ['/', '/connections', '/datasets', '/runs', '/models', '/drafts'];
 
 describe('dashboard pages by role', () => {
   let database: TestDatabase;
@@ -90,5 +90,24 @@ describe('dashboard pages by role', () => {
     const html = await (await operator.get('/datasets')).text();
     expect(html).toContain('replies');
     expect(html).toContain('Build a new version');
+  });
+
+  it('serves the blind review queue to compliance: both answers unlabelled, a verdict per pair, then the next', async () => {
+    const compliance = await login(app, (await createToken(database.db, 'comp', 'test', { roles: ['compliance'] })).token);
+    const [model] = await database.db.insert(models).values({ task: 'reply', backend: 'local', baseModel: 'tiny' }).returning();
+    const [evaluation] = await database.db.insert(modelEvaluations).values({ modelId: String(model?.id), status: 'succeeded' }).returning();
+    await database.db.insert(reviewPairs).values([0, 1].map((position) => ({ evaluationId: String(evaluation?.id), position, prompt: [{ role: 'user', content: `question ${position}` }], answerA: `first ${position}`, answerB: `second ${position}`, candidateSide: 'a' as const })));
+    const page = await (await compliance.get('/drafts/review')).text();
+    expect(page).toContain('question 0');
+    expect(page).toContain('data-key="a"');
+    expect(page).toContain('/assets/review-keys.js');
+    const id = /action="\/drafts\/review\/([0-9a-f-]{36})"/.exec(page)?.[1] ?? '';
+    expect((await compliance.post(`/drafts/review/${id}`, { verdict: 'sideways' })).headers.get('location')).toContain('notice=');
+    expect((await compliance.post(`/drafts/review/${id}`, { verdict: 'a' })).status).toBe(303);
+    expect(await (await compliance.get('/drafts/review')).text()).toContain('question 1');
+    const [scored] = await database.db.select().from(reviewPairs).where(eq(reviewPairs.id, id));
+    expect(scored).toMatchObject({ verdict: 'a', reviewer: 'token:comp' });
+    expect((await viewer.get('/drafts/review')).status).toBe(403);
+    expect(await (await viewer.get('/drafts')).text()).not.toContain('/drafts/review');
   });
 });

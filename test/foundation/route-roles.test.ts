@@ -121,6 +121,9 @@ export const DASHBOARD: Record<string, Role> = {
   'GET /alerts/:id': 'compliance',
   'POST /alerts/:id/transitions': 'compliance',
   'GET /audit': 'compliance',
+  'GET /drafts': 'viewer',
+  'GET /drafts/review': 'compliance',
+  'POST /drafts/review/:id': 'compliance',
 };
 
 /** Routes that take no bearer token, each with the reason it needs none. */

@@ -16,7 +16,6 @@ const FILES: Record<string, { path: string | URL; type: string }> = {
   'dashboard.css': { path: own('dashboard.css'), type: 'text/css' },
   'dashboard.js': { path: own('dashboard.js'), type: 'text/javascript' },
   'run-chart.js': { path: own('run-chart.js'), type: 'text/javascript' },
-  'charts.js': { path: own('charts.js'), type: 'text/javascript' },
   'review-keys.js': { path: own('review-keys.js'), type: 'text/javascript' },
 };
 

@@ -16,6 +16,7 @@ import { datasetPages } from './datasets.tsx';
 import { modelPages } from './models.tsx';
 import { alertPages } from './alerts.tsx';
 import { auditPages } from './audit.tsx';
+import { draftPages } from './drafts.tsx';
 
 /** No inline script may run; styles may be set from script (uPlot sizes its canvas that way). */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
@@ -36,6 +37,7 @@ const PAGES: Array<[string, PageRoutes]> = [
   ['/models', modelPages],
   ['/alerts', alertPages],
   ['/audit', auditPages],
+  ['/drafts', draftPages],
 ];
 
 export function dashboardRoutes(deps: AppDeps) {
