@@ -2,10 +2,10 @@
  * createApp(deps): the Hono app. No I/O at import time, so tests drive it with app.request() and
  * main.ts serves it. Each resource is its own sub-app, mounted here.
  */
-import { Hono } from 'hono';
 import { routePath } from 'hono/route';
 import type { AppDeps } from './deps.ts';
 import { alertRoutes } from './web/api/alerts.ts';
+import { auditRoutes } from './web/api/audit.ts';
 import { connectionRoutes } from './web/api/connections.ts';
 import { datasetRoutes } from './web/api/datasets.ts';
 import { driftRoutes } from './web/api/drift.ts';
@@ -20,7 +20,10 @@ import { fineTuningRoutes } from './web/api/fine-tuning.ts';
 import { gdprRoutes } from './web/api/gdpr.ts';
 import { harvestRoutes } from './web/api/harvests.ts';
 import { recordRequest } from './metrics.ts';
-import { requireToken, type AuthVariables } from './web/auth.ts';
+import { apiDocsRoutes } from './web/api-docs.ts';
+import { apiApp } from './web/openapi.ts';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { requireToken } from './web/auth.ts';
 import { handleError, notFound } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
 import { abTestRoutes, modelRoutes } from './web/api/models.ts';
@@ -31,8 +34,19 @@ import { slackRoutes } from './web/slack.ts';
 import { slackAppFor } from './slack/app.ts';
 import { dashboardRoutes } from './web/dashboard/index.ts';
 
+const OPENAPI_INFO = {
+  openapi: '3.1.0',
+  info: {
+    title: 'tuneloop REST API',
+    version: 'v1',
+    description: 'Every route needs `Authorization: Bearer <token>` and names the role it needs. Lists page with `?limit=&cursor=`; errors are `{"error": {"code", "message"}}`.',
+  },
+  servers: [{ url: '/' }],
+};
+
 export function createApp(deps: AppDeps) {
-  const app = new Hono();
+  // OpenAPIHono is a Hono that also collects the /api/v1 routes' declarations into one document.
+  const app = new OpenAPIHono();
 
   app.use(async (c, next) => {
     const started = performance.now();
@@ -48,12 +62,18 @@ export function createApp(deps: AppDeps) {
   // The Slack app signs its requests; the receiver checks them (src/web/slack.ts).
   app.route('/slack', slackRoutes(deps.queue ? slackAppFor({ ...deps, queue: deps.queue }, 'http') : null, { socketMode: Boolean(deps.config.SLACK_APP_TOKEN) }));
 
-  const api = new Hono<{ Variables: AuthVariables }>();
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'an API token (`tuneloop token create`); its roles decide what it may do' });
+  let document: unknown;
+  // Mounted before /api/v1's token check; see src/web/api-docs.ts for why it is public.
+  app.route('/api', apiDocsRoutes(() => (document ??= app.getOpenAPI31Document(OPENAPI_INFO))));
+
+  const api = apiApp();
   api.use(requireToken(deps.database.db));
   api.route('/tokens', tokenRoutes(deps.database.db));
   api.route('/connections', connectionRoutes(deps));
   api.route('/harvests', harvestRoutes(deps));
   api.route('/alerts', alertRoutes(deps));
+  api.route('/audit-events', auditRoutes(deps));
   api.route('/datasets', datasetRoutes(deps));
   api.route('/gdpr', gdprRoutes(deps));
   api.route('/files', fileRoutes(deps));

@@ -2,7 +2,7 @@
  * Event subscriptions: create (the signing secret is returned once, then only its sealed form is
  * kept), list, remove, and a subscription's deliveries. The public view never holds the secret.
  */
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../audit.ts';
 import type { Tx } from '../db/client.ts';
@@ -11,6 +11,7 @@ import { decryptJson, encryptJson, type Keyring } from '../security/encryption.t
 import { EVENT_TYPES } from './emit.ts';
 import { newSecret } from './signature.ts';
 import { checkEventUrl } from './url-guard.ts';
+import { afterRow } from '../db/keyset.ts';
 
 export type SubscriptionRow = typeof eventSubscriptions.$inferSelect;
 export type DeliveryRow = typeof eventDeliveries.$inferSelect;
@@ -82,6 +83,8 @@ export async function removeSubscription(db: Tx, id: string, actor: string): Pro
   });
 }
 
-export async function listDeliveries(db: Tx, subscriptionId: string, limit = 50): Promise<DeliveryRow[]> {
-  return db.select().from(eventDeliveries).where(eq(eventDeliveries.subscriptionId, subscriptionId)).orderBy(desc(eventDeliveries.createdAt), desc(eventDeliveries.id)).limit(limit);
+/** Newest first; `afterId` pages after that delivery. */
+export async function listDeliveries(db: Tx, subscriptionId: string, limit = 50, afterId?: string): Promise<DeliveryRow[]> {
+  const after = afterId ? afterRow(eventDeliveries, eventDeliveries.createdAt, eventDeliveries.id, afterId) : undefined;
+  return db.select().from(eventDeliveries).where(and(eq(eventDeliveries.subscriptionId, subscriptionId), after)).orderBy(desc(eventDeliveries.createdAt), desc(eventDeliveries.id)).limit(limit);
 }

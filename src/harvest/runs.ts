@@ -6,6 +6,7 @@ import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { harvestRuns, type HarvestStatus } from '../db/schema/index.ts';
 import type { Queue } from '../queue/queue.ts';
+import { afterRow } from '../db/keyset.ts';
 
 export type HarvestRun = typeof harvestRuns.$inferSelect;
 
@@ -73,12 +74,17 @@ export async function getRun(db: Tx, id: string): Promise<HarvestRun | null> {
   return run ?? null;
 }
 
-export async function listRuns(db: Tx, options: { connectionId?: string; limit?: number } = {}): Promise<HarvestRun[]> {
+/** Newest first; `afterId` pages after that run. */
+export async function listRuns(db: Tx, options: { connectionId?: string | undefined; afterId?: string | undefined; limit?: number | undefined } = {}): Promise<HarvestRun[]> {
+  const where = [
+    ...(options.connectionId ? [eq(harvestRuns.connectionId, options.connectionId)] : []),
+    ...(options.afterId ? [afterRow(harvestRuns, harvestRuns.createdAt, harvestRuns.id, options.afterId)] : []),
+  ];
   return db
     .select()
     .from(harvestRuns)
-    .where(options.connectionId ? eq(harvestRuns.connectionId, options.connectionId) : undefined)
-    .orderBy(desc(harvestRuns.createdAt))
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(harvestRuns.createdAt), desc(harvestRuns.id))
     .limit(options.limit ?? 50);
 }
 

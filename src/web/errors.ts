@@ -27,7 +27,8 @@ export function handleError(log: Logger) {
     if (error instanceof ApiError) return c.json(errorBody(error.code, error.message), error.status);
     if (error instanceof HTTPException) {
       const status = error.status;
-      return c.json(errorBody(status === 400 ? 'bad_request' : `http_${status}`, error.message || 'request failed'), status);
+      const code = status === 400 ? 'bad_request' : status === 415 ? 'unsupported_media_type' : `http_${status}`;
+      return c.json(errorBody(code, error.message || 'request failed'), status);
     }
     log.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
     return c.json(errorBody('internal', 'internal error; see the server log'), 500);

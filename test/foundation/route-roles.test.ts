@@ -30,6 +30,7 @@ const EXPECTED: Record<string, Role> = {
   'GET /api/v1/alerts': 'compliance',
   'GET /api/v1/alerts/:id': 'compliance',
   'POST /api/v1/alerts/:id/transitions': 'compliance',
+  'GET /api/v1/audit-events': 'compliance',
   'GET /api/v1/datasets': 'viewer',
   'POST /api/v1/datasets': 'operator',
   'GET /api/v1/datasets/:id': 'viewer',
@@ -140,6 +141,10 @@ const PUBLIC: Record<string, string> = {
   'GET /login': 'the dashboard\'s login form',
   'POST /login': 'logging in: checks the token it is given (and the form\'s CSRF cookie)',
   'POST /logout': 'ends the session its cookie names (CSRF-checked); needs no role',
+  'GET /api/v1/openapi.json': 'the API description: its shape, no data (src/web/api-docs.ts)',
+  'GET /api/docs': 'the API reference page',
+  'GET /api/docs/init.js': "the reference page's script",
+  'GET /api/docs/:file': "the reference page's Swagger UI files",
 };
 
 /** A token that lacks `role` but holds as much else as possible. */

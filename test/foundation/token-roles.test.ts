@@ -101,5 +101,6 @@ describe('token roles and expiry', () => {
     const tokens = JSON.parse(list.stdout) as Array<{ name: string; roles: string[]; expiresAt: string | null }>;
     expect(tokens.find((t) => t.name === 'cli-ops')).toEqual(expect.objectContaining({ roles: ['operator', 'compliance'], expiresAt: expect.any(String) }));
     expect(tokens.some((t) => t.name === 'cli-bad' || t.name === 'cli-none')).toBe(false);
-  });
+    // Four CLI processes, each loading the hub's modules: slow on a loaded machine, not a hang.
+  }, 240_000);
 });

@@ -50,6 +50,10 @@ describe('models API', () => {
     expect(page1.body).toMatchObject({ object: 'list', has_more: true, data: [{ id: candidate.id, task: 'compliance', status: 'candidate' }] });
     const page2 = await call('GET', `/models?task=compliance&limit=1&after=${page1.body.last_id}`);
     expect(page2.body).toMatchObject({ has_more: false, data: [{ id: base.id }] });
+    // The same pages through the cursor every list shares.
+    expect(page1.body.next_cursor).toEqual(expect.any(String));
+    const viaCursor = await call('GET', `/models?task=compliance&limit=1&cursor=${page1.body.next_cursor}`);
+    expect(viaCursor.body).toMatchObject({ next_cursor: null, data: [{ id: base.id }] });
     expect((await call('GET', '/models?status=production&task=compliance')).body.data).toEqual([]);
 
     const shown = await call('GET', `/models/${candidate.id}`);

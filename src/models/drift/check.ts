@@ -18,6 +18,7 @@ import type { JobHandler, Queue } from '../../queue/queue.ts';
 import { compareProfiles, type DriftMetrics } from './metrics.ts';
 import { DriftDataError, liveSide, trainingSide } from './profile.ts';
 import { productionModel } from '../registry/registry.ts';
+import { afterRow } from '../../db/keyset.ts';
 
 export { DriftDataError } from './profile.ts';
 export type DriftReport = typeof driftReports.$inferSelect;
@@ -61,12 +62,17 @@ export async function checkDrift(deps: DriftDeps, task: string): Promise<DriftRe
   });
 }
 
-export async function listDriftReports(db: Db, filter: { task?: string | undefined; limit?: number | undefined }): Promise<DriftReport[]> {
+/** Newest first; `afterId` pages after that report. */
+export async function listDriftReports(db: Db, filter: { task?: string | undefined; afterId?: string | undefined; limit?: number | undefined }): Promise<DriftReport[]> {
+  const where = [
+    ...(filter.task ? [eq(driftReports.task, filter.task)] : []),
+    ...(filter.afterId ? [afterRow(driftReports, driftReports.createdAt, driftReports.id, filter.afterId)] : []),
+  ];
   return db
     .select()
     .from(driftReports)
-    .where(filter.task ? eq(driftReports.task, filter.task) : undefined)
-    .orderBy(desc(driftReports.createdAt))
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(driftReports.createdAt), desc(driftReports.id))
     .limit(filter.limit ?? 20);
 }
 

@@ -8,6 +8,7 @@ import type { Tx } from '../../db/client.ts';
 import { modelEvaluations, type BaselineLabel, type EvaluationStatus } from '../../db/schema/index.ts';
 import type { Task } from '../../datasets/config.ts';
 import type { Queue } from '../../queue/queue.ts';
+import { afterRow } from '../../db/keyset.ts';
 
 /** One model's numbers on the test split (gpu-worker/tuneloop_worker/evaluation/metrics.py). chrF is 0..100, ROUGE-L 0..1. */
 export interface ModelMetrics {
@@ -60,8 +61,10 @@ export async function getEvaluation(db: Tx, id: string): Promise<Evaluation | nu
 }
 
 /** Newest first. */
-export async function listEvaluations(db: Tx, modelId: string, limit = 20): Promise<Evaluation[]> {
-  const rows = await db.select().from(modelEvaluations).where(eq(modelEvaluations.modelId, modelId)).orderBy(desc(modelEvaluations.createdAt), desc(modelEvaluations.id)).limit(limit);
+/** Newest first; `afterId` pages after that evaluation. */
+export async function listEvaluations(db: Tx, modelId: string, limit = 20, afterId?: string): Promise<Evaluation[]> {
+  const after = afterId ? afterRow(modelEvaluations, modelEvaluations.createdAt, modelEvaluations.id, afterId) : undefined;
+  const rows = await db.select().from(modelEvaluations).where(and(eq(modelEvaluations.modelId, modelId), after)).orderBy(desc(modelEvaluations.createdAt), desc(modelEvaluations.id)).limit(limit);
   return rows.map(toEvaluation);
 }
 

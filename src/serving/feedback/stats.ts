@@ -3,6 +3,7 @@ import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client.ts';
 import { drafts, type DraftStatus, type DraftTask } from '../../db/schema/index.ts';
 import type { DraftRow } from '../drafts/record.ts';
+import { afterRow } from '../../db/keyset.ts';
 
 export interface DraftFilter {
   connectionId?: string | undefined;
@@ -12,6 +13,8 @@ export interface DraftFilter {
   sourceId?: string | undefined;
   since?: Date | undefined;
   before?: Date | undefined;
+  /** Keyset paging: drafts after this draft in the list's order. */
+  afterId?: string | undefined;
 }
 
 function where(filter: DraftFilter): SQL | undefined {
@@ -23,10 +26,11 @@ function where(filter: DraftFilter): SQL | undefined {
   if (filter.sourceId) parts.push(eq(drafts.sourceId, filter.sourceId));
   if (filter.since) parts.push(gte(drafts.createdAt, filter.since));
   if (filter.before) parts.push(lt(drafts.createdAt, filter.before));
+  if (filter.afterId) parts.push(afterRow(drafts, drafts.createdAt, drafts.id, filter.afterId));
   return parts.length ? and(...parts) : undefined;
 }
 
-/** Newest first; page with `before` = the last row's createdAt. */
+/** Newest first; page with `afterId` = the last row's id. */
 export async function listDrafts(db: Tx, filter: DraftFilter, limit: number): Promise<DraftRow[]> {
   return db.select().from(drafts).where(where(filter)).orderBy(desc(drafts.createdAt), desc(drafts.id)).limit(limit);
 }

@@ -4,13 +4,12 @@
  * `GET /stats` gives acceptance per model (posted, judged, accepted, rate, mean chrF).
  * Drafts are ticket content: only token holders see them, and they are never logged.
  */
-import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import type { DraftRow } from '../../serving/drafts/record.ts';
 import { acceptanceByModel, listDrafts } from '../../serving/feedback/stats.ts';
-import { requireRole, type AuthVariables } from '../auth.ts';
-import { validate } from '../validate.ts';
+import { apiApp, apiRoute } from '../openapi.ts';
+import { decodeCursor, PageQuery, pageDescription, toPage } from '../pagination.ts';
 
 const task = z.enum(['reply', 'triage']);
 const timestamp = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
@@ -36,15 +35,16 @@ export function publicDraft(row: DraftRow) {
 
 export function draftRoutes(deps: AppDeps) {
   const { db } = deps.database;
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = apiApp();
 
-  app.get(
-    '/',
-    requireRole('viewer'),
-    validate(
-      'query',
-      z
-        .object({
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/',
+      tags: ['drafts'],
+      summary: 'List drafts and triage results written back into tickets',
+      request: {
+        query: PageQuery.extend({
           connectionId: z.uuid().optional(),
           task: task.optional(),
           status: z.enum(['posted', 'skipped', 'failed']).optional(),
@@ -52,20 +52,31 @@ export function draftRoutes(deps: AppDeps) {
           sourceId: z.string().min(1).max(200).optional(),
           since: timestamp.optional(),
           before: timestamp.optional(),
-          limit: z.coerce.number().int().min(1).max(500).default(100),
-        })
-        .strict(),
-    ),
+        }).strict(),
+      },
+      responses: { 200: { description: pageDescription('drafts, newest first') } },
+    }),
     async (c) => {
-      const { limit, ...filter } = c.req.valid('query');
-      const rows = await listDrafts(db, filter, limit);
-      return c.json({ data: rows.map(publicDraft) });
+      const { limit, cursor, ...filter } = c.req.valid('query');
+      const afterId = cursor ? String(decodeCursor(cursor, z.uuid())) : undefined;
+      const rows = await listDrafts(db, { ...filter, afterId }, limit + 1);
+      return c.json(toPage(rows, limit, (row) => row.id, publicDraft));
     },
   );
 
-  app.get('/stats', requireRole('viewer'), validate('query', z.object({ connectionId: z.uuid().optional(), task: task.optional(), since: timestamp.optional() }).strict()), async (c) => {
-    return c.json({ data: await acceptanceByModel(db, c.req.valid('query')) });
-  });
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/stats',
+      tags: ['drafts'],
+      summary: 'Draft acceptance per model (posted, judged, accepted, rate, mean chrF)',
+      request: { query: z.object({ connectionId: z.uuid().optional(), task: task.optional(), since: timestamp.optional() }).strict() },
+      responses: { 200: { description: 'acceptance per model' } },
+    }),
+    async (c) => {
+      return c.json({ data: await acceptanceByModel(db, c.req.valid('query')) });
+    },
+  );
 
   return app;
 }

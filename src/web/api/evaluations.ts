@@ -4,14 +4,13 @@
  * returned instead, with 200 rather than 202).
  */
 import { eq } from 'drizzle-orm';
-import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { models } from '../../db/schema/index.ts';
 import { listEvaluations, requestEvaluation, type Evaluation } from '../../models/evaluation/evaluations.ts';
-import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
-import { validate } from '../validate.ts';
+import { apiApp, apiRoute, notFound, unavailable } from '../openapi.ts';
+import { decodeCursor, PageQuery, pageDescription, toPage } from '../pagination.ts';
 
 export function publicEvaluation(evaluation: Evaluation) {
   return {
@@ -33,27 +32,48 @@ const ModelParam = z.object({ id: z.uuid({ error: 'must be a model id (uuid)' })
 
 export function evaluationRoutes(deps: AppDeps) {
   const { db } = deps.database;
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = apiApp();
 
   const requireModel = async (id: string) => {
     const [row] = await db.select({ id: models.id }).from(models).where(eq(models.id, id));
     if (!row) throw new ApiError(404, 'not_found', `no model "${id}"`);
   };
 
-  app.get('/:id/evaluations', requireRole('viewer'), validate('param', ModelParam), validate('query', z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) })), async (c) => {
-    const { id } = c.req.valid('param');
-    await requireModel(id);
-    const rows = await listEvaluations(db, id, c.req.valid('query').limit);
-    return c.json({ object: 'list', data: rows.map(publicEvaluation) });
-  });
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/{id}/evaluations',
+      tags: ['evaluations'],
+      summary: "List a model's evaluations against production",
+      request: { params: ModelParam, query: PageQuery },
+      responses: { 200: { description: pageDescription('evaluations, newest first') }, ...notFound('model') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { cursor, limit } = c.req.valid('query');
+      await requireModel(id);
+      const afterId = cursor ? String(decodeCursor(cursor, z.uuid())) : undefined;
+      return c.json({ object: 'list', ...toPage(await listEvaluations(db, id, limit + 1, afterId), limit, (row) => row.id, publicEvaluation) });
+    },
+  );
 
-  app.post('/:id/evaluations', requireRole('operator'), validate('param', ModelParam), async (c) => {
-    if (!deps.queue) throw new ApiError(503, 'unavailable', 'the job queue is not running');
-    const { id } = c.req.valid('param');
-    await requireModel(id);
-    const { evaluation, created } = await requestEvaluation(db, deps.queue, id);
-    return c.json(publicEvaluation(evaluation), created ? 202 : 200);
-  });
+  app.openapi(
+    apiRoute('operator', {
+      method: 'post',
+      path: '/{id}/evaluations',
+      tags: ['evaluations'],
+      summary: 'Evaluate a model on the held-out test split (runs as a job)',
+      request: { params: ModelParam },
+      responses: { 200: { description: 'the requested evaluation' }, ...notFound('model'), ...unavailable },
+    }),
+    async (c) => {
+      if (!deps.queue) throw new ApiError(503, 'unavailable', 'the job queue is not running');
+      const { id } = c.req.valid('param');
+      await requireModel(id);
+      const { evaluation, created } = await requestEvaluation(db, deps.queue, id);
+      return c.json(publicEvaluation(evaluation), created ? 202 : 200);
+    },
+  );
 
   return app;
 }

@@ -2,49 +2,99 @@
  * /api/v1/event-subscriptions: outgoing signed webhooks. POST returns the signing secret once; no
  * other response carries it. `GET /:id/deliveries` shows each delivery's attempts and last error.
  */
-import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { createSubscription, getSubscription, listDeliveries, listSubscriptions, NewSubscription, publicDelivery, publicSubscription, removeSubscription } from '../../events/subscriptions.ts';
 import { EventUrlError } from '../../events/url-guard.ts';
-import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
-import { validate } from '../validate.ts';
+import { apiApp, apiRoute, jsonBody, notFound } from '../openapi.ts';
+import { decodeCursor, PageQuery, pageDescription, toPage } from '../pagination.ts';
 
 const params = z.object({ id: z.uuid({ error: 'must be a subscription id (uuid)' }) });
 
 export function eventSubscriptionRoutes(deps: AppDeps) {
   const { db } = deps.database;
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = apiApp();
 
-  app.post('/', requireRole('admin'), validate('json', NewSubscription), async (c) => {
-    try {
-      const { subscription, secret } = await createSubscription(db, deps.keyring, c.req.valid('json'), { actor: c.get('actor'), allowPrivate: deps.config.EVENTS_ALLOW_PRIVATE_URLS });
-      return c.json({ ...publicSubscription(subscription), secret }, 201);
-    } catch (error) {
-      if (error instanceof EventUrlError) throw new ApiError(400, 'invalid_request', error.message);
-      throw error;
-    }
-  });
+  app.openapi(
+    apiRoute('admin', {
+      method: 'post',
+      path: '/',
+      tags: ['event-subscriptions'],
+      summary: 'Subscribe a URL to signed event webhooks',
+      request: { body: jsonBody(NewSubscription) },
+      responses: { 201: { description: 'the subscription and, once, its signing secret' } },
+    }),
+    async (c) => {
+      try {
+        const { subscription, secret } = await createSubscription(db, deps.keyring, c.req.valid('json'), { actor: c.get('actor'), allowPrivate: deps.config.EVENTS_ALLOW_PRIVATE_URLS });
+        return c.json({ ...publicSubscription(subscription), secret }, 201);
+      } catch (error) {
+        if (error instanceof EventUrlError) throw new ApiError(400, 'invalid_request', error.message);
+        throw error;
+      }
+    },
+  );
 
-  app.get('/', requireRole('viewer'), async (c) => c.json({ data: (await listSubscriptions(db)).map(publicSubscription) }));
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/',
+      tags: ['event-subscriptions'],
+      summary: 'List event subscriptions',
+      responses: { 200: { description: 'the subscriptions' } },
+    }),
+    async (c) => c.json({ data: (await listSubscriptions(db)).map(publicSubscription) }),
+  );
 
-  app.get('/:id', requireRole('viewer'), validate('param', params), async (c) => {
-    const subscription = await getSubscription(db, c.req.valid('param').id);
-    if (!subscription) throw new ApiError(404, 'not_found', 'no such event subscription');
-    return c.json(publicSubscription(subscription));
-  });
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/{id}',
+      tags: ['event-subscriptions'],
+      summary: 'Show an event subscription',
+      request: { params: params },
+      responses: { 200: { description: 'the subscription' }, ...notFound('event subscription') },
+    }),
+    async (c) => {
+      const subscription = await getSubscription(db, c.req.valid('param').id);
+      if (!subscription) throw new ApiError(404, 'not_found', 'no such event subscription');
+      return c.json(publicSubscription(subscription));
+    },
+  );
 
-  app.delete('/:id', requireRole('admin'), validate('param', params), async (c) => {
-    if (!(await removeSubscription(db, c.req.valid('param').id, c.get('actor')))) throw new ApiError(404, 'not_found', 'no such event subscription');
-    return c.json({ id: c.req.valid('param').id, deleted: true });
-  });
+  app.openapi(
+    apiRoute('admin', {
+      method: 'delete',
+      path: '/{id}',
+      tags: ['event-subscriptions'],
+      summary: 'Delete an event subscription',
+      request: { params: params },
+      responses: { 200: { description: 'the deleted id' }, ...notFound('event subscription') },
+    }),
+    async (c) => {
+      if (!(await removeSubscription(db, c.req.valid('param').id, c.get('actor')))) throw new ApiError(404, 'not_found', 'no such event subscription');
+      return c.json({ id: c.req.valid('param').id, deleted: true });
+    },
+  );
 
-  app.get('/:id/deliveries', requireRole('viewer'), validate('param', params), validate('query', z.object({ limit: z.coerce.number().int().min(1).max(500).optional() })), async (c) => {
-    const { id } = c.req.valid('param');
-    if (!(await getSubscription(db, id))) throw new ApiError(404, 'not_found', 'no such event subscription');
-    return c.json({ data: (await listDeliveries(db, id, c.req.valid('query').limit)).map(publicDelivery) });
-  });
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/{id}/deliveries',
+      tags: ['event-subscriptions'],
+      summary: "List a subscription's recent deliveries",
+      request: { params: params, query: PageQuery },
+      responses: { 200: { description: pageDescription('deliveries, newest first') }, ...notFound('event subscription') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { cursor, limit } = c.req.valid('query');
+      if (!(await getSubscription(db, id))) throw new ApiError(404, 'not_found', 'no such event subscription');
+      const afterId = cursor ? String(decodeCursor(cursor, z.uuid())) : undefined;
+      return c.json(toPage(await listDeliveries(db, id, limit + 1, afterId), limit, (delivery) => delivery.id, publicDelivery));
+    },
+  );
 
   return app;
 }

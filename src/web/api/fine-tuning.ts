@@ -3,7 +3,7 @@
  * checkpoints), plus live events as Server-Sent Events and the loss curve (`/metrics`).
  * https://platform.openai.com/docs/api-reference/fine-tuning
  */
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
@@ -13,9 +13,8 @@ import { cancelJob, createJob, getJob, JobInputError, listJobs, NewFineTuningJob
 import { modelForJob } from '../../training/outcomes.ts';
 import { publicCheckpoint, publicEvent, publicJob, publicMetric } from '../../training/present.ts';
 import { isTerminal } from '../../training/status.ts';
-import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
-import { validate } from '../validate.ts';
+import { apiApp, apiRoute, jsonBody, notFound, unavailable } from '../openapi.ts';
 
 /** How often a live stream looks for new events. */
 const STREAM_POLL_MS = 500;
@@ -37,7 +36,7 @@ function metadataFilter(query: Record<string, string>): Record<string, string> {
 
 export function fineTuningRoutes(deps: AppDeps) {
   const { db } = deps.database;
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = apiApp();
   const backends: TrainingBackend[] = ['local', ...(deps.config.OPENAI_API_KEY ? (['openai'] as const) : [])];
 
   const load = async (id: string): Promise<FineTuningJob> => {
@@ -47,25 +46,65 @@ export function fineTuningRoutes(deps: AppDeps) {
   };
   const present = async (job: FineTuningJob) => publicJob(job, { modelId: job.status === 'succeeded' ? ((await modelForJob(db, job.id))?.id ?? null) : null });
 
-  app.post('/jobs', requireRole('operator'), validate('json', NewFineTuningJob), async (c) => {
-    if (!deps.queue) throw new ApiError(503, 'unavailable', 'the job queue is not running');
-    const job = await createJob(db, c.req.valid('json'), { queue: deps.queue, actor: c.get('actor'), backends }).catch(badRequest);
-    return c.json(await present(job));
-  });
+  app.openapi(
+    apiRoute('operator', {
+      method: 'post',
+      path: '/jobs',
+      tags: ['fine_tuning'],
+      summary: 'Create a fine-tuning job (OpenAI fine-tuning API)',
+      request: { body: jsonBody(NewFineTuningJob) },
+      responses: { 200: { description: 'the job' }, ...unavailable },
+    }),
+    async (c) => {
+      if (!deps.queue) throw new ApiError(503, 'unavailable', 'the job queue is not running');
+      const job = await createJob(db, c.req.valid('json'), { queue: deps.queue, actor: c.get('actor'), backends }).catch(badRequest);
+      return c.json(await present(job));
+    },
+  );
 
-  app.get('/jobs', requireRole('viewer'), validate('query', z.looseObject({ after: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) })), async (c) => {
-    const query = c.req.valid('query');
-    const { rows, hasMore } = await listJobs(db, { after: query.after, limit: query.limit, metadata: metadataFilter(c.req.query()) }).catch(badRequest);
-    return c.json({ object: 'list', data: await Promise.all(rows.map(present)), has_more: hasMore });
-  });
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/jobs',
+      tags: ['fine_tuning'],
+      summary: 'List fine-tuning jobs (OpenAI fine-tuning API)',
+      request: { query: z.looseObject({ after: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).default(20) }) },
+      responses: { 200: { description: 'the jobs' } },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const { rows, hasMore } = await listJobs(db, { after: query.after, limit: query.limit, metadata: metadataFilter(c.req.query()) }).catch(badRequest);
+      return c.json({ object: 'list', data: await Promise.all(rows.map(present)), has_more: hasMore });
+    },
+  );
 
-  app.get('/jobs/:id', requireRole('viewer'), async (c) => c.json(await present(await load(c.req.param('id')))));
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/jobs/{id}',
+      tags: ['fine_tuning'],
+      summary: 'Show a fine-tuning job',
+      request: { params: z.object({ id: z.string().min(1).max(200) }) },
+      responses: { 200: { description: 'the job' }, ...notFound('fine-tuning job') },
+    }),
+    async (c) => c.json(await present(await load(c.req.param('id')))),
+  );
 
-  app.post('/jobs/:id/cancel', requireRole('operator'), async (c) => {
-    const job = await cancelJob(db, deps.queue, (await load(c.req.param('id'))).id, c.get('actor'));
-    if (!job) throw new ApiError(404, 'not_found', 'no such fine-tuning job');
-    return c.json(await present(job));
-  });
+  app.openapi(
+    apiRoute('operator', {
+      method: 'post',
+      path: '/jobs/{id}/cancel',
+      tags: ['fine_tuning'],
+      summary: 'Cancel a fine-tuning job',
+      request: { params: z.object({ id: z.string().min(1).max(200) }) },
+      responses: { 200: { description: 'the job' }, ...notFound('fine-tuning job') },
+    }),
+    async (c) => {
+      const job = await cancelJob(db, deps.queue, (await load(c.req.param('id'))).id, c.get('actor'));
+      if (!job) throw new ApiError(404, 'not_found', 'no such fine-tuning job');
+      return c.json(await present(job));
+    },
+  );
 
   const stream = (c: Context, job: FineTuningJob, since: number) =>
     streamSSE(c, async (sse) => {
@@ -92,16 +131,31 @@ export function fineTuningRoutes(deps: AppDeps) {
     });
 
   const StreamQuery = z.object({ since: z.coerce.number().int().min(0).optional() });
-  app.get('/jobs/:id/events/stream', requireRole('viewer'), validate('query', StreamQuery), async (c) => {
-    const job = await load(c.req.param('id'));
-    const lastEventId = Number(c.req.header('last-event-id'));
-    return stream(c, job, Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : (c.req.valid('query').since ?? 0));
-  });
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/jobs/{id}/events/stream',
+      tags: ['fine_tuning'],
+      summary: "Follow a job's events live (server-sent events; resumes from Last-Event-ID)",
+      request: { params: z.object({ id: z.string().min(1).max(200) }), query: StreamQuery },
+      responses: { 200: { description: 'job events as they happen', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...notFound('fine-tuning job') },
+    }),
+    async (c) => {
+      const job = await load(c.req.param('id'));
+      const lastEventId = Number(c.req.header('last-event-id'));
+      return stream(c, job, Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : (c.req.valid('query').since ?? 0));
+    },
+  );
 
-  app.get(
-    '/jobs/:id/events',
-    requireRole('viewer'),
-    validate('query', z.object({ after: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(20), stream: z.enum(['true', 'false']).optional(), since: z.coerce.number().int().min(0).optional() })),
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/jobs/{id}/events',
+      tags: ['fine_tuning'],
+      summary: "List a job's events (add stream=true for server-sent events)",
+      request: { params: z.object({ id: z.string().min(1).max(200) }), query: z.object({ after: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).default(20), stream: z.enum(['true', 'false']).optional(), since: z.coerce.number().int().min(0).optional() }) },
+      responses: { 200: { description: 'the events' }, ...notFound('fine-tuning job') },
+    }),
     async (c) => {
       const job = await load(c.req.param('id'));
       const query = c.req.valid('query');
@@ -114,16 +168,36 @@ export function fineTuningRoutes(deps: AppDeps) {
     },
   );
 
-  app.get('/jobs/:id/checkpoints', requireRole('viewer'), validate('query', z.object({ after: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).default(10) })), async (c) => {
-    const job = await load(c.req.param('id'));
-    const { rows, hasMore } = await listCheckpoints(db, job.id, c.req.valid('query'));
-    return c.json({ object: 'list', data: rows.map(publicCheckpoint), first_id: rows[0]?.id ?? null, last_id: rows.at(-1)?.id ?? null, has_more: hasMore });
-  });
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/jobs/{id}/checkpoints',
+      tags: ['fine_tuning'],
+      summary: "List a job's checkpoints",
+      request: { params: z.object({ id: z.string().min(1).max(200) }), query: z.object({ after: z.string().optional(), limit: z.coerce.number().int().min(1).max(100).default(10) }) },
+      responses: { 200: { description: 'the checkpoints' }, ...notFound('fine-tuning job') },
+    }),
+    async (c) => {
+      const job = await load(c.req.param('id'));
+      const { rows, hasMore } = await listCheckpoints(db, job.id, c.req.valid('query'));
+      return c.json({ object: 'list', data: rows.map(publicCheckpoint), first_id: rows[0]?.id ?? null, last_id: rows.at(-1)?.id ?? null, has_more: hasMore });
+    },
+  );
 
-  app.get('/jobs/:id/metrics', requireRole('viewer'), async (c) => {
-    const job = await load(c.req.param('id'));
-    return c.json({ object: 'list', data: (await listMetrics(db, job.id)).map(publicMetric) });
-  });
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/jobs/{id}/metrics',
+      tags: ['fine_tuning'],
+      summary: "A job's training and validation loss, learning rate, per step",
+      request: { params: z.object({ id: z.string().min(1).max(200) }) },
+      responses: { 200: { description: 'the metrics' }, ...notFound('fine-tuning job') },
+    }),
+    async (c) => {
+      const job = await load(c.req.param('id'));
+      return c.json({ object: 'list', data: (await listMetrics(db, job.id)).map(publicMetric) });
+    },
+  );
 
   return app;
 }

@@ -5,13 +5,11 @@
  *   POST /api/v1/evaluations/:id/review-pairs {count}   GET /api/v1/evaluations/:id/reviews
  *   GET  /api/v1/reviews/next[?evaluationId=]            POST /api/v1/reviews/:id {verdict: a|b|tie}
  */
-import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { createReviewPairs, MAX_REVIEW_PAIRS, nextReviewPair, ReviewError, reviewSummary, scoreReviewPair } from '../../models/evaluation/reviews.ts';
-import { requireRole, type AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
-import { validate } from '../validate.ts';
+import { apiApp, apiRoute, jsonBody, notFound } from '../openapi.ts';
 
 const STATUS: Record<ReviewError['code'], 404 | 409> = { not_found: 404, not_ready: 409, conflict: 409 };
 
@@ -25,32 +23,72 @@ const idParam = z.object({ id: z.uuid({ error: 'must be an id (uuid)' }) });
 export function evaluationReviewRoutes(deps: AppDeps) {
   const { db } = deps.database;
   const store = deps.artifacts;
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = apiApp();
 
-  app.post('/:id/review-pairs', requireRole('operator'), validate('param', idParam), validate('json', z.object({ count: z.number().int().min(1).max(MAX_REVIEW_PAIRS).default(20) }).strict()), async (c) => {
-    const result = await createReviewPairs(db, store, deps.config.TUNELOOP_HOME, c.req.valid('param').id, c.req.valid('json').count).catch(asApiError);
-    return c.json({ ...result, summary: await reviewSummary(db, c.req.valid('param').id) }, 201);
-  });
+  app.openapi(
+    apiRoute('operator', {
+      method: 'post',
+      path: '/{id}/review-pairs',
+      tags: ['reviews'],
+      summary: 'Create blind side-by-side review pairs for an evaluation',
+      request: { params: idParam, body: jsonBody(z.object({ count: z.number().int().min(1).max(MAX_REVIEW_PAIRS).default(20) }).strict()) },
+      responses: { 201: { description: 'the pairs created' }, ...notFound('evaluation or review pair') },
+    }),
+    async (c) => {
+      const result = await createReviewPairs(db, store, deps.config.TUNELOOP_HOME, c.req.valid('param').id, c.req.valid('json').count).catch(asApiError);
+      return c.json({ ...result, summary: await reviewSummary(db, c.req.valid('param').id) }, 201);
+    },
+  );
 
-  app.get('/:id/reviews', requireRole('viewer'), validate('param', idParam), async (c) => c.json(await reviewSummary(db, c.req.valid('param').id)));
+  app.openapi(
+    apiRoute('viewer', {
+      method: 'get',
+      path: '/{id}/reviews',
+      tags: ['reviews'],
+      summary: "Summary of an evaluation's human reviews",
+      request: { params: idParam },
+      responses: { 200: { description: 'the summary' }, ...notFound('evaluation or review pair') },
+    }),
+    async (c) => c.json(await reviewSummary(db, c.req.valid('param').id)),
+  );
 
   return app;
 }
 
 export function reviewRoutes(deps: AppDeps) {
   const { db } = deps.database;
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = apiApp();
 
-  app.get('/next', requireRole('compliance'), validate('query', z.object({ evaluationId: z.uuid().optional() }).strict()), async (c) => {
-    const pair = await nextReviewPair(db, c.get('actor'), c.req.valid('query').evaluationId);
-    if (!pair) throw new ApiError(404, 'not_found', 'no pair waiting for review');
-    return c.json(pair);
-  });
+  app.openapi(
+    apiRoute('compliance', {
+      method: 'get',
+      path: '/next',
+      tags: ['reviews'],
+      summary: 'The next blind pair to review',
+      request: { query: z.object({ evaluationId: z.uuid().optional() }).strict() },
+      responses: { 200: { description: 'a pair, or none left' }, ...notFound('evaluation or review pair') },
+    }),
+    async (c) => {
+      const pair = await nextReviewPair(db, c.get('actor'), c.req.valid('query').evaluationId);
+      if (!pair) throw new ApiError(404, 'not_found', 'no pair waiting for review');
+      return c.json(pair);
+    },
+  );
 
-  app.post('/:id', requireRole('compliance'), validate('param', idParam), validate('json', z.object({ verdict: z.enum(['a', 'b', 'tie'], { error: 'must be a, b or tie' }) }).strict()), async (c) => {
-    await scoreReviewPair(db, c.req.valid('param').id, c.req.valid('json').verdict, c.get('actor')).catch(asApiError);
-    return c.json({ id: c.req.valid('param').id, verdict: c.req.valid('json').verdict });
-  });
+  app.openapi(
+    apiRoute('compliance', {
+      method: 'post',
+      path: '/{id}',
+      tags: ['reviews'],
+      summary: 'Score a review pair: a, b or tie',
+      request: { params: idParam, body: jsonBody(z.object({ verdict: z.enum(['a', 'b', 'tie'], { error: 'must be a, b or tie' }) }).strict()) },
+      responses: { 200: { description: 'the scored pair' }, ...notFound('evaluation or review pair') },
+    }),
+    async (c) => {
+      await scoreReviewPair(db, c.req.valid('param').id, c.req.valid('json').verdict, c.get('actor')).catch(asApiError);
+      return c.json({ id: c.req.valid('param').id, verdict: c.req.valid('json').verdict });
+    },
+  );
 
   return app;
 }

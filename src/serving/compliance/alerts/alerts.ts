@@ -11,6 +11,7 @@ import type { Queue } from '../../../queue/queue.ts';
 import { emitEvent } from '../../../events/emit.ts';
 import type { Finding } from '../policies/policies.ts';
 import { canTransition, TRANSITIONS } from './transitions.ts';
+import { afterRow } from '../../../db/keyset.ts';
 
 export type Alert = typeof complianceAlerts.$inferSelect;
 
@@ -71,6 +72,8 @@ export interface AlertFilter {
   conversationId?: number | undefined;
   /** Keyset paging: alerts created before this one. */
   before?: Date | undefined;
+  /** Keyset paging: alerts after this alert in the list's order. */
+  afterId?: string | undefined;
   limit?: number | undefined;
 }
 
@@ -81,6 +84,7 @@ export async function listAlerts(db: Tx, filter: AlertFilter = {}): Promise<Aler
   if (filter.policyId) where.push(eq(complianceAlerts.policyId, filter.policyId));
   if (filter.conversationId) where.push(eq(complianceAlerts.conversationId, filter.conversationId));
   if (filter.before) where.push(lt(complianceAlerts.createdAt, filter.before));
+  if (filter.afterId) where.push(afterRow(complianceAlerts, complianceAlerts.createdAt, complianceAlerts.id, filter.afterId));
   return db
     .select()
     .from(complianceAlerts)
