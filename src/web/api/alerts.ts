@@ -66,7 +66,7 @@ export function alertRoutes(deps: AppDeps) {
       path: '/{id}',
       tags: ['alerts'],
       summary: 'Show one alert with its evidence and transitions',
-      request: { params: params },
+      request: { params },
       responses: { 200: { description: 'the alert' }, ...notFound('alert') },
     }),
     async (c) => {
@@ -82,7 +82,7 @@ export function alertRoutes(deps: AppDeps) {
       path: '/{id}/transitions',
       tags: ['alerts'],
       summary: 'Act on an alert: acknowledge, escalate, resolve, mark false positive',
-      request: { params: params, body: jsonBody(z.object({ to: status, note: z.string().trim().max(2000).optional() }).strict()) },
+      request: { params, body: jsonBody(z.object({ to: status, note: z.string().trim().max(2000).optional() }).strict()) },
       responses: { 200: { description: 'the alert after the transition (audited)' }, ...notFound('alert'), 409: errorResponse('conflicts with the current state; nothing changed') },
     }),
     async (c) => {

@@ -53,7 +53,7 @@ export function eventSubscriptionRoutes(deps: AppDeps) {
       path: '/{id}',
       tags: ['event-subscriptions'],
       summary: 'Show an event subscription',
-      request: { params: params },
+      request: { params },
       responses: { 200: { description: 'the subscription' }, ...notFound('event subscription') },
     }),
     async (c) => {
@@ -69,7 +69,7 @@ export function eventSubscriptionRoutes(deps: AppDeps) {
       path: '/{id}',
       tags: ['event-subscriptions'],
       summary: 'Delete an event subscription',
-      request: { params: params },
+      request: { params },
       responses: { 200: { description: 'the deleted id' }, ...notFound('event subscription') },
     }),
     async (c) => {
@@ -84,7 +84,7 @@ export function eventSubscriptionRoutes(deps: AppDeps) {
       path: '/{id}/deliveries',
       tags: ['event-subscriptions'],
       summary: "List a subscription's recent deliveries",
-      request: { params: params, query: PageQuery },
+      request: { params, query: PageQuery },
       responses: { 200: { description: pageDescription('deliveries, newest first') }, ...notFound('event subscription') },
     }),
     async (c) => {

@@ -40,7 +40,7 @@ export function retrainingRoutes(deps: AppDeps) {
       path: '/{task}',
       tags: ['retraining-policies'],
       summary: "Show a task's retraining policy",
-      request: { params: params },
+      request: { params },
       responses: { 200: { description: 'the policy' }, ...notFound('policy') },
     }),
     async (c) => {
@@ -57,7 +57,7 @@ export function retrainingRoutes(deps: AppDeps) {
       path: '/{task}',
       tags: ['retraining-policies'],
       summary: "Set a task's retraining policy",
-      request: { params: params, body: jsonBody(PolicyInput.omit({ task: true })) },
+      request: { params, body: jsonBody(PolicyInput.omit({ task: true })) },
       responses: { 200: { description: 'the policy' }, ...notFound('policy') },
     }),
     async (c) => {

@@ -66,7 +66,7 @@ export function reviewRoutes(deps: AppDeps) {
       tags: ['reviews'],
       summary: 'The next blind pair to review',
       request: { query: z.object({ evaluationId: z.uuid().optional() }).strict() },
-      responses: { 200: { description: 'a pair, or none left' }, ...notFound('evaluation or review pair') },
+      responses: { 200: { description: 'the next blind pair' }, ...notFound('pair waiting for review') },
     }),
     async (c) => {
       const pair = await nextReviewPair(db, c.get('actor'), c.req.valid('query').evaluationId);
