@@ -39,6 +39,7 @@ import { slackRoutes } from './web/slack.ts';
 import { slackAppFor } from './slack/app.ts';
 import { createGateway, type Gateway } from './models/gateway/gateway.ts';
 import { openaiRoutes } from './web/openai/index.ts';
+import { dashboardRoutes } from './web/dashboard/index.ts';
 
 const OPENAPI_INFO = {
   openapi: '3.1.0',
@@ -107,6 +108,8 @@ export function createApp(deps: AppDeps, options: { gateway?: Gateway } = {}) {
   app.route('/api/v1', api);
   // The OpenAI-compatible inference API authenticates its own tokens (src/web/openai/auth.ts).
   app.route('/v1', openaiRoutes(deps, options.gateway ?? createGateway(deps)));
+  // The dashboard's pages authenticate with a session cookie (src/web/dashboard/guard.ts).
+  app.route('/', dashboardRoutes(deps));
 
   app.notFound(notFound);
   app.onError(handleError(deps.log));

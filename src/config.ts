@@ -61,6 +61,7 @@ export const SETTINGS = {
     doc: 'Bearer token `GET /metrics` requires (Prometheus `authorization: {credentials: …}`). Unset: no token; keep /metrics on loopback or on METRICS_PORT then.',
     secret: true,
   },
+  DASHBOARD_SESSION_MINUTES: { schema: positiveInt.max(7 * 24 * 60).default(480), doc: 'How long a dashboard log-in lasts before the login page is shown again (minutes).' },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
   LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']).default('auto'), doc: 'auto: pretty in a terminal, JSON otherwise.' },
   WORKER_CONCURRENCY: { schema: positiveInt.max(64).default(2), doc: 'Jobs of each queue one process runs at once.' },

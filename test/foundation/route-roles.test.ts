@@ -87,6 +87,46 @@ const EXPECTED: Record<string, Role> = {
   'DELETE /api/v1/slack/grants/:subject/:role': 'admin',
 };
 
+/**
+ * The dashboard's routes (src/web/dashboard/): a session cookie instead of a bearer token, the same
+ * requireRole declarations. test/dashboard/ drives them with sessions of each role.
+ */
+export const DASHBOARD: Record<string, Role> = {
+  'GET /': 'viewer',
+  'GET /connections': 'viewer',
+  'POST /connections': 'admin',
+  'GET /connections/:id': 'viewer',
+  'GET /connections/:id/runs': 'viewer',
+  'POST /connections/:id/test': 'operator',
+  'POST /connections/:id/harvest': 'operator',
+  'GET /runs': 'viewer',
+  'POST /runs': 'operator',
+  'GET /runs/:id': 'viewer',
+  'POST /runs/:id/cancel': 'operator',
+  'GET /runs/:id/stream': 'viewer',
+  'GET /datasets': 'viewer',
+  'POST /datasets': 'operator',
+  'POST /datasets/:id/build': 'operator',
+  'GET /datasets/diff': 'viewer',
+  'GET /datasets/versions/:id': 'viewer',
+  'GET /datasets/versions/:id/files/:split': 'operator',
+  'GET /models': 'viewer',
+  'GET /models/:id': 'viewer',
+  'POST /models/rollback': 'operator',
+  'POST /models/:id/evaluate': 'operator',
+  'POST /models/:id/promote': 'operator',
+  'POST /models/:id/reject': 'operator',
+  'POST /models/:id/ab-test': 'operator',
+  'POST /models/ab/:id/end': 'operator',
+  'GET /alerts': 'compliance',
+  'GET /alerts/:id': 'compliance',
+  'POST /alerts/:id/transitions': 'compliance',
+  'GET /audit': 'compliance',
+  'GET /drafts': 'viewer',
+  'GET /drafts/review': 'compliance',
+  'POST /drafts/review/:id': 'compliance',
+};
+
 /** Routes that take no bearer token, each with the reason it needs none. */
 const PUBLIC: Record<string, string> = {
   'GET /healthz': 'liveness probe',
@@ -97,6 +137,10 @@ const PUBLIC: Record<string, string> = {
   'POST /webhooks/hubspot/:connectionId': 'vendor webhook, authenticated by its signature',
   'POST /webhooks/intercom/:connectionId': 'vendor webhook, authenticated by its signature',
   'POST /slack/events': 'Slack, authenticated by its signing secret',
+  'GET /assets/:name': 'the dashboard\'s scripts and styles (htmx, uPlot, its own), the same for everyone',
+  'GET /login': 'the dashboard\'s login form',
+  'POST /login': 'logging in: checks the token it is given (and the form\'s CSRF cookie)',
+  'POST /logout': 'ends the session its cookie names (CSRF-checked); needs no role',
   'GET /api/v1/openapi.json': 'the API description: its shape, no data (src/web/api-docs.ts)',
   'GET /api/docs': 'the API reference page',
   'GET /api/docs/init.js': "the reference page's script",
@@ -147,9 +191,9 @@ describe('route roles', () => {
       if (key in PUBLIC) {
         if (role) problems.push(`${key} is listed as public but declares ${role}`);
       } else if (!role) problems.push(`${key} declares no role`);
-      else if (EXPECTED[key] !== role) problems.push(`${key} declares ${role}, the table says ${EXPECTED[key] ?? 'nothing'}`);
+      else if ((EXPECTED[key] ?? DASHBOARD[key]) !== role) problems.push(`${key} declares ${role}, the table says ${EXPECTED[key] ?? DASHBOARD[key] ?? 'nothing'}`);
     }
-    for (const key of [...Object.keys(EXPECTED), ...Object.keys(PUBLIC)]) if (!routes.has(key)) problems.push(`${key} is in the table but not in the app`);
+    for (const key of [...Object.keys(EXPECTED), ...Object.keys(DASHBOARD), ...Object.keys(PUBLIC)]) if (!routes.has(key)) problems.push(`${key} is in the table but not in the app`);
     expect(problems).toEqual([]);
   });
 

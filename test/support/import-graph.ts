@@ -19,14 +19,14 @@ function* sources(root: string, dir: string): Generator<string> {
   for (const name of readdirSync(join(root, dir))) {
     const path = join(dir, name);
     if (statSync(join(root, path)).isDirectory()) yield* sources(root, path);
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) yield path;
+    else if ((name.endsWith('.ts') || name.endsWith('.tsx')) && !name.endsWith('.d.ts')) yield path;
   }
 }
 
 function resolveImport(root: string, from: string, spec: string): string | null {
   const base = normalize(join(dirname(from), spec));
   for (const candidate of [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')]) {
-    if (candidate.endsWith('.ts') && existsSync(join(root, candidate))) return candidate;
+    if ((candidate.endsWith('.ts') || candidate.endsWith('.tsx')) && existsSync(join(root, candidate))) return candidate;
   }
   return null;
 }

@@ -19,3 +19,4 @@ export * from './slack.ts';
 export * from './gdpr.ts';
 export * from './documents.ts';
 export * from './inference.ts';
+export * from './dashboard.ts';
