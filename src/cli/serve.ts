@@ -4,12 +4,14 @@ import { createLogger } from '../log.ts';
 import { startHub, type Hub } from '../main.ts';
 import { isJobName, JOB_NAMES, type JobName } from '../queue/jobs.ts';
 import { fail, loadCliConfig } from './context.ts';
+import { signalCounter } from './signals.ts';
 
 async function runUntilSignal(options: { serveHttp: boolean; port?: string; queues?: JobName[] }) {
   const config = loadCliConfig(options.port === undefined ? {} : { PORT: options.port });
   const log = createLogger(config);
   let hub: Hub | null = null;
   let stopping = false;
+  const classify = signalCounter();
 
   const shutdown = () => {
     if (!hub) return; // still starting: shut down as soon as it is up
@@ -22,9 +24,15 @@ async function runUntilSignal(options: { serveHttp: boolean; port?: string; queu
     );
   };
   // Installed before anything starts, so a signal during start-up still shuts down cleanly
-  // (an embedded PostgreSQL already started is stopped too). A second signal forces the exit.
+  // (an embedded PostgreSQL already started is stopped too). A copy of the same signal (npm
+  // forwarding what the process group got) is ignored; a later second signal forces the exit.
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    const verdict = classify(signal);
+    if (verdict === 'duplicate') {
+      log.info({ signal }, 'the same signal again (forwarded by a parent): already stopping');
+      return;
+    }
+    if (verdict === 'force') {
       log.warn({ signal }, 'second signal: exiting without waiting for running jobs');
       process.exit(1);
     }
