@@ -66,6 +66,16 @@ export const SETTINGS = {
     schema: positiveInt.max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
     doc: 'Largest request body any route accepts, in bytes (the upload routes have their own limits). Webhooks are held to 1 MiB.',
   },
+  TRAINING_BASE_MODELS: {
+    schema: z
+      .string()
+      .trim()
+      .min(1)
+      .transform((list) => list.split(',').map((name) => name.trim()).filter(Boolean))
+      .pipe(z.array(z.string().min(1)).min(1))
+      .optional(),
+    doc: 'Comma-separated base models (hub names or local paths) local fine-tuning may start from; any other is refused with 400. Unset: any (set it in production: the worker downloads and loads what it is named).',
+  },
   TRAINING_UPLOAD_MAX_BYTES: { schema: positiveInt.default(512 * 1024 * 1024), doc: 'Largest fine-tuning file `POST /api/v1/files` accepts, in bytes.' },
   OPENAI_API_KEY: { schema: z.string().min(1).optional(), doc: 'API key for the `openai` fine-tuning backend. Unset: only the local backend is offered.', secret: true },
   OPENAI_BASE_URL: {
