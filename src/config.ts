@@ -34,6 +34,10 @@ export const SETTINGS = {
   },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
   LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']).default('auto'), doc: 'auto: pretty in a terminal, JSON otherwise.' },
+  API_DB_POOL_SIZE: {
+    schema: positiveInt.max(200).default(10),
+    doc: 'Database connections the HTTP API keeps for itself, apart from the job handlers\' pool, so busy or stuck jobs cannot starve requests.',
+  },
   WORKER_CONCURRENCY: { schema: positiveInt.max(64).default(2), doc: 'Jobs of each queue one process runs at once.' },
   SHUTDOWN_TIMEOUT_MS: { schema: positiveInt.default(8_000), doc: 'How long shutdown waits for running jobs before it stops them.' },
   QUEUE_SCHEMA: { schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier').default('pgboss'), doc: 'PostgreSQL schema of the pg-boss queue.' },

@@ -9,6 +9,7 @@ import { createApp } from './app.ts';
 import { metricsRoutes } from './web/metrics.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
+import { connectDatabase, type Database } from './db/client.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
 import { syncAllSchedules } from './harvest/schedules.ts';
 import { configureEventQueue } from './events/deliver.ts';
@@ -70,8 +71,12 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
 
   let server: ServerType | null = null;
   let url: string | null = null;
+  // The API's own pool: job handlers holding every client of theirs (long harvests, a slow vendor)
+  // must not leave requests, webhooks and /readyz waiting for a connection.
+  let apiDatabase: Database | null = null;
   if (serveHttp) {
-    ({ server, url } = await listen(createApp(deps), config.HOST, config.PORT));
+    apiDatabase = connectDatabase(database.url, { max: config.API_DB_POOL_SIZE });
+    ({ server, url } = await listen(createApp({ ...deps, database: apiDatabase }), config.HOST, config.PORT));
     log.info({ url }, 'hub listening');
   }
   let metricsServer: ServerType | null = null;
@@ -106,6 +111,7 @@ export async function startHub({ config, log, serveHttp, queues }: HubOptions): 
       if (server && 'closeAllConnections' in server) server.closeAllConnections();
       await closed;
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+      await apiDatabase?.close();
       await database.shutdown();
       log.info('stopped');
     })();
