@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The long reliability cases run with `npm run test:reliability` (vitest.reliability.config.ts).
+    exclude: ['**/node_modules/**', 'test/**/*.long.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

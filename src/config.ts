@@ -64,6 +64,10 @@ export const SETTINGS = {
   DASHBOARD_SESSION_MINUTES: { schema: positiveInt.max(7 * 24 * 60).default(480), doc: 'How long a dashboard log-in lasts before the login page is shown again (minutes).' },
   LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), doc: 'Log level.' },
   LOG_FORMAT: { schema: z.enum(['auto', 'json', 'pretty']).default('auto'), doc: 'auto: pretty in a terminal, JSON otherwise.' },
+  API_DB_POOL_SIZE: {
+    schema: positiveInt.max(200).default(10),
+    doc: 'Database connections the HTTP API keeps for itself, apart from the job handlers\' pool, so busy or stuck jobs cannot starve requests.',
+  },
   WORKER_CONCURRENCY: { schema: positiveInt.max(64).default(2), doc: 'Jobs of each queue one process runs at once.' },
   SHUTDOWN_TIMEOUT_MS: { schema: positiveInt.default(8_000), doc: 'How long shutdown waits for running jobs before it stops them.' },
   QUEUE_SCHEMA: { schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a lowercase SQL identifier').default('pgboss'), doc: 'PostgreSQL schema of the pg-boss queue.' },
@@ -95,6 +99,16 @@ export const SETTINGS = {
   HTTP_BODY_LIMIT_BYTES: {
     schema: positiveInt.max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
     doc: 'Largest request body any route accepts, in bytes (the upload routes have their own limits). Webhooks are held to 1 MiB.',
+  },
+  TRAINING_BASE_MODELS: {
+    schema: z
+      .string()
+      .trim()
+      .min(1)
+      .transform((list) => list.split(',').map((name) => name.trim()).filter(Boolean))
+      .pipe(z.array(z.string().min(1)).min(1))
+      .optional(),
+    doc: 'Comma-separated base models (hub names or local paths) local fine-tuning may start from; any other is refused with 400. Unset: any (set it in production: the worker downloads and loads what it is named).',
   },
   TRAINING_UPLOAD_MAX_BYTES: { schema: positiveInt.default(512 * 1024 * 1024), doc: 'Largest fine-tuning file `POST /api/v1/files` accepts, in bytes.' },
   OPENAI_API_KEY: { schema: z.string().min(1).optional(), doc: 'API key for the `openai` fine-tuning backend. Unset: only the local backend is offered.', secret: true },

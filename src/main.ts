@@ -7,9 +7,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createApp } from './app.ts';
 import { metricsRoutes } from './web/metrics.ts';
-import { createGateway } from './models/gateway/gateway.ts';
+import { createGateway, type Gateway } from './models/gateway/gateway.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
+import { connectDatabase, type Database } from './db/client.ts';
 import { handledJobNames, registerHandlers } from './jobs/handlers.ts';
 import { syncAllSchedules } from './harvest/schedules.ts';
 import { startLiveHarvests } from './harvest/live.ts';
@@ -79,11 +80,17 @@ export async function startHub({ config, log, serveHttp, queues, skipQueues, hea
   // GDPR erasures a crash or a kill left unfinished: resumed now and every five minutes.
   await scheduleErasureResume(queue);
 
-  const gateway = createGateway(deps);
+  let gateway: Gateway | null = null;
   let server: ServerType | null = null;
   let url: string | null = null;
+  // The API's own pool: job handlers holding every client of theirs (long harvests, a slow vendor)
+  // must not leave requests, webhooks and /readyz waiting for a connection.
+  let apiDatabase: Database | null = null;
   if (serveHttp) {
-    ({ server, url } = await listen(createApp(deps, { gateway }), config.HOST, config.PORT));
+    apiDatabase = connectDatabase(database.url, { max: config.API_DB_POOL_SIZE });
+    // The inference API's usage rows go through the API's own pool too.
+    gateway = createGateway({ ...deps, database: apiDatabase });
+    ({ server, url } = await listen(createApp({ ...deps, database: apiDatabase }, { gateway }), config.HOST, config.PORT));
     log.info({ url }, 'hub listening');
   } else if (healthPort !== undefined) {
     // Health checks and Prometheus reach a worker here; nothing else is served.
@@ -128,7 +135,8 @@ export async function startHub({ config, log, serveHttp, queues, skipQueues, hea
       if (server && 'closeAllConnections' in server) server.closeAllConnections();
       await closed;
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
-      await gateway.close();
+      await gateway?.close();
+      await apiDatabase?.close();
       await database.shutdown();
       log.info('stopped');
     })();

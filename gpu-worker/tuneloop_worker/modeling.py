@@ -33,7 +33,8 @@ def load_model(cfg: RunConfig, rt: Runtime) -> Any:
     """The base model; for qlora quantized to 4 bits; with `adapter_init` wrapped as a trainable PeftModel."""
     from transformers import AutoModelForCausalLM
 
-    kwargs: dict[str, Any] = {}
+    # Safetensors only: a pickled checkpoint (pytorch_model.bin) can run code when it is loaded.
+    kwargs: dict[str, Any] = {"use_safetensors": True}
     if cfg.method == "full":
         # Full fine-tuning keeps fp32 master weights; bf16/fp16 then run as mixed precision (autocast).
         kwargs["dtype"] = torch_dtype("fp32")

@@ -4,15 +4,14 @@ import { createLogger } from '../log.ts';
 import { startHub, type Hub } from '../main.ts';
 import { isJobName, JOB_NAMES, type JobName } from '../queue/jobs.ts';
 import { fail, loadCliConfig } from './context.ts';
-
-/** A repeat of the first signal within this time is the same Ctrl-C, delivered twice. */
-const DUPLICATE_SIGNAL_MS = 1_000;
+import { signalCounter } from './signals.ts';
 
 async function runUntilSignal(options: { serveHttp: boolean; port?: string; queues?: JobName[]; skipQueues?: JobName[]; healthPort?: number }) {
   const config = loadCliConfig(options.port === undefined ? {} : { PORT: options.port });
   const log = createLogger(config);
   let hub: Hub | null = null;
   let stopping = false;
+  const classify = signalCounter();
 
   const shutdown = () => {
     if (!hub) return; // still starting: shut down as soon as it is up
@@ -25,18 +24,19 @@ async function runUntilSignal(options: { serveHttp: boolean; port?: string; queu
     );
   };
   // Installed before anything starts, so a signal during start-up still shuts down cleanly
-  // (an embedded PostgreSQL already started is stopped too). A second signal forces the exit.
-  // Under `npm start` one Ctrl-C arrives twice: the terminal signals the whole process group and
-  // npm forwards the signal to its child too. Only a signal a moment later means "stop now".
-  let firstSignalAt = 0;
+  // (an embedded PostgreSQL already started is stopped too). A copy of the same signal (npm
+  // forwarding what the process group got) is ignored; a later second signal forces the exit.
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
+    const verdict = classify(signal);
+    if (verdict === 'duplicate') {
+      log.info({ signal }, 'the same signal again (forwarded by a parent): already stopping');
+      return;
+    }
+    if (verdict === 'force') {
       log.warn({ signal }, 'second signal: exiting without waiting for running jobs');
       process.exit(1);
     }
     stopping = true;
-    firstSignalAt = Date.now();
     log.info({ signal }, 'signal received');
     shutdown();
   };

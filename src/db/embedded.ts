@@ -7,7 +7,7 @@
  * gracefully (finishing its jobs) and stops Postgres last. A server left running by a hub that was
  * killed (-9) is adopted on the next start instead of failing on its lock file.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -16,6 +16,21 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+
+/**
+ * pg_ctl in its own process group: a SIGTERM to the hub's group (systemd's KillMode, `kill --
+ * -PGID`, npm forwarding a copy) must not kill it halfway through the start or stop it runs for;
+ * the hub stops Postgres itself, last.
+ */
+function runDetached(file: string, args: string[], options: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv }): Promise<void> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(file, args, { ...options, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + String(chunk)).slice(-2_000)));
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolveRun() : reject(new Error(`${file} ${args[0]} exited with ${code}: ${stderr.trim()}`))));
+  });
+}
 
 interface Binaries {
   initdb: string;
@@ -137,7 +152,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (port === null) {
     port = options.port || (await freePort());
     const serverOptions = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
-    await run(bins.pg_ctl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(dataDir, 'server.log'), '-o', serverOptions], {
+    await runDetached(bins.pg_ctl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', join(dataDir, 'server.log'), '-o', serverOptions], {
       ...spawnAs,
       env: { ...process.env, LC_ALL: 'C' },
     });
@@ -152,7 +167,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     adopted,
     async stop(stopOptions = {}) {
       if (stopOptions.ifUnused && (await otherSessions(adminUrl)) > 0) return false;
-      await run(bins.pg_ctl, ['stop', '-w', '-m', 'fast', '-D', dataDir], spawnAs).catch((error: unknown) => {
+      // Its own process group: a SIGTERM to the hub's group (systemd, `kill -- -PGID`, npm forwarding a
+      // copy) must not kill pg_ctl halfway through the stop it was started for.
+      await runDetached(bins.pg_ctl, ['stop', '-w', '-m', 'fast', '-D', dataDir], spawnAs).catch((error: unknown) => {
         // Already stopped is fine; anything else should be seen.
         if (runningServerPort(dataDir) !== null) throw error;
       });

@@ -12,6 +12,7 @@ import { eventDeliveries, eventSubscriptions } from '../db/schema/index.ts';
 import type { HubDeps } from '../deps.ts';
 import type { JobHandler, Queue } from '../queue/queue.ts';
 import { signedHeaders } from './signature.ts';
+import { DecryptionError } from '../security/encryption.ts';
 import { subscriptionSecret } from './subscriptions.ts';
 import { guardedAgent } from './guarded-dispatcher.ts';
 import { checkLiteralEventUrl, EventUrlError } from './url-guard.ts';
@@ -86,10 +87,23 @@ export function eventDeliverHandler(deps: HubDeps): JobHandler<'events.deliver'>
     const attempt = row.delivery.attempts + 1;
     const body = JSON.stringify(row.delivery.payload);
     let result: { status: number | null; error: string | null };
+    let secret: string;
+    try {
+      secret = subscriptionSecret(deps.keyring, row.subscription);
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      // No retry can help: the key that sealed it is not configured (or the value was altered).
+      await db
+        .update(eventDeliveries)
+        .set({ attempts: attempt, lastStatus: null, lastError: `the subscription's signing secret cannot be decrypted: ${error.message}`, status: 'failed', nextAttemptAt: null })
+        .where(and(eq(eventDeliveries.id, deliveryId), eq(eventDeliveries.status, 'pending')));
+      log.error({ deliveryId, subscriptionId: row.subscription.id }, 'event delivery failed: the signing secret cannot be decrypted (rotate with `connections rekey` while the old key is in TUNELOOP_ENCRYPTION_KEYS_PREVIOUS)');
+      return;
+    }
     try {
       // Host names are resolved and checked once, by the dispatcher, at connect time; literals here.
       const url = checkLiteralEventUrl(row.subscription.url, { allowPrivate: deps.config.EVENTS_ALLOW_PRIVATE_URLS });
-      result = await post(url, signedHeaders(subscriptionSecret(deps.keyring, row.subscription), row.delivery.id, body), body, dispatcher);
+      result = await post(url, signedHeaders(secret, row.delivery.id, body), body, dispatcher);
     } catch (error) {
       if (!(error instanceof EventUrlError)) throw error;
       result = { status: null, error: error.message };

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { recordAudit } from '../audit.ts';
 import type { Tx } from '../db/client.ts';
 import { eventDeliveries, eventSubscriptions } from '../db/schema/index.ts';
-import { decryptJson, encryptJson, type Keyring } from '../security/encryption.ts';
+import { decryptJson, encryptJson, sealedWithCurrentKey, type Keyring } from '../security/encryption.ts';
 import { EVENT_TYPES } from './emit.ts';
 import { newSecret } from './signature.ts';
 import { checkEventUrl } from './url-guard.ts';
@@ -87,4 +87,15 @@ export async function removeSubscription(db: Tx, id: string, actor: string): Pro
 export async function listDeliveries(db: Tx, subscriptionId: string, limit = 50, afterId?: string): Promise<DeliveryRow[]> {
   const after = afterId ? afterRow(eventDeliveries, eventDeliveries.createdAt, eventDeliveries.id, afterId) : undefined;
   return db.select().from(eventDeliveries).where(and(eq(eventDeliveries.subscriptionId, subscriptionId), after)).orderBy(desc(eventDeliveries.createdAt), desc(eventDeliveries.id)).limit(limit);
+}
+
+/** Re-seals every subscription's signing secret with the current key (run with `connections rekey`). */
+export async function rekeySubscriptionSecrets(db: Tx, keyring: Keyring): Promise<number> {
+  let changed = 0;
+  for (const row of await db.select({ id: eventSubscriptions.id, secretEncrypted: eventSubscriptions.secretEncrypted }).from(eventSubscriptions)) {
+    if (sealedWithCurrentKey(keyring, row.secretEncrypted)) continue;
+    await db.update(eventSubscriptions).set({ secretEncrypted: encryptJson(keyring, decryptJson(keyring, row.secretEncrypted)) }).where(eq(eventSubscriptions.id, row.id));
+    changed++;
+  }
+  return changed;
 }

@@ -68,6 +68,11 @@ export interface CreateOptions {
   actor: string;
   /** Backends that can run here (openai needs an API key). */
   backends: TrainingBackend[];
+  /**
+   * TRAINING_BASE_MODELS: the base models the local backend may load (a name or path the worker
+   * opens with from_pretrained, so anything a caller names would otherwise be fetched and run).
+   */
+  baseModels?: string[] | undefined;
 }
 
 async function resolveData(db: Tx, input: NewFineTuningJob): Promise<TrainingData & { versionId?: string }> {
@@ -104,6 +109,9 @@ export function modelTaskFor(datasetTask: string | null): string {
 export async function createJob(db: Tx, input: NewFineTuningJob, options: CreateOptions): Promise<FineTuningJob> {
   const backend = input.backend ?? 'local';
   if (!options.backends.includes(backend)) throw new JobInputError(`the ${backend} backend is not configured here${backend === 'openai' ? ' (set OPENAI_API_KEY)' : ''}`, 'backend');
+  if (backend === 'local' && options.baseModels && !options.baseModels.includes(input.model)) {
+    throw new JobInputError(`model "${input.model}" is not an allowed base model here (TRAINING_BASE_MODELS: ${options.baseModels.join(', ')})`, 'model');
+  }
   let resolved: ReturnType<typeof resolveMethod>;
   let data: TrainingData & { versionId?: string };
   try {

@@ -26,7 +26,7 @@ def load(spec: ModelSpec, rt: Runtime) -> tuple[Any, Any]:
 
     tokenizer = load_tokenizer(SimpleNamespace(base_model=spec.base_model, chat_template_path=spec.chat_template_path))
     try:
-        model = AutoModelForCausalLM.from_pretrained(spec.base_model, dtype=torch_dtype(rt.precision))
+        model = AutoModelForCausalLM.from_pretrained(spec.base_model, dtype=torch_dtype(rt.precision), use_safetensors=True)
     except (OSError, ValueError) as err:
         raise WorkerError(f"cannot load base_model {spec.base_model!r} of {spec.name!r}: {err}", "model") from None
     if spec.adapter_path:

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ConnectionInputError, connectorFor, createConnection, deleteConnection, findConnection, listConnections, publicConnection, rekeyConnections } from '../../connections/store.ts';
 import { loadKeyring } from '../../security/encryption.ts';
 import { rekeyWebhookSecrets } from '../../webhooks/secrets.ts';
+import { rekeySubscriptionSecrets } from '../../events/subscriptions.ts';
 import type { Config } from '../../config.ts';
 import { fail, withDatabase, readJsonObject } from '../context.ts';
 
@@ -101,11 +102,11 @@ export function registerConnectionCommands(program: Command) {
 
   connections
     .command('rekey')
-    .description('re-encrypt all credentials and webhook secrets with TUNELOOP_ENCRYPTION_KEY (old keys in TUNELOOP_ENCRYPTION_KEYS_PREVIOUS)')
+    .description('re-encrypt all credentials, webhook secrets and event subscription secrets with TUNELOOP_ENCRYPTION_KEY (old keys in TUNELOOP_ENCRYPTION_KEYS_PREVIOUS)')
     .action(async () => {
-      const [changed, secrets] = await withDatabase(({ db }, config) =>
-        db.transaction(async (tx) => [await rekeyConnections(tx, keyringFor(config), 'cli'), await rekeyWebhookSecrets(tx, keyringFor(config))] as const),
+      const [changed, secrets, subscriptions] = await withDatabase(({ db }, config) =>
+        db.transaction(async (tx) => [await rekeyConnections(tx, keyringFor(config), 'cli'), await rekeyWebhookSecrets(tx, keyringFor(config)), await rekeySubscriptionSecrets(tx, keyringFor(config))] as const),
       );
-      process.stdout.write(`re-encrypted ${changed} connection${changed === 1 ? '' : 's'} and ${secrets} webhook secret${secrets === 1 ? '' : 's'}\n`);
+      process.stdout.write(`re-encrypted ${changed} connection${changed === 1 ? '' : 's'}, ${secrets} webhook secret${secrets === 1 ? '' : 's'} and ${subscriptions} event subscription secret${subscriptions === 1 ? '' : 's'}\n`);
     });
 }

@@ -16,6 +16,7 @@ import { NothingToPromptError, triagePrompt } from '../../datasets/prompts/promp
 import { knownPeopleOf } from '../../datasets/steps/scrub.ts';
 import { ERASED_REQUESTER, requesterSuppressed } from '../../gdpr/suppression.ts';
 import { isClosed, promptSettingsForModel } from '../writeback.ts';
+import { vocabularyOf, withinVocabulary } from './vocabulary.ts';
 
 const MAX_TOKENS = 256;
 
@@ -67,10 +68,13 @@ export async function applyTriage(deps: WriteBackDeps, job: TicketJob, signal?: 
       draftModelUnavailable.inc({ task: 'triage' });
       return record({ ...chosen, status: 'failed', reason: `model unavailable, will retry: ${error.message}` }, error);
     }
-    const parsed = parseTriageAnswer(answer);
-    if (!parsed) return record({ ...chosen, status: 'skipped', reason: 'the model gave no valid triage answer' });
+    const answered = parseTriageAnswer(answer);
+    if (!answered) return record({ ...chosen, status: 'skipped', reason: 'the model gave no valid triage answer' });
+    const { kept, dropped } = withinVocabulary(answered.labels, await vocabularyOf(database.db, choice.model.datasetVersionId));
+    const parsed = { ...answered, labels: kept };
     const confidence = parsed.confidence;
-    const summary = { labels: parsed.labels, confidence };
+    const summary = { labels: parsed.labels, confidence, ...(dropped.length ? { dropped } : {}) };
+    if (!Object.keys(kept).length) return record({ ...chosen, status: 'skipped', confidence, text: JSON.stringify(summary), reason: `no label from the model's vocabulary (dropped: ${dropped.join(', ')})` });
     if (confidence === null || confidence < deps.config.TRIAGE_MIN_CONFIDENCE) {
       return record({ ...chosen, status: 'skipped', confidence, text: JSON.stringify(summary), reason: `confidence ${confidence ?? 'unknown'} below TRIAGE_MIN_CONFIDENCE ${deps.config.TRIAGE_MIN_CONFIDENCE}` });
     }
