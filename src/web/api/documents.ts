@@ -4,16 +4,14 @@
  * extracted at once (the answer says whether it had text, no text layer, or why it was skipped)
  * and the scan runs as a `compliance.scan-document` job. `GET /:id` shows a document and its alerts.
  */
-import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { complianceAlerts, documents } from '../../db/schema/index.ts';
 import { ingestDocument, type StoredDocument } from '../../harvest/documents/store.ts';
-import type { AuthVariables } from '../auth.ts';
 import { ApiError } from '../errors.ts';
-import { validate } from '../validate.ts';
+import { apiApp, apiRoute, errorResponse, notFound, ok } from '../openapi.ts';
 import { publicAlert } from './alerts.ts';
 
 const Direction = z.enum(['inbound', 'outbound'], { error: 'direction must be "inbound" (received) or "outbound" (sent to customers)' });
@@ -41,11 +39,31 @@ export function publicDocument(document: StoredDocument) {
 export function documentRoutes(deps: AppDeps) {
   const { db } = deps.database;
   const limits = { maxBytes: deps.config.DOCUMENT_MAX_BYTES, maxPages: deps.config.DOCUMENT_MAX_PAGES, maxUnpackedBytes: deps.config.DOCUMENT_MAX_UNPACKED_BYTES };
-  const app = new Hono<{ Variables: AuthVariables }>();
+  const app = apiApp();
 
-  app.post(
-    '/',
-    bodyLimit({ maxSize: limits.maxBytes + 64 * 1024, onError: (c) => c.json({ error: { code: 'payload_too_large', message: `documents are limited to ${limits.maxBytes} bytes` } }, 413) }),
+  app.openapi(
+    apiRoute(
+      'operator',
+      {
+        method: 'post',
+        path: '/',
+        tags: ['documents'],
+        summary: 'Upload a document for the compliance scan (PDF, DOCX, HTML, text)',
+        description: 'Multipart with `file` and optional `direction` (inbound | outbound), or the raw bytes with `?filename=…&direction=…`. The text is extracted at once; the scan runs as a job.',
+        // Documented, not validated here: the handler reads either form itself.
+        request: {
+          body: {
+            required: true,
+            content: {
+              'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, direction: { type: 'string', enum: ['inbound', 'outbound'] } } } },
+              'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+            },
+          },
+        },
+        responses: { 201: { description: 'the document, stored' }, 200: { description: 'the same document was uploaded before' }, 413: errorResponse('the document is too large') },
+      },
+      [bodyLimit({ maxSize: limits.maxBytes + 64 * 1024, onError: (c) => c.json({ error: { code: 'payload_too_large', message: `documents are limited to ${limits.maxBytes} bytes` } }, 413) })],
+    ),
     async (c) => {
       let filename: string;
       let contentType: string | null;
@@ -75,13 +93,23 @@ export function documentRoutes(deps: AppDeps) {
     },
   );
 
-  app.get('/:id', validate('param', z.object({ id: z.coerce.number().int().positive({ error: 'must be a document id' }) })), async (c) => {
-    const id = c.req.valid('param').id;
-    const [document] = await db.select().from(documents).where(eq(documents.id, id));
-    if (!document) throw new ApiError(404, 'not_found', 'no such document');
-    const alerts = await db.select().from(complianceAlerts).where(eq(complianceAlerts.documentId, id));
-    return c.json({ ...publicDocument(document), alerts: alerts.map(publicAlert) });
-  });
+  app.openapi(
+    apiRoute('compliance', {
+      method: 'get',
+      path: '/{id}',
+      tags: ['documents'],
+      summary: 'A document with its extraction status and its alerts',
+      request: { params: z.object({ id: z.coerce.number().int().positive({ error: 'must be a document id' }) }) },
+      responses: { ...ok('the document and its alerts'), ...notFound('document') },
+    }),
+    async (c) => {
+      const id = c.req.valid('param').id;
+      const [document] = await db.select().from(documents).where(eq(documents.id, id));
+      if (!document) throw new ApiError(404, 'not_found', 'no such document');
+      const alerts = await db.select().from(complianceAlerts).where(eq(complianceAlerts.documentId, id));
+      return c.json({ ...publicDocument(document), alerts: alerts.map(publicAlert) });
+    },
+  );
 
   return app;
 }
