@@ -33,6 +33,11 @@ export interface DemoSummary {
   drafts: { tickets: number; posted: number; skipped: number; failed: number };
   alerts: { raised: number; postedToSlack: number; byStatus: Record<string, number>; byPolicy: Record<string, number> };
   models: { candidate: string | null; production: string | null; all: Array<{ id: string; status: string }> };
+  /** Around the loop once more (step 11-12): DPO pairs from rewritten drafts, compliance examples from decided alerts. */
+  preference_pairs?: number;
+  compliance_examples?: number;
+  drafts_judged?: number;
+  replies_sent?: number;
 }
 
 function json<T>(schema: z.ZodType<T>, text: string, what: string): T {

@@ -157,6 +157,20 @@ async function alertsInSlack(apiUrl: string, expected: number): Promise<number> 
   return posted;
 }
 
+/** The sandbox plays a real vendor's rough edges (429s, dropped answers): the agents' calls retry like a client should. */
+async function vendorFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(url, init);
+      if ((response.status !== 429 && response.status < 500) || attempt >= 6) return response;
+      await sleep(1000 * Number(response.headers.get('retry-after') ?? attempt));
+    } catch (error) {
+      if (attempt >= 6) throw new Error(`${init.method ?? 'GET'} ${url}: ${error instanceof Error ? `${error.message} (${String(error.cause)})` : String(error)}`);
+      await sleep(500 * attempt);
+    }
+  }
+}
+
 async function stopChildren() {
   for (const close of closers) await close().catch(() => undefined);
   await Promise.all(
@@ -281,6 +295,56 @@ async function main() {
     break;
   }
 
+  step('11. Around the loop once more: agents send some drafts as they are and rewrite others; their replies become the next model');
+  // The agents answer the drafted tickets in Zendesk (public replies, ticket solved): every third
+  // draft sent as it was, the others rewritten. The next harvest brings the replies; draft.feedback
+  // compares each with its draft; the rewritten ones become DPO preference pairs.
+  // More drafts first: a tiny random model leaves many tickets undrafted (an empty answer is skipped).
+  const more = tuneloop(['draft', 'batch', 'zendesk-demo', '--limit', '40']);
+  const moreStatus = JSON.parse(tuneloop(['draft', 'status', /batch ([0-9a-f-]{36})/.exec(more)?.[1] ?? '', '--json'], { quiet: true })) as { sourceIds: string[] };
+  const replied: string[] = [];
+  let keptAsDrafted = 0;
+  for (const ticket of new Set([...status.sourceIds, ...moreStatus.sourceIds])) {
+    const comments = (await (await vendorFetch(`${zendeskUrl}/api/v2/tickets/${ticket}/comments.json`, { headers: { Authorization: auth } })).json()) as { comments: Array<{ public: boolean; body: string }> };
+    const note = comments.comments.find((comment) => !comment.public && comment.body.includes('tuneloop draft'));
+    if (!note) continue;
+    const draft = note.body.split('\n\n— tuneloop draft')[0] ?? '';
+    const keep = replied.length % 3 === 0;
+    if (keep) keptAsDrafted++;
+    const body = keep ? draft : `Thank you for your patience. I have looked into this for you and updated your request; you will receive a confirmation by email shortly. (ticket ${ticket})`;
+    const sent = await vendorFetch(`${zendeskUrl}/api/v2/tickets/${ticket}.json`, { method: 'PUT', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ ticket: { status: 'solved', comment: { body, public: true } } }) });
+    if (!sent.ok) throw new Error(`the agent's reply on ticket ${ticket} failed: ${sent.status}`);
+    replied.push(ticket);
+  }
+  process.stdout.write(`agents replied on ${replied.length} drafted tickets (${keptAsDrafted} drafts sent as they were) and solved them\n`);
+  // Handed to the hub, whose harvest reacts to what it stored: solved tickets' drafts get their draft.feedback job.
+  tuneloop(['harvest', 'run', 'zendesk-demo', '--queue']);
+  const apiToken = tuneloop(['token', 'create', '--name', 'demo-loop', '--role', 'operator'], { quiet: true }).trim();
+  let judged = 0;
+  for (let attempt = 0; attempt < 1200 && judged < replied.length; attempt++) {
+    const stats = (await (await vendorFetch(`${hubUrl}/api/v1/drafts/stats?task=reply`, { headers: { Authorization: `Bearer ${apiToken}` } })).json()) as { data?: Array<{ judged?: number }> };
+    judged = (stats.data ?? []).reduce((sum, row) => sum + (row.judged ?? 0), 0);
+    if (judged < replied.length) await sleep(500);
+  }
+  process.stdout.write(`draft.feedback judged ${judged} drafts against what the agents sent\n`);
+  const preferenceConfig = join(HOME, 'preference-config.json');
+  // A handful of pairs in the demo: all of them train (the hub holds a tenth out for validation).
+  writeFileSync(preferenceConfig, JSON.stringify({ preference: { minPairs: 2 }, split: { train: 1, validation: 0, test: 0, groupBy: 'conversation' } }));
+  tuneloop(['dataset', 'create', '--name', 'preferences', '--task', 'preference', '--connections', 'zendesk-demo', '--config', preferenceConfig]);
+  const preferenceBuild = tuneloop(['dataset', 'build', 'preferences']);
+  const splitCounts = (line: string) => [...(/(\d+) train, (\d+) validation, (\d+) test/.exec(line) ?? [])].slice(1).reduce((sum, n) => sum + Number(n), 0);
+  const preferencePairs = splitCounts(preferenceBuild);
+  // DPO on it is `tuneloop train start --model M --dataset-version preferences@latest` (test/loop/dpo-loop.test.ts
+  // runs it); the demo's handful of pairs is too few to train on (the worker needs a non-empty train split after hold-out).
+
+  step('12. Reviews become data: the decided alerts build a compliance dataset version');
+  const complianceConfig = join(HOME, 'compliance-config.json');
+  writeFileSync(complianceConfig, JSON.stringify({ split: { train: 1, validation: 0, test: 0, groupBy: 'conversation' } }));
+  tuneloop(['dataset', 'create', '--name', 'reviews', '--task', 'compliance', '--connections', 'zendesk-demo', '--config', complianceConfig]);
+  const complianceExamples = splitCounts(tuneloop(['dataset', 'build', 'reviews']));
+  const loop = { preference_pairs: preferencePairs, compliance_examples: complianceExamples, drafts_judged: judged, replies_sent: replied.length };
+  process.stdout.write(`loop summary: ${JSON.stringify(loop)}\n`);
+
   step('Done');
   const summary = await collectSummary({ run: (args) => tuneloop(args, { quiet: true }), hubUrl: hubUrl ?? '', connection: 'zendesk-demo', dataset: 'replies', task: 'reply', draftBatchId: batchId ?? null, alertsPostedToSlack: posted });
   // The dashboard is served at / where the hub has it; otherwise the REST API is the way in.
@@ -294,7 +358,7 @@ async function main() {
       '',
     ].join('\n'),
   );
-  return { summary: { ...summary, dashboard }, dashboard };
+  return { summary: { ...summary, ...loop, dashboard }, dashboard };
 }
 
 /** Writes the summary (`--json FILE`) where asked; a failed demo writes one too, with `ok: false` and the error. */
