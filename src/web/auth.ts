@@ -48,6 +48,12 @@ export function declaredRole(handler: unknown): Role | undefined {
   return typeof handler === 'function' ? declared.get(handler) : undefined;
 }
 
+/** Records the role a door's own authentication middleware enforces (the inference API's `inference`). */
+export function declareRole<H extends object>(middleware: H, role: Role): H {
+  declared.set(middleware, role);
+  return middleware;
+}
+
 /** 403 unless the caller's token holds `role` (admin holds every role; operator and compliance include viewer). */
 export function requireRole(role: Role): MiddlewareHandler<{ Variables: AuthVariables }> {
   const middleware: MiddlewareHandler<{ Variables: AuthVariables }> = async (c, next) => {

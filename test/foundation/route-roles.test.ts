@@ -41,6 +41,19 @@ const EXPECTED: Record<string, Role> = {
   'GET /api/v1/datasets/:id/versions/:v/files/:split': 'operator',
   'POST /api/v1/datasets/:id/uploads': 'operator',
   'POST /api/v1/gdpr/erasures': 'admin',
+  'GET /api/v1/gdpr/erasures': 'admin',
+  'GET /api/v1/gdpr/erasures/:id': 'admin',
+  'POST /api/v1/documents': 'operator',
+  'GET /api/v1/documents/:id': 'compliance',
+  'GET /api/v1/compliance/figures': 'compliance',
+  'GET /api/v1/fine_tuning/jobs/:id/trials': 'viewer',
+  'GET /api/v1/inference-tokens': 'admin',
+  'POST /api/v1/inference-tokens': 'admin',
+  'DELETE /api/v1/inference-tokens/:id': 'admin',
+  'GET /api/v1/model-aliases': 'viewer',
+  'PUT /api/v1/model-aliases/:name': 'admin',
+  'DELETE /api/v1/model-aliases/:name': 'admin',
+  'GET /api/v1/usage': 'admin',
   'POST /api/v1/files': 'operator',
   'GET /api/v1/files': 'viewer',
   'GET /api/v1/files/:id': 'viewer',
@@ -127,6 +140,27 @@ export const DASHBOARD: Record<string, Role> = {
   'POST /drafts/review/:id': 'compliance',
 };
 
+/**
+ * The OpenAI-compatible inference API (src/web/openai/): its own authentication (inference tokens, or
+ * API tokens holding the role) answers in OpenAI's error shape; test/inference-api/ checks its refusals.
+ */
+const INFERENCE: Record<string, Role> = Object.fromEntries(
+  [
+    'POST /v1/chat/completions',
+    'POST /v1/completions',
+    'POST /v1/fine-tuned/:model{.+}/generate',
+    'GET /v1/models',
+    'GET /v1/models/:model{.+}',
+    'POST /v1/files',
+    'GET /v1/files/:id',
+    'GET /v1/files/:id/content',
+    'POST /v1/batches',
+    'GET /v1/batches',
+    'GET /v1/batches/:id',
+    'POST /v1/batches/:id/cancel',
+  ].map((key) => [key, 'inference' as Role]),
+);
+
 /** Routes that take no bearer token, each with the reason it needs none. */
 const PUBLIC: Record<string, string> = {
   'GET /healthz': 'liveness probe',
@@ -191,9 +225,9 @@ describe('route roles', () => {
       if (key in PUBLIC) {
         if (role) problems.push(`${key} is listed as public but declares ${role}`);
       } else if (!role) problems.push(`${key} declares no role`);
-      else if ((EXPECTED[key] ?? DASHBOARD[key]) !== role) problems.push(`${key} declares ${role}, the table says ${EXPECTED[key] ?? DASHBOARD[key] ?? 'nothing'}`);
+      else if ((EXPECTED[key] ?? DASHBOARD[key] ?? INFERENCE[key]) !== role) problems.push(`${key} declares ${role}, the table says ${EXPECTED[key] ?? DASHBOARD[key] ?? INFERENCE[key] ?? 'nothing'}`);
     }
-    for (const key of [...Object.keys(EXPECTED), ...Object.keys(DASHBOARD), ...Object.keys(PUBLIC)]) if (!routes.has(key)) problems.push(`${key} is in the table but not in the app`);
+    for (const key of [...Object.keys(EXPECTED), ...Object.keys(DASHBOARD), ...Object.keys(INFERENCE), ...Object.keys(PUBLIC)]) if (!routes.has(key)) problems.push(`${key} is in the table but not in the app`);
     expect(problems).toEqual([]);
   });
 

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken } from '../../src/auth/tokens.ts';
 import { modelAliases } from '../../src/db/schema/index.ts';
 import { startAbTest } from '../../src/models/ab/ab-test.ts';
 import { insertModel } from '../models/support.ts';
@@ -109,6 +110,9 @@ describe('inference API with the openai SDK', () => {
 
   it('refuses in OpenAI\'s error shape: no token 401, unknown model 404, other task 403, n > 1 and too long 400', async () => {
     await expect(sdk(hub, 'tli_wrong').chat.completions.create({ model: reply.id, messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    // An API token without the inference role opens the REST API, not the models.
+    const operator = (await createToken(database.db, 'ops', 'test', { roles: ['operator'] })).token;
+    await expect(sdk(hub, operator).models.list()).rejects.toBeInstanceOf(OpenAI.PermissionDeniedError);
     const unknown = await replyClient.chat.completions.create({ model: 'nope@production', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
     expect(unknown).toMatchObject({ code: 'model_not_found', param: 'model' });

@@ -5,6 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { allows } from '../../auth/roles.ts';
+import { declareRole } from '../auth.ts';
 import { verifyToken } from '../../auth/tokens.ts';
 import type { Db } from '../../db/client.ts';
 import type { Caller } from '../../models/gateway/gateway.ts';
@@ -15,6 +16,7 @@ export type CallerVariables = { caller: Caller };
 
 const CACHE_MS = 5_000;
 
+/** The inference API's authentication; it enforces the `inference` role (declared for the route-role table). */
 export function requireCaller(db: Db): MiddlewareHandler<{ Variables: CallerVariables }> {
   const cache = new Map<string, { caller: Caller | 'forbidden' | null; expiresAt: number }>();
   async function lookup(secret: string): Promise<Caller | 'forbidden' | null> {
@@ -37,7 +39,7 @@ export function requireCaller(db: Db): MiddlewareHandler<{ Variables: CallerVari
     return caller;
   }
 
-  return async (c, next) => {
+  return declareRole<MiddlewareHandler<{ Variables: CallerVariables }>>(async (c, next) => {
     const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
     const caller = match?.[1] ? await lookup(match[1]) : null;
     if (caller === 'forbidden') return openaiError(c, 403, 'permission_error', 'missing_role', 'this API token lacks the inference role; use an inference token (tuneloop inference token create) or a token with the inference role');
@@ -47,5 +49,5 @@ export function requireCaller(db: Db): MiddlewareHandler<{ Variables: CallerVari
     }
     c.set('caller', caller);
     await next();
-  };
+  }, 'inference');
 }

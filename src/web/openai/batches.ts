@@ -5,7 +5,7 @@
  * its own files and batches.
  */
 import { eq } from 'drizzle-orm';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../deps.ts';
 import { inferenceFiles } from '../../db/schema/index.ts';
@@ -29,7 +29,7 @@ const NewBatch = z.strictObject({
 const ownerId = (caller: Caller) => (caller.kind === 'inference' ? caller.token.id : null);
 const owns = (caller: Caller, row: { tokenId: string | null }) => caller.kind === 'api' || row.tokenId === caller.token.id;
 
-export function batchRoutes(deps: AppDeps) {
+export function batchRoutes(deps: AppDeps, auth: MiddlewareHandler<{ Variables: CallerVariables }>) {
   const app = new Hono<{ Variables: CallerVariables }>();
   const db = deps.database.db;
 
@@ -44,7 +44,7 @@ export function batchRoutes(deps: AppDeps) {
   const noFile = (c: Ctx, id: string) => openaiError(c, 404, 'invalid_request_error', 'file_not_found', `No such File object: ${id}`, 'file_id');
   const noBatch = (c: Ctx, id: string) => openaiError(c, 404, 'invalid_request_error', 'batch_not_found', `No such Batch object: ${id}`, 'batch_id');
 
-  app.post('/files', async (c) => {
+  app.post('/files', auth, async (c) => {
     if (Number(c.req.header('content-length') ?? 0) > MAX_BATCH_FILE_BYTES + 64 * 1024) return openaiError(c, 400, 'invalid_request_error', 'file_too_large', `a batch file holds at most ${MAX_BATCH_FILE_BYTES / 1024 / 1024} MB`, 'file');
     let form: Record<string, unknown>;
     try {
@@ -67,18 +67,18 @@ export function batchRoutes(deps: AppDeps) {
     return c.json(publicFile(row));
   });
 
-  app.get('/files/:id', async (c) => {
+  app.get('/files/:id', auth, async (c) => {
     const row = await fileFor(c, c.req.param('id'));
     return row ? c.json(publicFile(row)) : noFile(c, c.req.param('id'));
   });
 
-  app.get('/files/:id/content', async (c) => {
+  app.get('/files/:id/content', auth, async (c) => {
     const row = await fileFor(c, c.req.param('id'));
     if (!row) return noFile(c, c.req.param('id'));
     return c.body(await readFileText(deps.artifacts, row), 200, { 'content-type': 'application/jsonl' });
   });
 
-  app.post('/batches', async (c) => {
+  app.post('/batches', auth, async (c) => {
     if (!deps.queue) return openaiError(c, 503, 'server_error', 'queue_unavailable', 'the job queue is not running in this process', null, { 'retry-after': '5' });
     let input: z.infer<typeof NewBatch>;
     try {
@@ -100,19 +100,19 @@ export function batchRoutes(deps: AppDeps) {
     return c.json(publicBatch(row));
   });
 
-  app.get('/batches', async (c) => {
+  app.get('/batches', auth, async (c) => {
     const limit = Math.min(100, Math.max(1, Number(c.req.query('limit') ?? 20) || 20));
     const rows = (await listBatches(db, { limit: limit + 1, ...(c.req.query('after') ? { after: c.req.query('after')! } : {}) })).filter((row) => owns(c.get('caller'), row));
     const page = rows.slice(0, limit);
     return c.json({ object: 'list', data: page.map(publicBatch), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: rows.length > limit });
   });
 
-  app.get('/batches/:id', async (c) => {
+  app.get('/batches/:id', auth, async (c) => {
     const row = await batchFor(c, c.req.param('id'));
     return row ? c.json(publicBatch(row)) : noBatch(c, c.req.param('id'));
   });
 
-  app.post('/batches/:id/cancel', async (c) => {
+  app.post('/batches/:id/cancel', auth, async (c) => {
     if (!(await batchFor(c, c.req.param('id')))) return noBatch(c, c.req.param('id'));
     const row = await cancelBatch(db, c.req.param('id'));
     return c.json(publicBatch(row!));

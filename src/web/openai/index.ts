@@ -37,19 +37,20 @@ const generateShape: Shape = {
 export function openaiRoutes(deps: AppDeps, gateway: Gateway = createGateway(deps)) {
   const app = new Hono<{ Variables: CallerVariables }>();
   const db = deps.database.db;
-  app.use(requireCaller(db));
+  // On each route (not app.use), so every route carries its declared role.
+  const auth = requireCaller(db);
 
-  app.post('/chat/completions', async (c) => {
+  app.post('/chat/completions', auth, async (c) => {
     const body = await readBody(c, ChatRequest);
     return body instanceof Response ? body : relayRequest(c, gateway, '/chat/completions', body, openaiShape);
   });
 
-  app.post('/completions', async (c) => {
+  app.post('/completions', auth, async (c) => {
     const body = await readBody(c, CompletionRequest);
     return body instanceof Response ? body : relayRequest(c, gateway, '/completions', body, openaiShape);
   });
 
-  app.post('/fine-tuned/:model{.+}/generate', async (c) => {
+  app.post('/fine-tuned/:model{.+}/generate', auth, async (c) => {
     const body = await readBody(c, GenerateRequest);
     if (body instanceof Response) return body;
     const chat = ChatRequest.parse({
@@ -62,15 +63,15 @@ export function openaiRoutes(deps: AppDeps, gateway: Gateway = createGateway(dep
     return relayRequest(c, gateway, '/chat/completions', chat, generateShape, '/generate');
   });
 
-  app.get('/models', async (c) => c.json({ object: 'list', data: await listCallableModels(db, c.get('caller')) }));
+  app.get('/models', auth, async (c) => c.json({ object: 'list', data: await listCallableModels(db, c.get('caller')) }));
 
-  app.get('/models/:model{.+}', async (c) => {
+  app.get('/models/:model{.+}', auth, async (c) => {
     const model = await findCallableModel(db, c.get('caller'), c.req.param('model'));
     if (!model) return openaiError(c, 404, 'invalid_request_error', 'model_not_found', `The model \`${c.req.param('model')}\` does not exist or this token may not use it.`, 'model');
     return c.json(model);
   });
 
-  app.route('/', batchRoutes(deps));
+  app.route('/', batchRoutes(deps, auth));
 
   return app;
 }
