@@ -52,7 +52,7 @@ describe.skipIf(skip)('dashboard in headless Chromium', () => {
     database = await createTestDatabase();
     const { log } = captureLogger();
     queue = await startQueue({ url: database.url, schema: 'pgboss', log });
-    const deps = { ...testDeps(database, queue, { TUNELOOP_HOME: home, EVALUATION_MAX_EXAMPLES: '4', EVALUATION_MAX_NEW_TOKENS: '8' }), log };
+    const deps = { ...testDeps(database, queue, { TUNELOOP_HOME: home, EVALUATION_MAX_EXAMPLES: '4', EVALUATION_MAX_NEW_TOKENS: '8', VENDOR_ALLOWED_HOSTS: '127.0.0.1' }), log };
     await registerHandlers({ ...deps, queue }, ['harvest.run', 'dataset.build', 'finetune.train', 'model.evaluate', 'compliance.scan'], 2);
     const app = createApp(deps);
     await new Promise<void>((resolve) => {
