@@ -94,7 +94,9 @@ export async function startHub({ config, log, serveHttp, queues, skipQueues, hea
     log.info({ url }, 'hub listening');
   } else if (healthPort !== undefined) {
     // Health checks and Prometheus reach a worker here; nothing else is served.
-    ({ server, url } = await listen(new Hono().route('/', healthRoutes(deps)), config.HOST, healthPort));
+    const health = new Hono().route('/', healthRoutes(deps));
+    if (config.METRICS_PORT === undefined) health.route('/', metricsRoutes(deps));
+    ({ server, url } = await listen(health, config.HOST, healthPort));
     log.info({ url }, 'health and metrics listening');
   }
   let metricsServer: ServerType | null = null;

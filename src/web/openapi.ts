@@ -8,6 +8,7 @@ import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { Role } from '../auth/roles.ts';
 import { requireRole, type AuthVariables } from './auth.ts';
+import { containsNul } from '../db/without-nul.ts';
 import { errorBody } from './errors.ts';
 
 type ApiEnv = { Variables: AuthVariables };
@@ -33,6 +34,8 @@ const COMMON_ERRORS = {
 
 /** Validation failures in our error shape: the first problem, named by its path, as a 400 (as src/web/validate.ts). */
 const invalidRequest: Hook<unknown, ApiEnv, string, Response | undefined> = (result, c) => {
+  // PostgreSQL refuses U+0000 in text: said plainly, before any other problem with the same input.
+  if (containsNul((result as { data?: unknown }).data)) return c.json(errorBody('invalid_request', `${result.target}: text must not contain the NUL character (U+0000)`), 400);
   if (result.success) return;
   const issue = result.error.issues[0];
   const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';

@@ -23,7 +23,7 @@ describe('README truth', () => {
     const start = readme.indexOf('### Jobs');
     expect(start).toBeGreaterThan(-1);
     const table = readme.slice(start, readme.indexOf('\n## ', start));
-    const named = [...table.matchAll(/^\| `([a-z]+\.[a-z]+)` \|/gm)].map(([, name]) => name);
+    const named = [...table.matchAll(/^\| `([a-z]+\.[a-z-]+)` \|/gm)].map(([, name]) => name);
     expect([...named].sort()).toEqual([...JOB_NAMES].sort());
   });
 
