@@ -117,6 +117,24 @@ describe('inference API under faults and limits', () => {
     expect((await post({ prompt: 'x', max_tokens: -1 })).status).toBe(400);
   });
 
+  it('keeps no text of a request by default, and only scrubbed copies with INFERENCE_KEEP_SCRUBBED_BODIES', async () => {
+    const content = 'I am Jane Doe, mail me at jane.doe@example.com or call +49 30 1234567.';
+    const send = async (hub: ServedHub, name: string) => {
+      await sdk(hub, await inferenceToken(database.db, { name, tasks: ['reply'] })).chat.completions.create({ model: model.id, messages: [{ role: 'user', content }] });
+      await hub.gateway.close();
+      const { rows } = await database.db.execute<{ sample: { prompt: Array<{ content: string }>; answer: string } | null }>(
+        sql`SELECT u.sample FROM inference_usage u JOIN inference_tokens t ON t.id = u.token_id WHERE t.name = ${name}`,
+      );
+      return rows[0]?.sample;
+    };
+    expect(await send(await hubWith({ INFERENCE_BASE_URL: secondary.url }), 'no-bodies')).toBeNull();
+    const kept = await send(await hubWith({ INFERENCE_BASE_URL: secondary.url, INFERENCE_KEEP_SCRUBBED_BODIES: 'true' }), 'scrubbed-bodies');
+    expect(kept?.answer).toBe('from the second server');
+    const prompt = kept?.prompt[0]?.content ?? '';
+    expect(prompt).toContain('mail me at');
+    for (const secret of ['jane.doe@example.com', '1234567', 'Jane Doe']) expect(prompt).not.toContain(secret);
+  });
+
   it('refuses a token past its monthly budget when set to refuse, and warns once at 80 %', async () => {
     const hub = await hubWith({ INFERENCE_BASE_URL: secondary.url, INFERENCE_PRICES: JSON.stringify({ '*': { input: 100_000, output: 100_000 } }) });
     const client = sdk(hub, await inferenceToken(database.db, { name: 'budget', tasks: ['reply'], monthly_budget_usd: 5, budget_action: 'refuse' }));

@@ -42,7 +42,7 @@ export const modelAliases = pgTable('model_aliases', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-/** One row per inference request: counts only, never the prompt or the answer. */
+/** One row per inference request: counts only; the prompt and answer only scrubbed, and only when INFERENCE_KEEP_SCRUBBED_BODIES is on. */
 export const inferenceUsage = pgTable(
   'inference_usage',
   {
@@ -60,6 +60,8 @@ export const inferenceUsage = pgTable(
     latencyMs: doublePrecision('latency_ms').notNull(),
     costUsd: doublePrecision('cost_usd').notNull().default(0),
     batchId: uuid('batch_id'),
+    /** Only with INFERENCE_KEEP_SCRUBBED_BODIES: the prompt and the answer, PII-scrubbed as curation scrubs. */
+    sample: jsonb('sample').$type<{ prompt: Array<{ role: string; content: string }>; answer: string }>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [index('inference_usage_created_idx').on(table.createdAt), index('inference_usage_token_idx').on(table.tokenId, table.createdAt), index('inference_usage_model_idx').on(table.modelId, table.createdAt)],

@@ -5,6 +5,7 @@
  * The routes in src/web/openai/ and the batch runner both go through here.
  */
 import { and, eq, isNull, ne, or } from 'drizzle-orm';
+import { defaultScrubber } from '../../datasets/pii/default-scrubber.ts';
 import type { AppDeps } from '../../deps.ts';
 import { inferenceTokens } from '../../db/schema/index.ts';
 import { emitEvent } from '../../events/emit.ts';
@@ -54,6 +55,14 @@ export interface Outcome {
   promptTokens: number | null;
   completionTokens: number | null;
   batchId?: string | null;
+  /** The exchange, kept (scrubbed) only where INFERENCE_KEEP_SCRUBBED_BODIES is on. */
+  exchange?: { prompt: Array<{ role: string; content: string }>; answer: string };
+}
+
+/** The prompt and answer with personal data replaced, one scrub session so a person keeps one placeholder. */
+function scrubbedExchange(exchange: NonNullable<Outcome['exchange']>) {
+  const session = defaultScrubber().session();
+  return { prompt: exchange.prompt.map((m) => ({ role: m.role, content: session.scrub(m.content).text })), answer: session.scrub(exchange.answer).text };
 }
 
 export function mayUse(caller: Caller, model: ModelRow, names: string[]): boolean {
@@ -160,6 +169,7 @@ export function createGateway(deps: AppDeps): Gateway {
         latencyMs: prepared ? performance.now() - prepared.started : 0,
         costUsd,
         batchId: outcome.batchId ?? null,
+        sample: config.INFERENCE_KEEP_SCRUBBED_BODIES && outcome.exchange && outcome.status < 400 ? scrubbedExchange(outcome.exchange) : null,
       });
       if (caller.kind === 'inference' && costUsd > 0) {
         spend.add(caller.token.id, costUsd);

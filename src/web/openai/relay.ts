@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { exampleTokens } from '../../datasets/stats.ts';
 import { ModelRequestError } from '../../models/inference/client.ts';
 import { GatewayError, type Gateway, type GatewayEndpoint, type Prepared } from '../../models/gateway/gateway.ts';
-import { firstIssue, type ChatRequest, type CompletionRequest } from '../../models/gateway/requests.ts';
+import { firstIssue, isChat, type ChatRequest, type CompletionRequest } from '../../models/gateway/requests.ts';
 import { relayEvents, type StreamTally } from '../../models/gateway/stream.ts';
 import { UpstreamConfigError, UpstreamUnavailableError } from '../../models/gateway/upstream.ts';
 import type { CallerVariables } from './auth.ts';
@@ -43,6 +43,18 @@ function usageOf(upstream: Record<string, unknown>): { promptTokens: number | nu
     promptTokens: typeof usage?.prompt_tokens === 'number' ? usage.prompt_tokens : null,
     completionTokens: typeof usage?.completion_tokens === 'number' ? usage.completion_tokens : null,
   };
+}
+
+/** The prompt as chat messages (a legacy completion's prompt as one user message), text parts joined. */
+function promptOf(body: ChatRequest | CompletionRequest): Array<{ role: string; content: string }> {
+  if (!isChat(body)) return [{ role: 'user', content: Array.isArray(body.prompt) ? (body.prompt[0] ?? '') : body.prompt }];
+  return body.messages.map((m) => ({ role: m.role, content: typeof m.content === 'string' ? m.content : (m.content ?? []).map((part) => part.text ?? '').join('') }));
+}
+
+function answerText(answer: Record<string, unknown>): string {
+  const choice = Array.isArray(answer.choices) ? (answer.choices[0] as { message?: { content?: unknown }; text?: unknown } | undefined) : undefined;
+  const text = choice?.message?.content ?? choice?.text;
+  return typeof text === 'string' ? text : '';
 }
 
 /** Parses `raw` with `schema`; a bad body is a 400 naming the field. */
@@ -96,7 +108,7 @@ export async function relayRequest(c: Ctx, gateway: Gateway, endpoint: GatewayEn
         throw new UpstreamUnavailableError('the model server sent an answer that is not JSON', 5);
       }
       const usage = usageOf(answer);
-      gateway.finish(ready, { status: 200, ...usage });
+      gateway.finish(ready, { status: 200, ...usage, exchange: { prompt: promptOf(body), answer: answerText(answer) } });
       return c.json(shape.answer(answer, requested, performance.now() - ready.started) as Record<string, unknown>);
     }
 
@@ -111,6 +123,7 @@ export async function relayRequest(c: Ctx, gateway: Gateway, endpoint: GatewayEn
           status: completed ? 200 : 499,
           promptTokens: tally.promptTokens ?? ready.promptTokens,
           completionTokens: tally.completionTokens ?? exampleTokens([{ content: tally.text }]),
+          exchange: { prompt: promptOf(body), answer: tally.text },
         });
       },
     });
