@@ -18,6 +18,7 @@ import { BOS, capClass, CONJUNCTIONS, crc32, combine, conjSalt, EOS, fmix32, LAB
 import type { NerModel } from './model.ts';
 import { NEWLINE, tokenizeForNer, type NerToken } from './tokenize.ts';
 import { viterbiFor, type Viterbi } from './viterbi.ts';
+import { C, C_HASH, CAP_CLASSES, classIndex, conjHash, G_HASH, KIND_OF, RADIX, W, type HashConj, type Part, type TableConj, type WordConj, type WordEntry } from './conjunctions.ts';
 
 const K = LABELS.length;
 const OFFSETS = OFFSET_KINDS.map(([o]) => o);
@@ -29,30 +30,7 @@ if (Math.max(...OFFSETS.map(Math.abs), ...CONJUNCTIONS.flatMap(([, parts]) => pa
 const WORDS_MAX = 50_000;
 const LINES_MAX = 64_000;
 const LINE_CHARS_MAX = 1_000;
-// Every value capClass() can return, and the 16 word-list flag combinations.
-const CAP_CLASSES = ['A', 'U', 'l', 'd', 'a', 'n', 'p'];
-const CLASS_COUNT = CAP_CLASSES.length;
-const C_HASH = CAP_CLASSES.map((c) => crc32(`c:${c}`));
-const G_HASH = Array.from({ length: 16 }, (_, g) => crc32(`g:${g}`));
-const RADIX = [0, CAP_CLASSES.length, 16];
 const WORD_CONJ_SLOTS = 4;
-
-/** What the tagger keeps per distinct token string. */
-interface WordEntry {
-  /** Own features' rows summed per offset: [slot * K + label]. */
-  sums: Float64Array;
-  /** crc32 of the "w:" feature string. */
-  w: number;
-  /** The token lower-cased, and whether it is capitalised and not all capitals (for detect-ner.ts). */
-  lower: string;
-  capitalised: boolean;
-  /** Index into CAP_CLASSES, and the word-list flags (0..15). */
-  c: number;
-  g: number;
-  /** Per conjunction with this word in it: the class values met so far and their rows. */
-  conjKeys: (Int16Array | undefined)[];
-  conjRows: (Float64Array | undefined)[];
-}
 
 /** A line's tokens (offsets from the line's start), their entries, and its inner emissions. */
 interface Line {
@@ -72,18 +50,6 @@ interface LineEnd {
   emit: Float64Array;
 }
 
-/** A conjunction's part: an offset and what is read there (W the word, C its class, G its flags). */
-type Part = { offset: number; kind: number };
-const W = 0;
-const C = 1;
-const G = 2;
-const KIND_OF: Partial<Record<Kind, number>> = { w: W, c: C, g: G };
-/** A conjunction of classes and flags only: every row read ahead. */
-type TableConj = { parts: Part[]; table: Float64Array };
-/** A conjunction of one word with classes or flags: rows cached on the word. */
-type WordConj = { index: number; word: Part; others: Part[]; salt: number; parts: Part[] };
-/** Anything else: hashed per token. */
-type HashConj = { parts: Part[]; salt: number };
 
 /** A tagged text: token i < n spans [start[i], end[i]) and has label labels[i] (an index into LABELS). */
 export interface Tagged {
@@ -388,26 +354,4 @@ export class NerTagger {
 function isBlank(c: number): boolean {
   if (c < 128) return c === 32 || (c >= 9 && c <= 13);
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
-
-/** The mixed-radix index of the class and flag parts of a conjunction at seq[mid]. */
-function classIndex(seq: WordEntry[], mid: number, parts: Part[]): number {
-  let idx = 0;
-  for (let q = 0; q < parts.length; q++) {
-    const p = parts[q] as Part;
-    const e = seq[mid + p.offset] as WordEntry;
-    idx = p.kind === C ? idx * CLASS_COUNT + e.c : idx * 16 + e.g;
-  }
-  return idx;
-}
-
-/** The row hash of a conjunction at seq[mid], as featureRows computes it. */
-function conjHash(seq: WordEntry[], mid: number, c: { salt: number; parts: Part[] }): number {
-  let acc = c.salt;
-  for (let q = 0; q < c.parts.length; q++) {
-    const p = c.parts[q] as Part;
-    const e = seq[mid + p.offset] as WordEntry;
-    acc = combine(acc, p.kind === W ? e.w : p.kind === C ? (C_HASH[e.c] as number) : (G_HASH[e.g] as number));
-  }
-  return fmix32(acc);
 }
