@@ -58,3 +58,21 @@ def test_the_command_reports_an_error_event_and_exit_2(tmp_path):
     assert result.returncode == 2
     event = json.loads(result.stdout.strip().splitlines()[-1])
     assert event["type"] == "error" and event["kind"] == "model" and "x.whl does not exist" in event["message"]
+
+
+def test_the_chat_template_keeps_smollm2s_system_prompt_and_marks_only_the_assistant_for_the_loss():
+    from tuneloop_worker.gguf_convert import CHATML_WITH_GENERATION
+    from tuneloop_worker.tiny import build_tokenizer
+
+    tokenizer = build_tokenizer(["How do I cancel my order?", "Go to Orders and press Cancel."], vocab_size=400)
+    tokenizer.chat_template = CHATML_WITH_GENERATION
+    chat = [{"role": "user", "content": "How do I cancel my order?"},
+            {"role": "assistant", "content": "Go to Orders and press Cancel."}]
+    text = tokenizer.apply_chat_template(chat, tokenize=False)
+    assert text.startswith("<|im_start|>system\nYou are a helpful AI assistant named SmolLM")
+    assert text.endswith("<|im_start|>assistant\nGo to Orders and press Cancel.<|im_end|>\n")
+    own = [{"role": "system", "content": "You are a support agent."}] + chat
+    assert "SmolLM" not in tokenizer.apply_chat_template(own, tokenize=False)
+    encoded = tokenizer.apply_chat_template(chat, return_assistant_tokens_mask=True, return_dict=True)
+    marked = [t for t, m in zip(encoded["input_ids"], encoded["assistant_masks"]) if m]
+    assert tokenizer.decode(marked) == "Go to Orders and press Cancel.<|im_end|>"
