@@ -210,9 +210,11 @@ function baseModel(trainFile: string): { model: string; served: string; hyperpar
   tuneloop(['worker', 'setup', '--base-model', DEFAULT_CPU_BASE_MODEL]);
   const installed = getBaseModel(HOME, DEFAULT_CPU_BASE_MODEL);
   if (!installed) throw new Error(`${DEFAULT_CPU_BASE_MODEL} is not registered after worker setup`);
-  // LoRA r 16 on the attention projections, lr 2e-4, batch 4 (about 5 s a step on 2 idle cores): 80 steps
-  // with an evaluation every 20, early stopping after two evaluations without improvement, the best checkpoint kept.
-  const hyperparameters = { max_steps: 80, eval_every_steps: 20, early_stopping_patience: 2, max_seq_length: 384, learning_rate: 2e-4, warmup_steps: 5, per_device_batch_size: 4, gradient_accumulation: 1, gradient_checkpointing: false, lora: { r: 16, alpha: 32, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] } };
+  // LoRA r 16 on the attention projections, lr 2e-4, batch 4: DEMO_MAX_STEPS steps (default 60) with four
+  // evaluations, early stopping after two without improvement, the best checkpoint kept.
+  const steps = Number(process.env.DEMO_MAX_STEPS ?? 60);
+  if (!Number.isInteger(steps) || steps < 4) throw new Error('DEMO_MAX_STEPS must be a whole number >= 4');
+  const hyperparameters = { max_steps: steps, eval_every_steps: Math.floor(steps / 4), early_stopping_patience: 2, max_seq_length: 384, learning_rate: 2e-4, warmup_steps: 5, per_device_batch_size: 4, gradient_accumulation: 1, gradient_checkpointing: false, lora: { r: 16, alpha: 32, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] } };
   return { model: DEFAULT_CPU_BASE_MODEL, served: installed.path, hyperparameters };
 }
 
