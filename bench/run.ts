@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Figures>> = {
   webhook: () => import('./webhook.ts').then((m) => m.main()),
   train: () => import('./train.ts').then((m) => m.main()),
   serve: () => import('./serve.ts').then((m) => m.main()),
+  'serve-cpu': () => import('./serve-cpu.ts').then((m) => m.main()),
   slack: () => import('./slack.ts').then((m) => m.main()),
   compliance: () => import('./compliance.ts').then((m) => m.main()),
   inference: () => import('./inference.ts').then((m) => m.main()),

@@ -17,6 +17,12 @@ const jobs = z.array(
   }),
 );
 const models = z.array(z.object({ id: z.string(), task: z.string(), status: z.string(), fine_tuning_job: z.string().nullable(), metrics: z.unknown() }));
+const evaluated = z.object({
+  base_model: z.string(),
+  evaluation: z
+    .object({ report: z.object({ candidate: z.object({ eval_loss: z.number().optional(), chrf: z.number().optional() }), baseline: z.object({ label: z.string(), eval_loss: z.number().optional(), chrf: z.number().optional() }).nullable() }).nullable() })
+    .nullable(),
+});
 const alerts = z.array(z.object({ id: z.string(), status: z.string(), policy: z.object({ id: z.string() }) }));
 const draftStatus = z.object({ progress: z.object({ tickets: z.number(), done: z.boolean(), tasks: z.record(z.string(), z.object({ posted: z.number(), skipped: z.number(), failed: z.number() })) }) });
 
@@ -33,6 +39,14 @@ export interface DemoSummary {
   drafts: { tickets: number; posted: number; skipped: number; failed: number };
   alerts: { raised: number; postedToSlack: number; byStatus: Record<string, number>; byPolicy: Record<string, number> };
   models: { candidate: string | null; production: string | null; all: Array<{ id: string; status: string }> };
+  /** true: the tiny random model (`--quick`); false: a pretrained base model (SmolLM2 by default). */
+  quick?: boolean;
+  /** The candidate's evaluation on the held-out test split, against its base model (null when there was none). */
+  base_model?: string | null;
+  eval_loss_base?: number | null;
+  eval_loss_candidate?: number | null;
+  chrf_base?: number | null;
+  chrf_candidate?: number | null;
   /** Around the loop once more (step 11-12): DPO pairs from rewritten drafts, compliance examples from decided alerts. */
   preference_pairs?: number;
   compliance_examples?: number;
@@ -89,6 +103,9 @@ export async function collectSummary(options: {
   }
 
   const model = registered.find((each) => job && each.fine_tuning_job === job.id) ?? null;
+  const shown = model ? json(evaluated, run(['models', 'show', model.id]), 'models show') : null;
+  const report = shown?.evaluation?.report ?? null;
+  const base = report?.baseline?.label === 'base' ? report.baseline : null;
   const bySplit = latest.examples ?? {};
   return {
     ok: true,
@@ -115,6 +132,11 @@ export async function collectSummary(options: {
       production: registered.find((each) => each.status === 'production')?.id ?? null,
       all: registered.map((each) => ({ id: each.id, status: each.status })),
     },
+    base_model: shown?.base_model ?? job?.model ?? null,
+    eval_loss_base: base?.eval_loss ?? null,
+    eval_loss_candidate: report?.candidate.eval_loss ?? null,
+    chrf_base: base?.chrf ?? null,
+    chrf_candidate: report?.candidate.chrf ?? null,
   };
 }
 
@@ -142,9 +164,13 @@ export function summaryProblems(summary: DemoSummary): string[] {
   if (summary.examples.total <= 0) problems.push('no examples in the dataset');
   for (const split of ['train', 'validation', 'test']) if (!(summary.examples.bySplit[split] && summary.examples.bySplit[split] > 0)) problems.push(`no ${split} examples`);
   if (summary.run.status !== 'succeeded') problems.push(`the fine-tuning run is ${summary.run.status}, not succeeded`);
-  if (summary.run.steps === null || summary.run.steps <= 0 || summary.run.steps !== summary.run.totalSteps) problems.push(`the run did not reach its last step (${summary.run.steps}/${summary.run.totalSteps})`);
+  // A pretrained model's run may stop early (early stopping keeps the best checkpoint); the tiny one runs every step.
+  const stepsOk = summary.run.steps !== null && summary.run.steps > 0 && (summary.quick === false ? summary.run.steps <= (summary.run.totalSteps ?? 0) : summary.run.steps === summary.run.totalSteps);
+  if (!stepsOk) problems.push(`the run did not reach its last step (${summary.run.steps}/${summary.run.totalSteps})`);
   if (summary.run.validLoss === null) problems.push('the run reported no validation loss');
   if (summary.run.metrics === null) problems.push('the candidate has no evaluation metrics');
+  for (const key of ['eval_loss_base', 'eval_loss_candidate', 'chrf_base', 'chrf_candidate'] as const) if (typeof summary[key] !== 'number') problems.push(`no ${key} in the summary`);
+  if (!summary.base_model) problems.push('no base_model in the summary');
   if (summary.drafts.posted <= 0) problems.push('no drafts posted');
   if (summary.alerts.raised <= 0) problems.push('no alerts raised');
   if (summary.alerts.postedToSlack < summary.alerts.raised) problems.push(`${summary.alerts.raised - summary.alerts.postedToSlack} alerts not posted to Slack`);

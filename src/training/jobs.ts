@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../audit.ts';
+import { BaseModelError, checkBaseModel } from '../models/base/registry.ts';
 import type { Tx } from '../db/client.ts';
 import { fineTuningJobs, type TrainingBackend } from '../db/schema/index.ts';
 import type { Queue } from '../queue/queue.ts';
@@ -14,6 +15,7 @@ import { recordEvent } from './events.ts';
 import { formatFor, Hyperparameters, HyperparameterError, MethodInput, resolveMethod } from './hyperparameters.ts';
 import { ACTIVE, notifyStatus, transition, type FineTuningJob } from './status.ts';
 import { planTrials, SweepError, trialHyperparameters, type TrialParams } from './sweep/plan.ts';
+import { RunConfigFields } from './worker/contract/run-config.ts';
 
 export type { FineTuningJob } from './status.ts';
 
@@ -73,6 +75,8 @@ export interface CreateOptions {
    * opens with from_pretrained, so anything a caller names would otherwise be fetched and run).
    */
   baseModels?: string[] | undefined;
+  /** TUNELOOP_HOME: where registered base models live (models/base/registry.ts); unset, names are not checked. */
+  home?: string | undefined;
 }
 
 async function resolveData(db: Tx, input: NewFineTuningJob): Promise<TrainingData & { versionId?: string }> {
@@ -124,6 +128,14 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
     throw error;
   }
   const wanted = formatFor(resolved.method);
+  if (backend === 'local' && options.home !== undefined) {
+    try {
+      checkBaseModel(options.home, input.model, RunConfigFields.max_seq_length.parse(resolved.hyperparameters.max_seq_length));
+    } catch (error) {
+      if (error instanceof BaseModelError) throw new JobInputError(error.message, error.message.startsWith('max_seq_length') ? 'method.hyperparameters.max_seq_length' : 'model');
+      throw error;
+    }
+  }
   if (data.train.format !== wanted) {
     throw new JobInputError(`method ${resolved.method} trains on ${wanted} examples, but the training data is in the ${data.train.format} format`, input.training_file ? 'training_file' : 'dataset_version');
   }

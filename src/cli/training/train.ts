@@ -140,7 +140,7 @@ export function registerTrainCommands(program: Command) {
         const queue = await startQueue({ url: database.url, schema: config.QUEUE_SCHEMA, log: quietLogger(config) });
         let job: FineTuningJob;
         try {
-          job = await createJob(database.db, request.data, { queue, actor: 'cli', backends, baseModels: config.TRAINING_BASE_MODELS });
+          job = await createJob(database.db, request.data, { queue, actor: 'cli', backends, baseModels: config.TRAINING_BASE_MODELS, home: config.TUNELOOP_HOME });
         } catch (error) {
           if (error instanceof JobInputError) fail(`${error.param ? `${error.param}: ` : ''}${error.message}`, 2);
           throw error;

@@ -30,6 +30,7 @@ import { EvaluationWorkerError, runEvaluationWorker, type WorkerMetrics } from '
 import { writeServedPredictions } from './openai.ts';
 import { getEvaluation, pendingOrNewEvaluation, type EvaluationReport, type ModelMetrics } from './evaluations.ts';
 import { createInferenceClient, ModelRequestError, type InferenceClient, type ServedModel } from '../inference/client.ts';
+import { resolveBaseModel } from '../base/registry.ts';
 import { EvalConfig } from '../../training/worker/contract/eval-config.ts';
 import { StoredManifest } from '../../datasets/manifest.ts';
 
@@ -52,10 +53,10 @@ function served(model: ModelRow, base = false): ServedModel {
   return { id: model.id, task: model.task, backend: model.backend, baseModel: model.baseModel, adapterPath: null, modelPath: null, providerModel: openai ? model.baseModel : null };
 }
 
-/** The worker's view of one local model (a full fine-tune's own folder replaces the base). */
-function localSpec(name: string, model: ServedModel) {
+/** The worker's view of one local model (a full fine-tune's own folder replaces the base; a registered base model's name becomes its folder). */
+function localSpec(name: string, model: ServedModel, home: string) {
   if (model.modelPath) return { name, base_model: model.modelPath };
-  return { name, base_model: model.baseModel, ...(model.adapterPath ? { adapter_path: model.adapterPath } : {}) };
+  return { name, base_model: resolveBaseModel(home, model.baseModel), ...(model.adapterPath ? { adapter_path: model.adapterPath } : {}) };
 }
 
 async function productionOf(db: Tx, task: string): Promise<ModelRow | null> {
@@ -135,7 +136,7 @@ async function retrievalRun(
   const testPath = join(dir, 'test.jsonl');
   await writeFile(testPath, `${lines.join('\n')}\n`);
   const configPath = join(dir, 'eval.json');
-  const config: EvalConfig = { ...input.config, test_file: testPath, models: [localSpec('candidate', candidate.model)], predictions: [] };
+  const config: EvalConfig = { ...input.config, test_file: testPath, models: [localSpec('candidate', candidate.model, deps.config.TUNELOOP_HOME)], predictions: [] };
   await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
   input.log.info({ examples: lines.length }, 'evaluating the candidate with retrieved examples');
   const { report } = await runEvaluationWorker({ config: deps.config, configPath, dir, log: input.log, signal: input.signal }).finally(() => rm(testPath, { force: true }));
@@ -179,7 +180,7 @@ export async function runEvaluation(deps: Deps, evaluationId: string, options: {
     const config: EvalConfig = {
       task,
       test_file: testPath,
-      models: sides.filter((s) => s.model.backend === 'local').map((s) => localSpec(s.name, s.model)),
+      models: sides.filter((s) => s.model.backend === 'local').map((s) => localSpec(s.name, s.model, deps.config.TUNELOOP_HOME)),
       predictions,
       max_examples: deps.config.EVALUATION_MAX_EXAMPLES,
       max_new_tokens: deps.config.EVALUATION_MAX_NEW_TOKENS,

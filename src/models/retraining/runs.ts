@@ -52,7 +52,7 @@ async function startTraining(deps: RunDeps, run: RetrainingRun): Promise<void> {
       const [locked] = await tx.select().from(retrainingRuns).where(eq(retrainingRuns.id, run.id)).for('update');
       if (locked?.status !== 'building') return;
       const request = TrainingRequest.parse(training);
-      const job = await createJob(tx, { ...request, dataset_version: version.id, task: modelTaskFor(run.task), metadata: { ...request.metadata, retraining_run: run.id } }, { queue: deps.queue, actor: 'retraining', backends, baseModels: deps.config.TRAINING_BASE_MODELS });
+      const job = await createJob(tx, { ...request, dataset_version: version.id, task: modelTaskFor(run.task), metadata: { ...request.metadata, retraining_run: run.id } }, { queue: deps.queue, actor: 'retraining', backends, baseModels: deps.config.TRAINING_BASE_MODELS, home: deps.config.TUNELOOP_HOME });
       await tx.update(retrainingRuns).set({ status: 'training', fineTuningJobId: job.id, updatedAt: new Date() }).where(eq(retrainingRuns.id, run.id));
     });
   } catch (error) {

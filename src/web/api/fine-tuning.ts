@@ -58,7 +58,7 @@ export function fineTuningRoutes(deps: AppDeps) {
     }),
     async (c) => {
       if (!deps.queue) throw new ApiError(503, 'unavailable', 'the job queue is not running');
-      const job = await createJob(db, c.req.valid('json'), { queue: deps.queue, actor: c.get('actor'), backends, baseModels: deps.config.TRAINING_BASE_MODELS }).catch(badRequest);
+      const job = await createJob(db, c.req.valid('json'), { queue: deps.queue, actor: c.get('actor'), backends, baseModels: deps.config.TRAINING_BASE_MODELS, home: deps.config.TUNELOOP_HOME }).catch(badRequest);
       return c.json(await present(job));
     },
   );
