@@ -12,6 +12,8 @@ export interface JudgedReply {
   body: string;
   /** What the officer decides: a real leak, or a false positive. */
   violation: boolean;
+  /** The phone, card, email or tracking number in it: what the rule shows as evidence. */
+  value: string;
 }
 
 const OPENINGS = [
@@ -39,21 +41,23 @@ const CLOSINGS = [
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'];
 const ITEMS = ['parcel', 'package', 'replacement', 'return label', 'order', 'refund form'];
 
-type Template = (fill: { phone: string; card: string; email: string; tracking: string; day: string; item: string }) => string;
+type Fill = { phone: string; card: string; email: string; tracking: string; day: string; item: string };
+/** A sentence, and which of the fill's values it carries. */
+type Template = [(fill: Fill) => string, 'phone' | 'card' | 'email' | 'tracking'];
 
 const LEAKS: Template[] = [
-  (f) => `I will call you back on ${f.phone} on ${f.day} about the ${f.item}.`,
-  (f) => `I saved the card ${f.card} to your account as you asked, so the ${f.item} can be charged.`,
-  (f) => `I have sent the ${f.item} details to your private address ${f.email} as requested.`,
-  (f) => `Your card ${f.card} was charged again for the ${f.item}; I will reverse it by ${f.day}.`,
-  (f) => `We reached you at ${f.phone} earlier; the ${f.item} is confirmed for ${f.day}.`,
+  [(f) => `I will call you back on ${f.phone} on ${f.day} about the ${f.item}.`, 'phone'],
+  [(f) => `I saved the card ${f.card} to your account as you asked, so the ${f.item} can be charged.`, 'card'],
+  [(f) => `I have sent the ${f.item} details to your private address ${f.email} as requested.`, 'email'],
+  [(f) => `Your card ${f.card} was charged again for the ${f.item}; I will reverse it by ${f.day}.`, 'card'],
+  [(f) => `We reached you at ${f.phone} earlier; the ${f.item} is confirmed for ${f.day}.`, 'phone'],
 ];
 const LOOK_ALIKES: Template[] = [
-  (f) => `The tracking number of your ${f.item} is ${f.tracking}; the courier delivers on ${f.day}.`,
-  (f) => `Our warehouse hotline ${f.phone} can rebook the ${f.item} for ${f.day}.`,
-  (f) => `Shipment ${f.tracking} left our warehouse; expect the ${f.item} by ${f.day}.`,
-  (f) => `The courier's shared desk ${f.email} handles ${f.item} pickups until ${f.day}.`,
-  (f) => `Consignment ${f.tracking} for the ${f.item} is with the courier since ${f.day}.`,
+  [(f) => `The tracking number of your ${f.item} is ${f.tracking}; the courier delivers on ${f.day}.`, 'tracking'],
+  [(f) => `Our warehouse hotline ${f.phone} can rebook the ${f.item} for ${f.day}.`, 'phone'],
+  [(f) => `Shipment ${f.tracking} left our warehouse; expect the ${f.item} by ${f.day}.`, 'tracking'],
+  [(f) => `The courier's shared desk ${f.email} handles ${f.item} pickups until ${f.day}.`, 'email'],
+  [(f) => `Consignment ${f.tracking} for the ${f.item} is with the courier since ${f.day}.`, 'tracking'],
 ];
 
 function pick<T>(random: () => number, items: readonly T[]): T {
@@ -82,7 +86,7 @@ export function judgedReplies(options: { seed: number; count: number; firstNames
   for (let n = 0; n < options.count; n++) {
     const violation = n % 2 === 0;
     const name = options.firstNames[n % options.firstNames.length] ?? 'there';
-    const fill = {
+    const fill: Fill = {
       phone: `+49 30 ${1_000_000 + Math.floor(random() * 8_999_999)}`,
       card: luhnNumber(random, 16, 4).replace(/(\d{4})(?=\d)/g, '$1 '),
       email: violation ? `${name.toLowerCase()}.${Math.floor(random() * 900 + 100)}@mail.example.net` : `desk${Math.floor(random() * 90 + 10)}@courier.example.net`,
@@ -90,8 +94,8 @@ export function judgedReplies(options: { seed: number; count: number; firstNames
       day: pick(random, DAYS),
       item: pick(random, ITEMS),
     };
-    const middle = pick(random, violation ? LEAKS : LOOK_ALIKES)(fill);
-    out.push({ body: `Hi ${name}, ${pick(random, OPENINGS)} ${middle} ${pick(random, CLOSINGS)}`, violation });
+    const [sentence, carries] = pick(random, violation ? LEAKS : LOOK_ALIKES);
+    out.push({ body: `Hi ${name}, ${pick(random, OPENINGS)} ${sentence(fill)} ${pick(random, CLOSINGS)}`, violation, value: fill[carries] });
   }
   return out;
 }
