@@ -212,7 +212,9 @@ async function complianceStage(input: { zendeskUrl: string; auth: string; hubUrl
   const officer = tuneloop(['token', 'create', '--name', 'demo-officer', '--role', 'compliance'], { quiet: true }).trim();
   const truth = new Map(replies.map((reply) => [reply.value, reply.violation]));
   const decided = new Set<string>();
-  for (let attempt = 0; attempt < 240 && decided.size < replies.length; attempt++) {
+  // Until every reply's alert is decided, or ten seconds pass without a new one (a reply the rule did not flag).
+  for (let attempt = 0, lastNew = 0; attempt < 240 && decided.size < replies.length && !(decided.size && attempt - lastNew > 20); attempt++) {
+    const before = decided.size;
     let cursor: string | null = null;
     do {
       const page = (await (await vendorFetch(`${input.hubUrl}/api/v1/alerts?policy=${POLICY}&status=open&limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers: { Authorization: `Bearer ${officer}` } })).json()) as { data: Array<{ id: string; evidence: Array<{ excerpt: string }> }>; next_cursor?: string | null };
@@ -226,6 +228,7 @@ async function complianceStage(input: { zendeskUrl: string; auth: string; hubUrl
       }
       cursor = page.next_cursor ?? null;
     } while (cursor);
+    if (decided.size > before) lastNew = attempt;
     if (decided.size < replies.length) await sleep(500);
   }
   process.stdout.write(`the compliance officer decided ${decided.size} alerts of ${POLICY} through the REST API\n`);
