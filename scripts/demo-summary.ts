@@ -50,6 +50,12 @@ export interface DemoSummary {
   /** Around the loop once more (step 11-12): DPO pairs from rewritten drafts, compliance examples from decided alerts. */
   preference_pairs?: number;
   compliance_examples?: number;
+  /**
+   * Step 12: the false positives a policy's classifier, trained on the decided alerts, removes on
+   * the held-out split at the recall of the rules alone; with its numbers beside it.
+   */
+  compliance_false_positives_removed?: number;
+  compliance_classifier?: { policy: string; test_alerts: number; recall: number | null; rules_recall: number | null; false_positives_rules: number; false_positives_classifier: number; promoted: boolean } | null;
   drafts_judged?: number;
   replies_sent?: number;
 }
@@ -81,7 +87,8 @@ export async function collectSummary(options: {
   const { run } = options;
   const runs = json(harvests, run(['harvest', 'list', '--connection', options.connection, '--json']), 'harvest list');
   const latest = json(version, run(['dataset', 'show', `${options.dataset}@latest`]), 'dataset show');
-  const [job] = json(jobs, run(['train', 'list', '--limit', '1', '--json']), 'train list');
+  // The newest run of the summarised task (later steps train other tasks, e.g. a policy's classifier).
+  const job = json(jobs, run(['train', 'list', '--limit', '20', '--json']), 'train list').find((each) => each.task === options.task);
   const registered = json(models, run(['models', 'list', '--task', options.task, '--json']), 'models list');
   const raised = json(alerts, run(['alerts', 'list', '--limit', '500', '--json']), 'alerts list');
 

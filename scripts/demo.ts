@@ -24,6 +24,8 @@ import { parseArgs } from 'node:util';
 import { collectSummary, failedSummary, type DemoSummary } from './demo-summary.ts';
 import { DEFAULT_CPU_BASE_MODEL } from '../src/models/base/catalog.ts';
 import { getBaseModel } from '../src/models/base/registry.ts';
+import { judgedReplies } from '../integrations/sandbox-kit/compliance-replies.ts';
+import { CLASSIFIER_BASE_MODEL, classifierTask } from '../src/training/classifier/model.ts';
 import { createSlackSandbox, SANDBOX_BOT_TOKEN, SANDBOX_SIGNING_SECRET, type SlackSandbox } from '../integrations/slack/sandbox/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -190,6 +192,90 @@ async function stopChildren() {
     ),
   );
 }
+
+const POLICY = 'pii-in-public-reply';
+
+/**
+ * Step 12. The sandbox plays agents who answer 120 more tickets in Zendesk, half of them leaking
+ * the customer's phone, card or email into the public reply, half with look-alike numbers (tracking
+ * numbers, the warehouse hotline); the next harvest brings them and the hub's scans raise the
+ * rule's alerts; the compliance officer decides each one through the REST API (they know which
+ * value is the customer's). The decisions build a compliance version; a classifier run learns the
+ * policy from it; the hub evaluates it against the rules alone on the held-out split and the gate
+ * decides its promotion.
+ */
+async function complianceStage(input: { zendeskUrl: string; auth: string; hubUrl: string }): Promise<{ examples: number; removed: number; classifier: DemoSummary['compliance_classifier'] }> {
+  const replies = judgedReplies({ seed: 23, count: 120, firstNames: ['Anna', 'Lukas', 'Maria', 'Jonas', 'Sofia', 'Elias', 'Emma', 'Noah'] });
+  for (const [n, reply] of replies.entries()) {
+    const name = reply.body.slice(3, reply.body.indexOf(','));
+    const created = await vendorFetch(`${input.zendeskUrl}/api/v2/tickets.json`, { method: 'POST', headers: { Authorization: input.auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ ticket: { subject: `Where is my order? (${n + 1})`, comment: { body: `Hello, where is my order? Thanks, ${name}` }, requester: { name: `${name} Customer${n + 1}`, email: `customer${n + 1}@example.org` } } }) });
+    const { ticket } = (await created.json()) as { ticket: { id: number } };
+    const sent = await vendorFetch(`${input.zendeskUrl}/api/v2/tickets/${ticket.id}.json`, { method: 'PUT', headers: { Authorization: input.auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ ticket: { status: 'solved', comment: { body: reply.body, public: true } } }) });
+    if (!sent.ok) throw new Error(`the agent's reply on ticket ${ticket.id} failed: ${sent.status}`);
+  }
+  process.stdout.write(`agents answered ${replies.length} more tickets (${replies.filter((r) => r.violation).length} of the replies leak the customer's data)\n`);
+  tuneloop(['harvest', 'run', 'zendesk-demo', '--queue']);
+  const officer = tuneloop(['token', 'create', '--name', 'demo-officer', '--role', 'compliance'], { quiet: true }).trim();
+  const truth = new Map(replies.map((reply) => [reply.value, reply.violation]));
+  const decided = new Set<string>();
+  // Until every reply's alert is decided, or ten seconds pass without a new one (a reply the rule did not flag).
+  for (let attempt = 0, lastNew = 0; attempt < 240 && decided.size < replies.length && !(decided.size && attempt - lastNew > 20); attempt++) {
+    const before = decided.size;
+    let cursor: string | null = null;
+    do {
+      const page = (await (await vendorFetch(`${input.hubUrl}/api/v1/alerts?policy=${POLICY}&status=open&limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers: { Authorization: `Bearer ${officer}` } })).json()) as { data: Array<{ id: string; evidence: Array<{ excerpt: string }> }>; next_cursor?: string | null };
+      for (const alert of page.data) {
+        const violation = alert.evidence.map((span) => truth.get(span.excerpt)).find((value) => value !== undefined);
+        if (violation === undefined || decided.has(alert.id)) continue;
+        const to = violation ? 'acknowledged' : 'false_positive';
+        const answer = await vendorFetch(`${input.hubUrl}/api/v1/alerts/${alert.id}/transitions`, { method: 'POST', headers: { Authorization: `Bearer ${officer}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ to, note: 'demo officer' }) });
+        if (!answer.ok) throw new Error(`deciding alert ${alert.id} failed: ${answer.status}`);
+        decided.add(alert.id);
+      }
+      cursor = page.next_cursor ?? null;
+    } while (cursor);
+    if (decided.size > before) lastNew = attempt;
+    if (decided.size < replies.length) await sleep(500);
+  }
+  process.stdout.write(`the compliance officer decided ${decided.size} alerts of ${POLICY} through the REST API\n`);
+
+  const complianceConfig = join(HOME, 'compliance-config.json');
+  // Templated replies are alike by design: only exact duplicates are dropped. A third is held out for the evaluation.
+  writeFileSync(complianceConfig, JSON.stringify({ split: { train: 0.6, validation: 0.1, test: 0.3, groupBy: 'conversation' }, dedup: { threshold: 1 } }));
+  tuneloop(['dataset', 'create', '--name', 'reviews', '--task', 'compliance', '--connections', 'zendesk-demo', '--config', complianceConfig]);
+  const examples = splitTotal(tuneloop(['dataset', 'build', 'reviews']));
+  tuneloop(['train', 'start', '--model', CLASSIFIER_BASE_MODEL, '--dataset-version', 'reviews@latest', '--method', 'classifier', '--hp', `classifier.policy=${POLICY}`]);
+  const [model] = JSON.parse(tuneloop(['models', 'list', '--task', classifierTask(POLICY), '--json'], { quiet: true })) as Array<{ id: string }>;
+  if (!model) return { examples, removed: 0, classifier: null };
+  type Shown = { evaluation: { status: string; report: { candidate: { recall?: number; false_positives?: number; examples: number }; baseline: { recall?: number; false_positives?: number } } | null } | null };
+  let shown: Shown | null = null;
+  for (let attempt = 0; attempt < 240; attempt++) {
+    shown = JSON.parse(tuneloop(['models', 'show', model.id], { quiet: true })) as Shown;
+    if (shown.evaluation && ['succeeded', 'failed'].includes(shown.evaluation.status)) break;
+    await sleep(500);
+  }
+  const report = shown?.evaluation?.report;
+  if (!report) throw new Error(`the classifier's evaluation did not succeed: ${JSON.stringify(shown?.evaluation ?? null)}`);
+  const promotion = tuneloop(['models', 'promote', model.id], { mayFail: true });
+  const sameRecall = (report.candidate.recall ?? 0) >= (report.baseline.recall ?? 1);
+  const removed = sameRecall ? (report.baseline.false_positives ?? 0) - (report.candidate.false_positives ?? 0) : 0;
+  process.stdout.write(`on ${report.candidate.examples} held-out alerts of ${POLICY}: the rules alone ${report.baseline.false_positives} false positives, with the classifier ${report.candidate.false_positives}, recall ${report.candidate.recall} (rules ${report.baseline.recall})\n`);
+  return {
+    examples,
+    removed,
+    classifier: {
+      policy: POLICY,
+      test_alerts: report.candidate.examples,
+      recall: report.candidate.recall ?? null,
+      rules_recall: report.baseline.recall ?? null,
+      false_positives_rules: report.baseline.false_positives ?? 0,
+      false_positives_classifier: report.candidate.false_positives ?? 0,
+      promoted: !promotion.startsWith('FAILED'),
+    },
+  };
+}
+
+const splitTotal = (line: string) => [...(/(\d+) train, (\d+) validation, (\d+) test/.exec(line) ?? [])].slice(1).reduce((sum, n) => sum + Number(n), 0);
 
 /** Empties ./.tuneloop-demo but keeps base-models/: SmolLM2 is downloaded and converted once per checkout. */
 function freshHome() {
@@ -366,16 +452,15 @@ async function main() {
   // DPO on it is `tuneloop train start --model M --dataset-version preferences@latest` (test/loop/dpo-loop.test.ts
   // runs it); the demo's handful of pairs is too few to train on (the worker needs a non-empty train split after hold-out).
 
-  step('12. Reviews become data: the decided alerts build a compliance dataset version');
-  const complianceConfig = join(HOME, 'compliance-config.json');
-  writeFileSync(complianceConfig, JSON.stringify({ split: { train: 1, validation: 0, test: 0, groupBy: 'conversation' } }));
-  tuneloop(['dataset', 'create', '--name', 'reviews', '--task', 'compliance', '--connections', 'zendesk-demo', '--config', complianceConfig]);
-  const complianceExamples = splitCounts(tuneloop(['dataset', 'build', 'reviews']));
-  const loop = { preference_pairs: preferencePairs, compliance_examples: complianceExamples, drafts_judged: judged, replies_sent: replied.length };
+  step('12. Reviews become data: the officer decides alerts, a classifier for the policy learns from the decisions');
+  const classified = await complianceStage({ zendeskUrl: zendeskUrl ?? '', auth, hubUrl: hubUrl ?? '' });
+  const loop = { preference_pairs: preferencePairs, compliance_examples: classified.examples, compliance_false_positives_removed: classified.removed, compliance_classifier: classified.classifier, drafts_judged: judged, replies_sent: replied.length };
   process.stdout.write(`loop summary: ${JSON.stringify(loop)}\n`);
 
   step('Done');
-  const summary = await collectSummary({ run: (args) => tuneloop(args, { quiet: true }), hubUrl: hubUrl ?? '', connection: 'zendesk-demo', dataset: 'replies', task: 'reply', draftBatchId: batchId ?? null, alertsPostedToSlack: posted });
+  // Step 12 raised more alerts: count what Slack holds now.
+  const allAlerts = (JSON.parse(tuneloop(['alerts', 'list', '--limit', '500', '--json'], { quiet: true })) as unknown[]).length;
+  const summary = await collectSummary({ run: (args) => tuneloop(args, { quiet: true }), hubUrl: hubUrl ?? '', connection: 'zendesk-demo', dataset: 'replies', task: 'reply', draftBatchId: batchId ?? null, alertsPostedToSlack: Math.max(posted, await alertsInSlack(slackApiUrl ?? '', allAlerts)) });
   // The dashboard is served at / where the hub has it; otherwise the REST API is the way in.
   const page = await fetch(`${hubUrl}/`).catch(() => null);
   const dashboard = page?.ok && (page.headers.get('content-type') ?? '').includes('text/html') ? `${hubUrl}/` : null;

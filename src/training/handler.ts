@@ -11,6 +11,7 @@ import { QUEUE_OPTIONS, type JobHandler } from '../queue/queue.ts';
 import { runLocalJob } from './worker/runner.ts';
 import { openaiBackendFor, runOpenAIJob } from './openai/runner.ts';
 import { failLostJobs } from './reconcile.ts';
+import { runClassifierJob } from './classifier/runner.ts';
 
 /** How often a process that runs fine-tuning looks for jobs whose runner died on its last attempt. */
 const LOST_JOB_SWEEP_MS = 60_000;
@@ -22,11 +23,12 @@ export function fineTuneHandler(deps: HubDeps): JobHandler<'finetune.train'> {
   // unref: the sweep never holds the process open at shutdown.
   setInterval(sweep, LOST_JOB_SWEEP_MS).unref();
   return async (payload, job) => {
-    const [row] = await deps.database.db.select({ backend: fineTuningJobs.backend }).from(fineTuningJobs).where(eq(fineTuningJobs.id, payload.fineTuningJobId));
+    const [row] = await deps.database.db.select({ backend: fineTuningJobs.backend, method: fineTuningJobs.method }).from(fineTuningJobs).where(eq(fineTuningJobs.id, payload.fineTuningJobId));
     if (!row) return; // deleted meanwhile
     const options = { signal: job.signal, lastAttempt: job.retryCount >= retryLimit };
     const runner = { ...deps, store };
-    if (row.backend === 'openai') await runOpenAIJob({ ...runner, backend: openaiBackendFor(deps.config) }, payload.fineTuningJobId, options);
+    if (row.method === 'classifier') await runClassifierJob(runner, payload.fineTuningJobId);
+    else if (row.backend === 'openai') await runOpenAIJob({ ...runner, backend: openaiBackendFor(deps.config) }, payload.fineTuningJobId, options);
     else await runLocalJob(runner, payload.fineTuningJobId, options);
   };
 }

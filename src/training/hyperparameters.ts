@@ -13,6 +13,21 @@ import { Sweep } from './sweep/plan.ts';
 
 const auto = z.literal('auto');
 
+/** A compliance classifier's settings (method classifier). */
+export const ClassifierSettings = z
+  .object({
+    policy: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,79}$/, 'a policy id (lowercase letters, digits, . _ -)'),
+    /** The share of confirmed violations the threshold must keep (out of fold on the training data). */
+    target_recall: z.number().min(0.5).max(1).optional(),
+    epochs: z.number().int().min(1).max(2_000).optional(),
+    learning_rate: z.number().positive().max(100).optional(),
+    l2: z.number().min(0).max(10).optional(),
+    /** log2 of the number of hashed feature buckets. */
+    feature_bits: z.number().int().min(10).max(22).optional(),
+  })
+  .strict();
+export type ClassifierSettings = z.infer<typeof ClassifierSettings>;
+
 /** OpenAI's hyperparameters (FineTuneSupervisedHyperparameters / FineTuneDPOHyperparameters). */
 const OPENAI_KEYS = ['n_epochs', 'batch_size', 'learning_rate_multiplier', 'beta'] as const;
 
@@ -49,13 +64,15 @@ export const Hyperparameters = z
       .optional(),
     /** A hyperparameter sweep: one child job per trial, the best by validation loss becomes the candidate (src/training/sweep/). */
     sweep: Sweep.optional(),
+    /** Method classifier only: the policy whose decided alerts it learns, and its few knobs (src/training/classifier/). */
+    classifier: ClassifierSettings.optional(),
   })
   .strict();
 export type Hyperparameters = z.infer<typeof Hyperparameters>;
 
 export const MethodInput = z
   .object({
-    type: z.enum(['supervised', 'dpo', 'lora', 'qlora', 'full']),
+    type: z.enum(['supervised', 'dpo', 'lora', 'qlora', 'full', 'classifier']),
     hyperparameters: Hyperparameters.optional(),
     supervised: z.object({ hyperparameters: Hyperparameters.optional() }).strict().optional(),
     dpo: z.object({ hyperparameters: Hyperparameters.optional() }).strict().optional(),
@@ -105,6 +122,11 @@ export function resolveMethod(
     throw new HyperparameterError('give batch_size or per_device_batch_size/gradient_accumulation, not both', 'method.hyperparameters.batch_size');
   }
   if (hyperparameters.packing && resolved === 'dpo') throw new HyperparameterError('packing is not available for dpo', 'method.hyperparameters.packing');
+  if (resolved === 'classifier') {
+    if (!hyperparameters.classifier) throw new HyperparameterError('method classifier needs hyperparameters.classifier.policy: the policy whose decided alerts it learns', 'method.hyperparameters.classifier');
+    const other = Object.keys(hyperparameters).filter((key) => key !== 'classifier');
+    if (other.length) throw new HyperparameterError(`method classifier takes only hyperparameters.classifier; not: ${other.join(', ')}`, 'method.hyperparameters');
+  } else if (hyperparameters.classifier) throw new HyperparameterError('hyperparameters.classifier applies only to method classifier', 'method.hyperparameters.classifier');
   return { method: resolved, hyperparameters };
 }
 
@@ -124,6 +146,7 @@ function largestDivisor(n: number, max: number): number {
 
 /** Hyperparameters as the gpu-worker's run config fields (tuneloop_worker/config.py RunConfig). */
 export function workerSettings(method: TrainingMethod, h: Hyperparameters): Partial<RunConfig> {
+  if (method === 'classifier') throw new HyperparameterError('a classifier run is trained by the hub, not the gpu-worker: it has no worker settings', 'method.type');
   const out: Partial<RunConfig> = { method: method === 'supervised' ? 'lora' : method };
   const base = method === 'dpo' ? BASE_LEARNING_RATE.dpo : BASE_LEARNING_RATE.sft;
   if (h.learning_rate !== undefined) out.learning_rate = h.learning_rate;

@@ -16,6 +16,7 @@ import { formatFor, Hyperparameters, HyperparameterError, MethodInput, resolveMe
 import { ACTIVE, notifyStatus, transition, type FineTuningJob } from './status.ts';
 import { planTrials, SweepError, trialHyperparameters, type TrialParams } from './sweep/plan.ts';
 import { RunConfigFields } from './worker/contract/run-config.ts';
+import { CLASSIFIER_BASE_MODEL, classifierTask } from './classifier/model.ts';
 
 export type { FineTuningJob } from './status.ts';
 
@@ -113,7 +114,9 @@ export function modelTaskFor(datasetTask: string | null): string {
 export async function createJob(db: Tx, input: NewFineTuningJob, options: CreateOptions): Promise<FineTuningJob> {
   const backend = input.backend ?? 'local';
   if (!options.backends.includes(backend)) throw new JobInputError(`the ${backend} backend is not configured here${backend === 'openai' ? ' (set OPENAI_API_KEY)' : ''}`, 'backend');
-  if (backend === 'local' && options.baseModels && !options.baseModels.includes(input.model)) {
+  const classifier = input.method?.type === 'classifier';
+  if (classifier && input.model !== CLASSIFIER_BASE_MODEL) throw new JobInputError(`method classifier trains "${CLASSIFIER_BASE_MODEL}" (a model the hub builds from scratch); got "${input.model}"`, 'model');
+  if (backend === 'local' && !classifier && options.baseModels && !options.baseModels.includes(input.model)) {
     throw new JobInputError(`model "${input.model}" is not an allowed base model here (TRAINING_BASE_MODELS: ${options.baseModels.join(', ')})`, 'model');
   }
   let resolved: ReturnType<typeof resolveMethod>;
@@ -139,6 +142,10 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
   if (data.train.format !== wanted) {
     throw new JobInputError(`method ${resolved.method} trains on ${wanted} examples, but the training data is in the ${data.train.format} format`, input.training_file ? 'training_file' : 'dataset_version');
   }
+  if (resolved.method === 'classifier' && input.task) throw new JobInputError('a classifier\'s task is its policy\'s (compliance:<policy>); leave task out', 'task');
+  if (resolved.method === 'classifier' && data.task !== 'compliance') {
+    throw new JobInputError(`method classifier learns from a compliance dataset version (decided alerts); this data is ${data.task ? `a ${data.task} version` : 'uploaded files'}`, input.training_file ? 'training_file' : 'dataset_version');
+  }
   if (backend === 'local' && !data.validation && (data.train.examples ?? 0) < 2) {
     throw new JobInputError('without a validation_file the training file needs at least 2 examples (some are held out for validation)', 'training_file');
   }
@@ -158,7 +165,8 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
         // A sweep trains nothing itself: it is running while its trials are (sweep/settle.ts ends it).
         ...(trials ? { status: 'running' as const, startedAt: new Date() } : {}),
         metadata: input.metadata ?? null,
-        task: input.task ?? modelTaskFor(data.task),
+        // A policy's classifier serves that policy alone: its own task in the registry.
+        task: resolved.hyperparameters.classifier ? classifierTask(resolved.hyperparameters.classifier.policy) : (input.task ?? modelTaskFor(data.task)),
         datasetVersionId: data.versionId ?? null,
         trainingFileId: input.training_file ?? null,
         validationFileId: input.validation_file ?? null,

@@ -259,7 +259,7 @@ describe('compliance alerts', () => {
       expect(version.status).toBe('ready');
       const lines = (await readAllSplits(home.store, version.manifest as never)).train.map((line) => JSON.parse(line) as { messages: Array<{ role: string; content: string }> });
       const verdicts = lines.map((line) => ({ user: line.messages[1]?.content, answer: JSON.parse(line.messages[2]?.content ?? '{}') as unknown }));
-      expect(verdicts).toContainEqual({ user: 'Agent public message:\nSie bekommen Ihr Geld garantiert erstattet.', answer: { violation: false, policy: null } });
+      expect(verdicts).toContainEqual({ user: 'Agent public message:\nSie bekommen Ihr Geld garantiert erstattet.', answer: { violation: false, policy: 'forbidden-refund-promise' } });
       const confirmed = verdicts.find((verdict) => (verdict.answer as { violation: boolean }).violation);
       expect(confirmed?.answer).toEqual({ violation: true, policy: 'forbidden-refund-promise' });
       expect(confirmed?.user).not.toContain('jane.doe@example.org'); // scrubbed like every dataset text

@@ -91,7 +91,7 @@ describe('extract (reply)', () => {
     const reviewed = conversation([dismissed, confirmed, unreviewed]);
     const { examples } = extract('compliance', reviewed, config, rawTexts(reviewed), 'g');
     expect(examples.map((example) => example.messages.slice(1))).toEqual([
-      [{ role: 'user', content: 'Customer public message:\nIs a refund guaranteed?' }, { role: 'assistant', content: '{"violation":false,"policy":null}' }],
+      [{ role: 'user', content: 'Customer public message:\nIs a refund guaranteed?' }, { role: 'assistant', content: '{"violation":false,"policy":"no-guarantees"}' }],
       [{ role: 'user', content: 'Agent public message:\nYour refund is 100% guaranteed.' }, { role: 'assistant', content: '{"violation":true,"policy":"no-guarantees"}' }],
     ]);
     expect(examples[1]?.labels).toEqual({ violation: 'true', policy: 'no-guarantees' });

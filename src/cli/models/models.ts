@@ -57,8 +57,10 @@ function switchedLine(what: string, result: SwitchResult): string {
 
 const modelLine = (m: ModelRow) => `${m.id}  ${m.task.padEnd(10)} ${m.status.padEnd(10)} ${m.createdAt.toISOString()}  ${m.backend} ${m.providerModel ?? m.baseModel}\n`;
 
-function parseTask(value: string): Task {
-  if (!(TASKS as readonly string[]).includes(value)) fail(`--task must be one of ${TASKS.join(', ')}`, 2);
+/** A dataset task, or a compliance policy's classifier (compliance:<policy>). */
+function parseTask(value: string): Task | `compliance:${string}` {
+  if (/^compliance:[a-z0-9][a-z0-9._-]{1,79}$/.test(value)) return value as `compliance:${string}`;
+  if (!(TASKS as readonly string[]).includes(value)) fail(`--task must be one of ${TASKS.join(', ')}, or compliance:<policy> for a policy's classifier`, 2);
   return value as Task;
 }
 
@@ -68,7 +70,7 @@ export function registerModelCommands(program: Command) {
   models
     .command('list')
     .description('models, newest first')
-    .option('--task <task>', `only this task (${TASKS.join(', ')})`)
+    .option('--task <task>', `only this task (${TASKS.join(', ')}, compliance:<policy>)`)
     .option('--status <status>', 'candidate | production | archived')
     .option('--limit <n>', 'how many', '50')
     .option('--json', 'print JSON')
@@ -129,7 +131,7 @@ export function registerModelCommands(program: Command) {
   models
     .command('rollback')
     .description('put the previous production model of a task back')
-    .requiredOption('--task <task>', `the task (${TASKS.join(', ')})`)
+    .requiredOption('--task <task>', `the task (${TASKS.join(', ')}, compliance:<policy>)`)
     .option('--reason <text>', 'why')
     .action(async (options: { task: string; reason?: string }) => {
       const task = parseTask(options.task);

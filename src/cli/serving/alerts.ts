@@ -13,6 +13,7 @@ import { deliverSalesforceTasks } from '../../serving/compliance/alerts/deliver-
 import { policiesFor } from '../../serving/compliance/handler.ts';
 import { PolicyFileError } from '../../serving/compliance/policies/policies.ts';
 import { scanBacklog } from '../../serving/compliance/scan.ts';
+import { complianceClassifierStage } from '../../serving/compliance/classifier-stage.ts';
 import { complianceFigures } from '../../serving/compliance/figures.ts';
 import { ALERT_STATUSES } from '../../serving/compliance/alerts/transitions.ts';
 import { publicAlert } from '../../web/api/alerts.ts';
@@ -133,6 +134,7 @@ export function registerAlertCommands(program: Command) {
         try {
           const result = await scanBacklog(database, queue, policies, log, {
             connectionId: connection?.id,
+            stage: complianceClassifierStage({ db: database.db, log }),
             onProgress: ({ scanned, total, raised }) => {
               if (!started) bar.start(total, scanned, { raised });
               started = true;

@@ -109,7 +109,7 @@ export function registerTrainCommands(program: Command) {
     .option('--training-file-id <id>', 'an already uploaded training file')
     .option('--validation-file-id <id>', 'an already uploaded validation file')
     .option('--dataset-version <id>', 'train on a frozen dataset version instead of files')
-    .option('--method <type>', 'lora | qlora | full | dpo (local), supervised | dpo (openai); default: dpo for preference data, else lora (local) or supervised (openai)')
+    .option('--method <type>', 'lora | qlora | full | dpo (local), supervised | dpo (openai), classifier (a compliance policy\'s classifier: --model tuneloop-compliance-classifier --hp classifier.policy=ID); default: dpo for preference data, else lora (local) or supervised (openai)')
     .option('--hp <key=value>', 'a hyperparameter (repeatable), e.g. learning_rate=2e-4, max_steps=200, lora.r=8', collectHyperparameter, {})
     .option('--suffix <suffix>', 'added to the fine-tuned model name')
     .option('--seed <n>', 'random seed (default: random)')

@@ -2,8 +2,10 @@
  * Compliance examples: each message with an alert a person decided becomes one example — the
  * message (with who wrote it, since policies are scoped inbound/outbound) → a JSON verdict:
  * `{"violation": true, "policy": "<id>"}` when any of its alerts was confirmed (the first one
- * confirmed names the policy), `{"violation": false, "policy": null}` when every alert on it was a
- * false positive. Messages nobody reviewed are left out: no judgement, no label.
+ * confirmed names the policy), `{"violation": false, "policy": "<id>"}` when every alert on it was a
+ * false positive (the policy it was wrongly flagged under: a per-policy classifier learns "does this
+ * message break policy P?" from both kinds, src/training/classifier/). Messages nobody reviewed are
+ * left out: no judgement, no label.
  * Serving asks the compliance model with the same user text (complianceUserText).
  */
 import type { DatasetConfig } from '../config.ts';
@@ -22,7 +24,7 @@ export function complianceUserText(message: Pick<SourceMessage, 'authorRole' | '
 export function complianceVerdict(alerts: NonNullable<SourceMessage['reviewedAlerts']>): { violation: boolean; policy: string | null } | null {
   if (!alerts.length) return null;
   const confirmed = alerts.find((alert) => alert.label === 'violation');
-  return confirmed ? { violation: true, policy: confirmed.policy } : { violation: false, policy: null };
+  return confirmed ? { violation: true, policy: confirmed.policy } : { violation: false, policy: alerts[0]?.policy ?? null };
 }
 
 export function extractCompliance(conversation: SourceConversation, config: DatasetConfig, texts: ConversationTexts, groupKey: string): { examples: Example[]; skipped: Record<string, number> } {

@@ -5,8 +5,11 @@ import { datasetVersions } from './datasets.ts';
 /** OpenAI's fine-tuning job statuses, in the order a job moves through them. */
 export type FineTuningStatus = 'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type TrainingBackend = 'local' | 'openai';
-/** lora, qlora, full, dpo: the gpu-worker's methods; supervised: OpenAI's managed supervised fine-tuning. */
-export type TrainingMethod = 'lora' | 'qlora' | 'full' | 'dpo' | 'supervised';
+/**
+ * lora, qlora, full, dpo: the gpu-worker's methods; supervised: OpenAI's managed supervised
+ * fine-tuning; classifier: a compliance policy's classifier, trained by the hub (src/training/classifier/).
+ */
+export type TrainingMethod = 'lora' | 'qlora' | 'full' | 'dpo' | 'supervised' | 'classifier';
 export type TrainingFileFormat = 'chat' | 'preference';
 export type ModelStatus = 'candidate' | 'production' | 'archived';
 export type EventLevel = 'info' | 'warn' | 'error';

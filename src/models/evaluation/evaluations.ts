@@ -25,6 +25,11 @@ export interface ModelMetrics {
   latency_p50_ms?: number;
   latency_p95_ms?: number;
   tokens_per_second?: number;
+  /** Policy classifiers (classifier.ts): the counts behind precision and recall, and the threshold. */
+  true_positives?: number;
+  false_positives?: number;
+  false_negatives?: number;
+  threshold?: number;
 }
 
 export interface EvaluationReport {
@@ -33,6 +38,9 @@ export interface EvaluationReport {
   candidate: { modelId: string } & ModelMetrics;
   baseline: ({ modelId: string | null; label: BaselineLabel } & ModelMetrics) | null;
   retrieval?: { with: ModelMetrics; without: ModelMetrics };
+  /** A policy classifier's report: its policy, and what the baseline was (the rules alone, or the production classifier). */
+  policy?: string;
+  stage?: 'rules alone' | 'production classifier';
 }
 
 export type EvaluationRow = typeof modelEvaluations.$inferSelect;

@@ -33,6 +33,8 @@ import { createInferenceClient, ModelRequestError, type InferenceClient, type Se
 import { resolveBaseModel } from '../base/registry.ts';
 import { EvalConfig } from '../../training/worker/contract/eval-config.ts';
 import { StoredManifest } from '../../datasets/manifest.ts';
+import { ClassifierFileError, policyOfTask } from '../../training/classifier/model.ts';
+import { ClassifierEvaluationError, evaluateClassifier } from './classifier.ts';
 
 type ModelRow = typeof models.$inferSelect;
 type Deps = HubDeps & { store: ArtifactStore; inference?: InferenceClient };
@@ -158,6 +160,14 @@ export async function runEvaluation(deps: Deps, evaluationId: string, options: {
       { name: 'baseline', model: baseline.row ? served(baseline.row) : served(model, true) },
     ];
     const test = await testLines(deps, model);
+    if (policyOfTask(model.task)) {
+      // A policy's classifier is a file of weights the hub scores itself, on the whole test split.
+      await db.update(modelEvaluations).set({ status: 'running', startedAt: evaluation.startedAt ?? new Date(), baselineModelId: baseline.row?.id ?? null, baselineLabel: baseline.label }).where(eq(modelEvaluations.id, evaluationId));
+      const report = await evaluateClassifier(deps.store, { model, production: baseline.row, testKey: test.key });
+      await finish(deps, evaluationId, model.id, { report, baselineModelId: baseline.row?.id ?? null, baselineLabel: baseline.label });
+      log.info({ candidate: report.candidate, baseline: report.baseline }, 'classifier evaluation succeeded');
+      return;
+    }
 
     await db.update(modelEvaluations).set({ status: 'running', startedAt: evaluation.startedAt ?? new Date(), baselineModelId: baseline.row?.id ?? null, baselineLabel: baseline.label }).where(eq(modelEvaluations.id, evaluationId));
     const dir = evaluationDir(deps.config.TUNELOOP_HOME, evaluationId);
@@ -204,7 +214,7 @@ export async function runEvaluation(deps: Deps, evaluationId: string, options: {
     await finish(deps, evaluationId, model.id, { report: stored, baselineModelId: baseline.row?.id ?? null, baselineLabel: baseline.label });
     log.info({ candidate: stored.candidate, baseline: stored.baseline }, 'evaluation succeeded');
   } catch (error) {
-    const permanent = error instanceof EvaluationInputError || error instanceof ModelRequestError || (error instanceof EvaluationWorkerError && error.permanent);
+    const permanent = error instanceof EvaluationInputError || error instanceof ClassifierEvaluationError || error instanceof ClassifierFileError || error instanceof ModelRequestError || (error instanceof EvaluationWorkerError && error.permanent);
     if (options.signal?.aborted || (!permanent && !options.lastAttempt)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     log.warn({ err: error }, 'evaluation failed');

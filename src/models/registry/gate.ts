@@ -32,6 +32,14 @@ const PRIMARY_METRICS: Record<string, PrimaryMetric[]> = {
 // Preference (DPO) models write replies.
 PRIMARY_METRICS.preference = PRIMARY_METRICS.reply ?? [];
 
+/**
+ * A task's primary metrics; a policy's classifier (`compliance:<policy>`) is judged like the
+ * compliance model: recall first (it must keep what the current stage catches), then precision.
+ */
+function primaryMetrics(task: string): PrimaryMetric[] | undefined {
+  return PRIMARY_METRICS[task] ?? (task.startsWith('compliance:') ? PRIMARY_METRICS.compliance : undefined);
+}
+
 export interface GateMetric {
   metric: MetricName;
   direction: Direction;
@@ -63,7 +71,7 @@ function value(metrics: ModelMetrics, metric: MetricName): number | null {
 
 function compare(report: EvaluationReport, task: string, tolerances: GateTolerances): GateMetric[] {
   const out: GateMetric[] = [];
-  for (const primary of PRIMARY_METRICS[task] ?? []) {
+  for (const primary of primaryMetrics(task) ?? []) {
     const candidate = value(report.candidate, primary.metric);
     const baseline = report.baseline ? value(report.baseline, primary.metric) : null;
     if (!primary.required && (candidate === null || (report.baseline && baseline === null))) continue;
@@ -88,7 +96,7 @@ export function gateVerdict(input: { task: string; modelId: string; evaluation: 
   const metrics = compare(report, input.task, input.tolerances);
   const verdict = (allowed: boolean, reason: string): GateVerdict => ({ allowed, reason, evaluationId: evaluation.id, baseline, metrics });
 
-  if (!PRIMARY_METRICS[input.task]) return verdict(false, `no primary metrics are defined for task "${input.task}"`);
+  if (!primaryMetrics(input.task)) return verdict(false, `no primary metrics are defined for task "${input.task}"`);
   if (productionModelId !== null && (!baseline || baseline.label !== 'production' || baseline.modelId !== productionModelId)) {
     const against = baseline ? `${baseline.label}${baseline.modelId ? ` ${baseline.modelId}` : ''}` : 'no baseline';
     return verdict(false, `the evaluation compared against ${against}, but production is now ${productionModelId}; evaluate again`);

@@ -16,6 +16,7 @@ import { loadPolicies, type PolicySet } from './policies/policies.ts';
 import { scanMessage } from './scan.ts';
 import { scanDocument } from './scan-document.ts';
 import { complianceModelCheck } from './model-check.ts';
+import { complianceClassifierStage } from './classifier-stage.ts';
 import { createInferenceClient } from '../../models/inference/client.ts';
 
 const loaded = new Map<string, PolicySet>();
@@ -36,8 +37,9 @@ export function complianceScanHandler(deps: HubDeps): JobHandler<'compliance.sca
   const log = deps.log.child({ module: 'compliance' });
   const inference = createInferenceClient({ config: deps.config, log });
   const model = complianceModelCheck({ db: deps.database.db, config: deps.config, inference, policies, log });
+  const stage = complianceClassifierStage({ db: deps.database.db, log });
   return async (payload, job) => {
-    await scanMessage(deps.database, deps.queue, policies, payload.messageId, log, model);
+    await scanMessage(deps.database, deps.queue, policies, payload.messageId, log, model, stage);
     const pending = await deps.database.db
       .select({ id: complianceAlerts.id })
       .from(complianceAlerts)

@@ -14,6 +14,7 @@ import { ModelUnavailableError } from '../../models/inference/client.ts';
 import { raiseAlerts, type Alert } from './alerts/alerts.ts';
 import type { ComplianceModelCheck, ModelFinding } from './model-check.ts';
 import type { PolicySet } from './policies/policies.ts';
+import type { ClassifierStage } from './classifier-stage.ts';
 
 /** Postgres's md5(body) gives the same hex, so the enqueue query can compare in SQL. */
 export const bodyHash = (body: string) => createHash('md5').update(body, 'utf8').digest('hex');
@@ -32,7 +33,7 @@ export interface ScanResult {
  * afterwards, so the job is retried for the model's opinion alone (the rules' alerts are unique
  * per message and policy, a rerun adds none).
  */
-export async function scanMessage(database: Database, queue: Queue | null, policies: PolicySet, messageId: number, log: Logger, model?: ComplianceModelCheck): Promise<ScanResult> {
+export async function scanMessage(database: Database, queue: Queue | null, policies: PolicySet, messageId: number, log: Logger, model?: ComplianceModelCheck, stage?: ClassifierStage): Promise<ScanResult> {
   const [message] = await database.db
     .select({ id: messages.id, conversationId: messages.conversationId, authorRole: messages.authorRole, visibility: messages.visibility, body: messages.body })
     .from(messages)
@@ -52,7 +53,9 @@ export async function scanMessage(database: Database, queue: Queue | null, polic
   }
   // A policy both found (rules and model) is one alert: the rules' evidence is the precise one.
   const ruled = new Set(findings.map((finding) => finding.policy.id));
-  const all = [...findings, ...modelFindings.filter((finding) => !ruled.has(finding.policy.id))];
+  const found = [...findings, ...modelFindings.filter((finding) => !ruled.has(finding.policy.id))];
+  // A policy with a promoted classifier keeps only the findings its classifier confirms.
+  const all = stage ? (await stage(message, found)).kept : found;
   const raised = await database.db.transaction(async (tx) => {
     const alerts = await raiseAlerts(tx, queue, message, all);
     await tx
@@ -94,6 +97,8 @@ export interface BacklogOptions {
   pageSize?: number;
   onProgress?: (progress: { scanned: number; total: number; raised: number }) => void;
   signal?: AbortSignal;
+  /** The classifier stage (classifier-stage.ts): promoted policy classifiers drop the findings they judge false positives. */
+  stage?: ClassifierStage;
 }
 
 /**
@@ -125,7 +130,11 @@ export async function scanBacklog(database: Database, queue: Queue | null, polic
       .orderBy(asc(messages.id))
       .limit(options.pageSize ?? 500);
     if (!page.length) break;
-    const results = page.map((message) => ({ message, ...policies.scan(message) }));
+    const results: Array<{ message: (typeof page)[number] } & ReturnType<PolicySet['scan']>> = [];
+    for (const message of page) {
+      const { findings, errors } = policies.scan(message);
+      results.push({ message, errors, findings: options.stage && findings.length ? (await options.stage(message, findings)).kept : findings });
+    }
     for (const { message, errors } of results) for (const error of errors) log.warn({ messageId: message.id, policyId: error.policyId, reason: error.error }, 'compliance policy failed on a message; its other policies still ran');
     await database.db.transaction(async (tx) => {
       for (const { message, findings } of results) if (findings.length) raised.push(...(await raiseAlerts(tx, queue, message, findings)));

@@ -26,6 +26,8 @@ function asApiError(error: unknown): never {
 }
 
 const Reason = z.string().trim().min(1).max(2000);
+/** A dataset task's models, or a compliance policy's classifier (`compliance:<policy>`). */
+const ModelTask = z.union([z.enum(TASKS), z.string().regex(/^compliance:[a-z0-9][a-z0-9._-]{1,79}$/)]);
 const Promote = z
   .object({ force: z.boolean().optional(), reason: Reason.optional() })
   .strict()
@@ -51,7 +53,7 @@ export function modelRoutes(deps: AppDeps) {
       description: 'Pages with `cursor` / `next_cursor` like the other lists; `after` / `has_more` / `last_id` (OpenAI style) work too.',
       request: {
         query: z.object({
-          task: z.enum(TASKS).optional(),
+          task: ModelTask.optional(),
           status: z.enum(['candidate', 'production', 'archived']).optional(),
           after: z.string().optional(),
           cursor: PageQuery.shape.cursor,
@@ -75,7 +77,7 @@ export function modelRoutes(deps: AppDeps) {
       path: '/rollback',
       tags: ['models'],
       summary: "Roll a task's production back to the previous model",
-      request: { body: jsonBody(z.object({ task: z.enum(TASKS), reason: Reason.optional() }).strict()) },
+      request: { body: jsonBody(z.object({ task: ModelTask, reason: Reason.optional() }).strict()) },
       responses: { 200: { description: 'the model now in production' } },
     }),
     async (c) => {
