@@ -21,6 +21,7 @@ import { DEFAULT_SANDBOX_CREDENTIALS as SALESFORCE } from '../integrations/sales
 import { DEFAULT_CHANNELS as SLACK_CHANNELS, SANDBOX_BOT_TOKEN, SUPPORT_GROUP_ID } from '../integrations/slack/sandbox/index.ts';
 import { SANDBOX_DEFAULTS } from '../integrations/zendesk/sandbox/index.ts';
 import { createConnection } from '../src/connections/store.ts';
+import { SETTINGS } from '../src/config.ts';
 import { connectDatabase, type Database } from '../src/db/client.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { executeRun } from '../src/harvest/execute.ts';
@@ -29,6 +30,8 @@ import { createLogger } from '../src/log.ts';
 import { createKeyring } from '../src/security/encryption.ts';
 
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 5_000);
+/** Conversations per transaction: the hub's default (HARVEST_BATCH_SIZE), as a harvest runs it. */
+const BATCH_SIZE = SETTINGS.HARVEST_BATCH_SIZE.schema.parse(process.env.HARVEST_BATCH_SIZE);
 
 
 /**
@@ -111,7 +114,7 @@ async function benchVendor(database: Database, name: string): Promise<Result> {
     const { run } = await createRun(database.db, harvested.id, 'manual', null);
     const log = createLogger({ LOG_LEVEL: 'warn', LOG_FORMAT: 'json' });
     const started = performance.now();
-    const result = await executeRun({ database, keyring, log, batchSize: 100 }, run.id, { lastAttempt: true });
+    const result = await executeRun({ database, keyring, log, batchSize: BATCH_SIZE }, run.id, { lastAttempt: true });
     const harvestMs = performance.now() - started;
     if (result?.status !== 'succeeded') throw new Error(`harvest ${result?.status}: ${result?.error}`);
     const copyMs = await copyBaseline(database, harvested.id, copied.id);

@@ -87,7 +87,7 @@ export const SETTINGS = {
     doc: 'Older keys that may still open stored credentials while rotating (`tuneloop connections rekey` re-seals them with the current key).',
     secret: true,
   },
-  HARVEST_BATCH_SIZE: { schema: positiveInt.max(1000).default(100), doc: 'Conversations stored per transaction during a harvest.' },
+  HARVEST_BATCH_SIZE: { schema: positiveInt.max(1000).default(500), doc: 'Conversations stored per transaction during a harvest (each batch commits with its cursor; fewer, larger transactions store faster).' },
   TUNELOOP_WORKER_PYTHON: {
     schema: z.string().min(1).optional(),
     doc: 'Python that runs the gpu-worker (`python -m tuneloop_worker`). Unset: gpu-worker/.venv/bin/python (`tuneloop worker setup` creates it).',

@@ -2,8 +2,10 @@
  * Slowing down before a vendor's rate limit, not after its 429: each answer's rate-limit headers
  * (what is left of the window and when it resets) are observed, and the next call waits for the
  * reset once what is left has fallen to a reserve. The reserve leaves part of the window to the
- * customer's own agents and apps, who share the quota. Calls run one at a time, so one window per
- * limit is enough. Times are epoch milliseconds; the clock is a parameter for tests.
+ * customer's own agents and apps, who share the quota. One window per limit; a client that runs
+ * several calls at once passes how many are in flight, which the vendor has not counted yet (its
+ * answers may also come back out of order, so a window keeps the lowest remaining it was told).
+ * Times are epoch milliseconds; the clock is a parameter for tests.
  */
 import { abortableSleep } from './retry.ts';
 
@@ -17,6 +19,8 @@ export interface WindowReading {
 
 export class RateWindow {
   private reading: WindowReading | null = null;
+  /** Set once a call waits for the reset: every other call waits for it too. */
+  private pausedUntilMs = 0;
 
   /**
    * @param reserveShare share of the window's limit left untouched (0.05: stop at 5 % left)
@@ -28,23 +32,33 @@ export class RateWindow {
   ) {}
 
   observe(reading: WindowReading | null): void {
-    if (reading && Number.isFinite(reading.remaining) && Number.isFinite(reading.resetAtMs)) this.reading = reading;
+    if (!reading || !Number.isFinite(reading.remaining) || !Number.isFinite(reading.resetAtMs)) return;
+    // An answer to an earlier call of the same window, overtaken by a later one: it knows less.
+    const known = this.reading;
+    if (known && known.resetAtMs === reading.resetAtMs && known.remaining < reading.remaining) return;
+    this.reading = reading;
   }
 
-  /** Milliseconds the next call should wait (0: go now). */
-  waitMs(): number {
+  /**
+   * Milliseconds the next call should wait (0: go now).
+   * @param inFlight calls sent and not answered yet, which the last reading does not count
+   */
+  waitMs(inFlight = 0): number {
+    const paused = this.pausedUntilMs - this.now();
+    if (paused > 0) return paused;
     const reading = this.reading;
     if (!reading) return 0;
     const reserve = reading.limit === null ? 0 : Math.floor(reading.limit * this.reserveShare);
-    if (reading.remaining > reserve) return 0;
+    if (reading.remaining - inFlight > reserve) return 0;
     return Math.max(0, reading.resetAtMs - this.now());
   }
 
   /** Waits until the window allows the next call; returns how long it waited. */
-  async beforeCall(signal?: AbortSignal): Promise<number> {
-    const wait = this.waitMs();
+  async beforeCall(signal?: AbortSignal, inFlight = 0): Promise<number> {
+    const wait = this.waitMs(inFlight);
     if (wait <= 0) return 0;
     // The window is spent until the reset; the next answer tells the new state.
+    this.pausedUntilMs = Math.max(this.pausedUntilMs, this.now() + wait);
     this.reading = null;
     await abortableSleep(wait, signal);
     return wait;

@@ -1,7 +1,9 @@
 /**
  * The one way tuneloop calls Intercom: the official SDK (intercom-client 7) pointed at the
- * workspace's region or a sandbox with its `baseUrl` option, one call at a time, each wrapped in
- * withRetry and its raw answer parsed with zod.
+ * workspace's region or a sandbox with its `baseUrl` option, each call wrapped in withRetry and its
+ * raw answer parsed with zod. Calls may overlap (the harvest reads a few conversations at once):
+ * each call's answer is kept in its own slot, found again through AsyncLocalStorage, and the
+ * rate-limit window counts the calls still in flight.
  *
  * How the SDK is used (checked in intercom-client 7.0.3, dist/cjs/BaseClient.d.ts, core/fetcher/):
  * - `baseUrl` points it anywhere ("Specify a custom URL to connect the client to"), so the sandbox
@@ -12,6 +14,7 @@
  *   the previous answer), counts every request, and keeps status, headers and body text, so the
  *   answer is parsed here rather than trusted as the SDK's unchecked TypeScript types.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { IntercomClient } from 'intercom-client';
 import type { z } from 'zod';
 import { numberHeader, RateWindow, RequestCounter } from '../common/rate-window.ts';
@@ -36,13 +39,18 @@ export interface CallOptions {
   abortSignal?: AbortSignal;
 }
 
+interface CallSlot {
+  last: { answer: Answer } | { error: unknown } | null;
+}
+
 export class IntercomApi {
   readonly host: string;
   readonly requests = new RequestCounter();
   private readonly window = new RateWindow(RESERVE_SHARE);
   private readonly client: IntercomClient;
-  /** The latest answer (or transport failure) of the call in flight; calls never overlap. */
-  private last: { answer: Answer } | { error: unknown } | null = null;
+  /** Each call's latest answer (or transport failure), set by `send` inside the call's SDK request. */
+  private readonly calls = new AsyncLocalStorage<CallSlot>();
+  private inFlight = 0;
   private resetAtMs: number | null = null;
 
   constructor(settings: IntercomSettings, credentials: IntercomCredentials, private readonly options: IntercomApiOptions = {}) {
@@ -52,20 +60,24 @@ export class IntercomApi {
   }
 
   private async send(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-    await this.window.beforeCall(init?.signal ?? undefined);
+    const slot = this.calls.getStore();
+    await this.window.beforeCall(init?.signal ?? undefined, this.inFlight);
     this.requests.add();
+    this.inFlight++;
     try {
       const response = await fetch(input, init);
       const text = await response.text();
       const headers = response.headers;
-      this.last = { answer: { status: response.status, header: (name) => headers.get(name), text } };
+      if (slot) slot.last = { answer: { status: response.status, header: (name) => headers.get(name), text } };
       this.observe(headers);
       // The body is read once, here; the SDK gets the same answer to read its own way.
       const empty = response.status === 204 || response.status === 205 || response.status === 304;
       return new Response(empty ? null : text, { status: response.status, statusText: response.statusText, headers });
     } catch (error) {
-      this.last = { error };
+      if (slot) slot.last = { error };
       throw error;
+    } finally {
+      this.inFlight--;
     }
   }
 
@@ -90,16 +102,16 @@ export class IntercomApi {
 
   private async once<T>(what: string, request: (client: IntercomClient, options: CallOptions) => Promise<unknown>, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
-    this.last = null;
+    const slot: CallSlot = { last: null };
     const options: CallOptions = { maxRetries: 0, timeoutInSeconds: REQUEST_TIMEOUT_S, ...(signal ? { abortSignal: signal } : {}) };
     try {
-      await request(this.client, options);
+      await this.calls.run(slot, () => request(this.client, options));
     } catch (error) {
-      // The SDK throws its own errors for non-2xx answers and failed fetches; ours are read from `last`.
+      // The SDK throws its own errors for non-2xx answers and failed fetches; ours are read from the slot.
       if (signal?.aborted) throw signal.reason;
-      if (!this.last) throw transportError(error, what, this.host);
+      if (!slot.last) throw transportError(error, what, this.host);
     }
-    const last = this.last as { answer: Answer } | { error: unknown } | null;
+    const last = slot.last as CallSlot['last'];
     if (!last) throw new Error('the Intercom SDK returned without calling fetch');
     if ('error' in last) {
       if (signal?.aborted) throw signal.reason;

@@ -1,7 +1,8 @@
 /**
  * Harvest: conversations search on updated_at, oldest first, 150 a page followed by
- * `starting_after`, then each listed conversation read whole (its parts, as plain text). One call
- * at a time; every call retried on its own.
+ * `starting_after`, then each listed conversation read whole (its parts, as plain text). Intercom has
+ * no batch read, so up to `readConcurrency` reads run at once (the client counts them against the
+ * rate-limit window before each call); every call retried on its own.
  * https://developers.intercom.com/docs/references/rest-api/api.intercom.io/conversations/searchconversations
  * https://developers.intercom.com/docs/build-an-integration/learn-more/rest-apis/pagination-sorting-search
  *
@@ -14,6 +15,7 @@
  */
 import { z } from 'zod';
 import { VendorError, type Conversation, type Cursor, type HarvestBatch, type HarvestContext, type VendorLogger } from '../types.ts';
+import { mapLimited } from '../common/concurrent.ts';
 import type { IntercomApi } from './client.ts';
 import { toConversation } from './map.ts';
 import { IntercomConversation, SearchPage } from './schemas.ts';
@@ -24,6 +26,8 @@ export type IntercomCursor = z.infer<typeof IntercomCursor>;
 export interface IntercomHarvestOptions {
   perPage: number;
   batchSize: number;
+  /** Conversation reads at once (1: one at a time). */
+  readConcurrency: number;
   since?: Date | undefined;
   log?: VendorLogger | undefined;
 }
@@ -86,13 +90,13 @@ export async function* harvestIntercom(api: IntercomApi, cursor: Cursor | null, 
 
     for (let at = 0; at < fresh.length; at += options.batchSize) {
       const chunk = fresh.slice(at, at + options.batchSize);
-      const conversations: Conversation[] = [];
-      for (const listed of chunk) {
+      const results = await mapLimited(chunk, options.readConcurrency, (listed) => {
         signal?.throwIfAborted();
-        const conversation = await read(String(listed.id));
-        if (conversation) conversations.push(conversation);
-        position = advance(position, listed.updated_at, String(listed.id));
-      }
+        return read(String(listed.id));
+      });
+      const conversations = results.filter((conversation): conversation is Conversation => conversation !== null);
+      // The cursor moves only once the whole chunk is read, in the search's order.
+      for (const listed of chunk) position = advance(position, listed.updated_at, String(listed.id));
       yield { conversations, cursor: position, requests: api.requests.take() };
     }
 

@@ -1,6 +1,13 @@
 /**
- * The one way tuneloop calls Slack: a @slack/web-api WebClient pointed at `slackApiUrl`, one call
- * at a time, each wrapped in withRetry and parsed with zod.
+ * The one way tuneloop calls Slack: a @slack/web-api WebClient pointed at `slackApiUrl`, each call
+ * wrapped in withRetry and parsed with zod, and counted (each apiCall is one HTTP request: its own
+ * retries are off).
+ *
+ * Calls at once: Slack sends no rate-limit headers, only 429 with Retry-After once a method's tier
+ * is spent. So a harvest reads up to READ_CONCURRENCY threads at once until Slack answers its first
+ * 429, and from then on one call at a time (`concurrency`): at that point the tier, not round
+ * trips, sets the pace. Any 429 also holds every new call until its Retry-After has passed; only
+ * calls already on the wire when the 429 came can arrive before it.
  *
  * Why WebClient's own retries are off (checked in @slack/web-api 8.2.0, dist/WebClient.js
  * makeRequest and dist/retry-policies.js):
@@ -11,11 +18,12 @@
  *   instead, and with `retryConfig: { retries: 0 }` p-retry makes exactly one attempt. Our
  *   withRetry then waits exactly Retry-After (abortable, counted with the shared policy) and backs
  *   off with jitter on 5xx and dropped connections, like every other vendor here.
- * `maxRequestConcurrency: 1` keeps calls sequential even if a caller forgets to await.
+ * `maxRequestConcurrency` caps calls at once even if a caller forgets to await.
  */
 import { LogLevel, WebClient, type Logger } from '@slack/web-api';
 import type { z } from 'zod';
-import { withRetry, type RetryPolicy } from '../common/retry.ts';
+import { RequestCounter } from '../common/rate-window.ts';
+import { abortableSleep, withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { VendorLogger } from '../types.ts';
 import { shapeError, toVendorError, type CallInfo } from './errors.ts';
 
@@ -27,6 +35,8 @@ export interface SlackApiOptions {
 export type SlackArgs = Record<string, string | number | boolean | undefined>;
 
 const REQUEST_TIMEOUT_MS = 60_000;
+/** Thread and user reads at once until the first 429 (see the file comment). */
+export const READ_CONCURRENCY = 4;
 
 /** WebClient's logger, quiet except for warnings, which go to our logger (its debug lines hold bodies). */
 function webClientLogger(log: VendorLogger | undefined): Logger {
@@ -47,7 +57,10 @@ function webClientLogger(log: VendorLogger | undefined): Logger {
 
 export class SlackApi {
   readonly host: string;
+  readonly requests = new RequestCounter();
   private readonly client: WebClient;
+  private limited = false;
+  private pausedUntilMs = 0;
 
   constructor(apiUrl: string, token: string, private readonly options: SlackApiOptions = {}) {
     this.host = new URL(apiUrl).host;
@@ -57,9 +70,14 @@ export class SlackApi {
       logger: webClientLogger(options.log),
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
-      maxRequestConcurrency: 1,
+      maxRequestConcurrency: READ_CONCURRENCY,
       timeout: REQUEST_TIMEOUT_MS,
     });
+  }
+
+  /** Calls a harvest may make at once now: READ_CONCURRENCY until Slack's first 429, then 1. */
+  get concurrency(): number {
+    return this.limited ? 1 : READ_CONCURRENCY;
   }
 
   /** A call with retries (429 after Retry-After, 5xx and dropped connections with backoff). */
@@ -75,13 +93,22 @@ export class SlackApi {
   /** One call, no retries: for connection tests, which must answer quickly and change nothing. */
   async once<T>(method: string, args: SlackArgs, schema: z.ZodType<T>, call: Omit<CallInfo, 'host'>, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
+    // Another call's 429: its Retry-After holds this one too.
+    const paused = this.pausedUntilMs - Date.now();
+    if (paused > 0) await abortableSleep(paused, signal);
     const info: CallInfo = { ...call, host: this.host };
     let result: unknown;
     try {
+      this.requests.add();
       // Undefined arguments are dropped by WebClient's form encoding.
       result = await this.client.apiCall(method, args);
     } catch (error) {
-      throw toVendorError(error, info);
+      const vendorError = toVendorError(error, info);
+      if (vendorError.kind === 'rate_limited') {
+        this.limited = true;
+        if (vendorError.retryAfterMs !== null) this.pausedUntilMs = Math.max(this.pausedUntilMs, Date.now() + vendorError.retryAfterMs);
+      }
+      throw vendorError;
     }
     const parsed = schema.safeParse(result);
     if (!parsed.success) throw shapeError(parsed.error, info);

@@ -1,7 +1,8 @@
 /**
  * Harvest: per configured channel, conversations.history newest first, and for each thread that
  * is new or changed, conversations.replies; then users.info for authors and mentioned people not
- * seen yet. One call at a time; every call retried on its own.
+ * seen yet. Threads and users are read a few at once until Slack's first 429 (client.ts); every
+ * call retried on its own, and every batch reports the calls made since the previous one.
  *
  * Cursor: `{ channels: { C123: { oldest, repliesAfter, pass? } } }`, per channel:
  * - `oldest`: the newest top-level ts seen by the last complete pass. Later top-level messages are
@@ -114,9 +115,9 @@ export async function* harvestSlack(api: SlackApi, cursor: Cursor | null, option
       for (let start = 0; start < parents.length; start += options.batchSize) {
         const conversations = await reader.toConversations(channel, parents.slice(start, start + options.batchSize));
         const last = start + options.batchSize >= parents.length;
-        yield { conversations, cursor: snapshot(last ? end : { ...settled, pass: { ...pageStart, newest } }) };
+        yield { conversations, cursor: snapshot(last ? end : { ...settled, pass: { ...pageStart, newest } }), requests: api.requests.take() };
       }
-      if (parents.length === 0 && done) yield { conversations: [], cursor: snapshot(end) };
+      if (parents.length === 0 && done) yield { conversations: [], cursor: snapshot(end), requests: api.requests.take() };
       if (done) break;
       if (end.pass) pass = end.pass;
     }

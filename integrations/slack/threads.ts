@@ -1,8 +1,10 @@
 /**
  * Threads as conversations: conversations.replies for a thread's messages, users.info for authors
- * and mentioned people not seen yet, and who counts as an agent. Used by the harvest for every
+ * and mentioned people not seen yet (both a few at once: SlackApi.concurrency), and who counts as
+ * an agent. Used by the harvest for every
  * changed thread and by the connector for one thread a message event named.
  */
+import { mapLimited } from '../common/concurrent.ts';
 import { SlackCallError } from './errors.ts';
 import type { SlackApi } from './client.ts';
 import { toConversation } from './map.ts';
@@ -42,8 +44,8 @@ export async function threadReader(api: SlackApi, options: ThreadReaderOptions, 
     const wanted = new Set(ids);
     // Cleared between batches only, so every conversation of a batch is mapped with its people known.
     if (users.size + wanted.size > USER_CACHE_LIMIT) users.clear();
-    for (const id of wanted) {
-      if (users.has(id)) continue;
+    const unknown = [...wanted].filter((id) => !users.has(id));
+    await mapLimited(unknown, () => api.concurrency, async (id) => {
       try {
         const { user } = await api.call('users.info', { user: id, include_locale: true }, UserInfo, { what: `look up user ${id} (users.info)` }, signal);
         users.set(id, user);
@@ -52,7 +54,7 @@ export async function threadReader(api: SlackApi, options: ThreadReaderOptions, 
         if (!(error instanceof SlackCallError) || (error.slackError !== 'user_not_found' && error.slackError !== 'user_not_visible')) throw error;
         users.set(id, null);
       }
-    }
+    });
   };
 
   // https://docs.slack.dev/reference/methods/conversations.replies
@@ -76,12 +78,13 @@ export async function threadReader(api: SlackApi, options: ThreadReaderOptions, 
   };
 
   const toConversations = async (channel: string, parents: SlackMessage[]) => {
-    const threads: { parent: SlackMessage; messages: SlackMessage[] }[] = [];
-    for (const parent of parents) {
+    // Threads read a few at once (api.concurrency), kept in the listing's order.
+    const read = await mapLimited(parents, () => api.concurrency, async (parent) => {
       signal?.throwIfAborted();
       const messages = parent.reply_count ? await readReplies(channel, parent.ts) : [parent];
-      if (messages) threads.push({ parent: messages.find((m) => m.ts === parent.ts) ?? parent, messages });
-    }
+      return messages ? { parent: messages.find((m) => m.ts === parent.ts) ?? parent, messages } : null;
+    });
+    const threads = read.filter((thread): thread is { parent: SlackMessage; messages: SlackMessage[] } => thread !== null);
     const ids = threads.flatMap(({ messages }) => messages.flatMap((m) => [...(m.user ? [m.user] : []), ...mentionedUsers(m.text ?? '')]));
     await lookUpUsers(ids);
     return threads.map(({ parent, messages }) => toConversation(channel, parent, messages, directory, agents));

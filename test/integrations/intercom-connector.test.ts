@@ -90,10 +90,23 @@ describe('Intercom harvest', () => {
 
   it('retries 5xx, cut-off answers and injected 429s without calling before the reset', async () => {
     const { sandbox, url } = await startSandbox({ conversations: 200, rateLimitEvery: 70, errorBurst: 2, partialBodies: 2 });
-    const batches = await collect(createIntercomConnector({ baseUrl: url }, CREDENTIALS, FAST_RETRY));
+    const batches = await collect(createIntercomConnector({ baseUrl: url }, CREDENTIALS, { ...FAST_RETRY, readConcurrency: 1 }));
     expect(conversationsOf(batches).size).toBe(200);
     expect(sandbox.store.requestLog.filter((entry) => entry.status === 429).length).toBeGreaterThan(1);
     expect(sandbox.store.violations).toEqual([]);
+    expect(requestsOf(batches)).toBe(sandbox.store.requestLog.length);
+  });
+
+  it('with reads in parallel, calls nothing new after a 429 until its reset: only calls already sent arrive early', async () => {
+    const { sandbox, url } = await startSandbox({ conversations: 200, rateLimitEvery: 70, errorBurst: 2, partialBodies: 2 });
+    const concurrency = 4;
+    const batches = await collect(createIntercomConnector({ baseUrl: url }, CREDENTIALS, { ...FAST_RETRY, readConcurrency: concurrency }));
+    expect(conversationsOf(batches).size).toBe(200);
+    const injected = sandbox.store.requestLog.filter((entry) => entry.status === 429).length - sandbox.store.violations.length;
+    expect(injected).toBeGreaterThan(1);
+    // Each early arrival was already on the wire when the 429 was answered (at most concurrency − 1
+    // per 429); it got a 429 itself and was read again after the reset.
+    expect(sandbox.store.violations.length).toBeLessThanOrEqual((concurrency - 1) * injected);
     expect(requestsOf(batches)).toBe(sandbox.store.requestLog.length);
   });
 
