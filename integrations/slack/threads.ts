@@ -5,10 +5,11 @@
  */
 import { SlackCallError } from './errors.ts';
 import type { SlackApi } from './client.ts';
+import { attachFiles } from './files.ts';
 import { toConversation } from './map.ts';
 import { MessagesPage, UserGroupMembers, UserInfo, type SlackMessage, type SlackUser } from './schemas.ts';
 import { mentionedUsers } from './text.ts';
-import type { Conversation } from '../types.ts';
+import type { Conversation, VendorLogger } from '../types.ts';
 
 /** Forget looked-up users past this many, so a long harvest's memory stays flat. */
 const USER_CACHE_LIMIT = 50_000;
@@ -17,6 +18,7 @@ export interface ThreadReaderOptions {
   agentUserGroup?: string | undefined;
   agentUserIds?: string[] | undefined;
   pageSize: number;
+  log?: VendorLogger | undefined;
 }
 
 export interface ThreadReader {
@@ -84,7 +86,13 @@ export async function threadReader(api: SlackApi, options: ThreadReaderOptions, 
     }
     const ids = threads.flatMap(({ messages }) => messages.flatMap((m) => [...(m.user ? [m.user] : []), ...mentionedUsers(m.text ?? '')]));
     await lookUpUsers(ids);
-    return threads.map(({ parent, messages }) => toConversation(channel, parent, messages, directory, agents));
+    const conversations: Conversation[] = [];
+    for (const { parent, messages } of threads) {
+      const conversation = toConversation(channel, parent, messages, directory, agents);
+      await attachFiles(api, messages, conversation, signal, options.log);
+      conversations.push(conversation);
+    }
+    return conversations;
   };
 
   return {
@@ -95,7 +103,9 @@ export async function threadReader(api: SlackApi, options: ThreadReaderOptions, 
       if (!messages || !parent) return null;
       const ids = messages.flatMap((m) => [...(m.user ? [m.user] : []), ...mentionedUsers(m.text ?? '')]);
       await lookUpUsers(ids);
-      return toConversation(channel, parent, messages, directory, agents);
+      const conversation = toConversation(channel, parent, messages, directory, agents);
+      await attachFiles(api, messages, conversation, signal, options.log);
+      return conversation;
     },
   };
 }
