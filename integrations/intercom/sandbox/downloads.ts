@@ -7,19 +7,25 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
-import type { StoredAttachment } from './store.ts';
+
+/** What a link serves: a stored attachment (store.ts), kept apart here so the two files do not import each other. */
+interface LinkedFile {
+  name: string;
+  contentType: string;
+  content?: Uint8Array;
+}
 
 /** How long a link stays good after the conversation was read. */
 const LINK_TTL_S = 3600;
 
 export class DownloadLinks {
   private readonly secret = randomBytes(32);
-  private readonly keys = new WeakMap<StoredAttachment, string>();
-  private readonly byKey = new Map<string, StoredAttachment>();
+  private readonly keys = new WeakMap<LinkedFile, string>();
+  private readonly byKey = new Map<string, LinkedFile>();
   /** Downloads answered, for tests: which links were fetched and with what Authorization header. */
   readonly served: Array<{ key: string; status: number; authorization: string | null }> = [];
 
-  private keyOf(attachment: StoredAttachment): string {
+  private keyOf(attachment: LinkedFile): string {
     let key = this.keys.get(attachment);
     if (!key) {
       key = String(1_000_000 + this.byKey.size);
@@ -33,7 +39,7 @@ export class DownloadLinks {
     return createHmac('sha256', this.secret).update(`${path}?${expires}`).digest('hex');
   }
 
-  url(origin: string, attachment: StoredAttachment, nowMs = Date.now()): string {
+  url(origin: string, attachment: LinkedFile, nowMs = Date.now()): string {
     const path = `/i/o/${this.keyOf(attachment)}/${encodeURIComponent(attachment.name)}`;
     const expires = Math.floor(nowMs / 1000) + LINK_TTL_S;
     return `${origin}/downloads${path}?expires=${expires}&signature=${this.sign(path, expires)}`;
