@@ -9,9 +9,10 @@
  */
 import type { ImapFlow } from 'imapflow';
 import type { Conversation, HarvestBatch, VendorLogger } from '../types.ts';
-import { classifyImapError, closeImap, openImap } from './client.ts';
+import { classifyImapError, closeImap } from './client.ts';
+import { connectMailbox, type MailboxLogin } from './oauth.ts';
 import { parseMail, type ParsedMail } from './parse.ts';
-import { EmailCursor, type EmailCredentials, type EmailSettings } from './settings.ts';
+import { EmailCursor, type EmailSettings } from './settings.ts';
 
 export interface MailHarvestOptions {
   batchSize: number;
@@ -69,13 +70,10 @@ async function threadUids(client: ImapFlow, threadId: string): Promise<number[]>
   return found || [];
 }
 
-export async function* harvestMailbox(settings: EmailSettings, credentials: EmailCredentials, rawCursor: Record<string, unknown> | null, options: MailHarvestOptions): AsyncIterable<HarvestBatch> {
-  const client = openImap(settings, credentials);
+export async function* harvestMailbox(settings: EmailSettings, login: MailboxLogin, rawCursor: Record<string, unknown> | null, options: MailHarvestOptions): AsyncIterable<HarvestBatch> {
+  const client = await connectMailbox(settings, login, options.signal, options.log);
   let requests = 0;
   try {
-    await client.connect().catch((error: unknown) => {
-      throw classifyImapError(error, settings);
-    });
     const mailbox = await client.mailboxOpen(settings.mailbox, { readOnly: true }).catch((error: unknown) => {
       throw classifyImapError(error, settings);
     });

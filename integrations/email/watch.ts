@@ -6,8 +6,10 @@
  * https://imapflow.com/module-imapflow-ImapFlow.html#event:exists (RFC 2177 IDLE)
  */
 import type { VendorLogger, WatchContext } from '../types.ts';
-import { classifyImapError, closeImap, openImap } from './client.ts';
-import type { EmailCredentials, EmailSettings } from './settings.ts';
+import type { ImapFlow } from 'imapflow';
+import { classifyImapError, closeImap } from './client.ts';
+import { connectMailbox, type MailboxLogin } from './oauth.ts';
+import type { EmailSettings } from './settings.ts';
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -15,21 +17,22 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
 
-export async function watchMailbox(settings: EmailSettings, credentials: EmailCredentials, onChange: () => void, ctx: WatchContext): Promise<void> {
+export async function watchMailbox(settings: EmailSettings, login: MailboxLogin, onChange: () => void, ctx: WatchContext): Promise<void> {
   const log: VendorLogger | undefined = ctx.log;
   let backoff = ctx.reconnectMs ?? 1_000;
   while (!ctx.signal.aborted) {
-    const client = openImap(settings, credentials);
+    let client: ImapFlow | null = null;
     try {
-      await client.connect();
+      client = await connectMailbox(settings, login, ctx.signal, log);
       await client.mailboxOpen(settings.mailbox, { readOnly: true });
       backoff = ctx.reconnectMs ?? 1_000;
       ctx.onConnected?.();
       onChange();
       await new Promise<void>((resolve) => {
-        client.on('exists', () => onChange());
-        client.on('close', () => resolve());
-        client.on('error', () => resolve());
+        const open = client as ImapFlow;
+        open.on('exists', () => onChange());
+        open.on('close', () => resolve());
+        open.on('error', () => resolve());
         ctx.signal.addEventListener('abort', () => resolve(), { once: true });
       });
     } catch (error) {
@@ -37,7 +40,7 @@ export async function watchMailbox(settings: EmailSettings, credentials: EmailCr
       log?.warn({ kind: failure.kind }, `mailbox watch: ${failure.message}`);
       ctx.onError?.(failure.message);
     } finally {
-      await closeImap(client, log);
+      if (client) await closeImap(client, log);
     }
     if (ctx.signal.aborted) break;
     await sleep(backoff, ctx.signal);

@@ -17,6 +17,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IntercomClient } from 'intercom-client';
 import type { z } from 'zod';
+import { boundedBytes } from '../common/attachments.ts';
 import { numberHeader, RateWindow, RequestCounter } from '../common/rate-window.ts';
 import { withRetry, type RetryPolicy } from '../common/retry.ts';
 import { VendorError, type VendorLogger } from '../types.ts';
@@ -79,6 +80,33 @@ export class IntercomApi {
     } finally {
       this.inFlight--;
     }
+  }
+
+  /**
+   * An attachment's bytes from its `url`: a signed, expiring link on Intercom's file host, fetched
+   * without the access token (the link is its own credential; the token never leaves for another
+   * host). Counted as a request, outside the API's rate window; null when larger than `maxBytes`.
+   */
+  async download(url: string, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array | null> {
+    signal?.throwIfAborted();
+    const target = new URL(url);
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new VendorError('malformed', `Intercom gave an attachment link that is not http(s) (${target.protocol})`);
+    this.requests.add();
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_S * 1000);
+    let response: Response;
+    try {
+      response = await fetch(target, { redirect: 'follow', signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw transportError(error, 'download an attachment', target.host);
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      // 403: the signed link expired or was refused; the next harvest of the conversation gets a fresh one.
+      if (response.status === 403 || response.status === 404) throw new VendorError('not_found', `Intercom's file host refused an attachment link (${response.status}) on ${target.host}`, { status: response.status });
+      throw statusError({ status: response.status, header: (name) => response.headers.get(name), text: '' }, 'download an attachment', target.host, null);
+    }
+    return boundedBytes(response, maxBytes);
   }
 
   /** https://developers.intercom.com/docs/references/rest-api/errors/rate-limiting */

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { VendorError, type Conversation, type Cursor, type HarvestBatch, type HarvestContext, type VendorLogger } from '../types.ts';
 import { mapLimited } from '../common/concurrent.ts';
 import type { IntercomApi } from './client.ts';
+import { attachFiles } from './attachments.ts';
 import { toConversation } from './map.ts';
 import { IntercomConversation, SearchPage } from './schemas.ts';
 
@@ -68,7 +69,9 @@ export async function* harvestIntercom(api: IntercomApi, cursor: Cursor | null, 
   const read = async (id: string): Promise<Conversation | null> => {
     try {
       const full = await api.call(`read conversation ${id}`, (client, callOptions) => client.conversations.find({ conversation_id: id, display_as: 'plaintext' }, callOptions), IntercomConversation, signal);
-      return toConversation(full);
+      const conversation = toConversation(full);
+      await attachFiles(api, full, conversation, signal, log);
+      return conversation;
     } catch (error) {
       // Deleted between the search and the read: counted, and nothing else to store for it.
       if (error instanceof VendorError && error.kind === 'not_found') {

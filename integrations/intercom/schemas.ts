@@ -19,7 +19,8 @@ export const IntercomAuthor = z.object({
 });
 export type IntercomAuthor = z.infer<typeof IntercomAuthor>;
 
-const Attachment = z.object({ name: z.string().nullish(), url: z.string().nullish() }).loose();
+/** https://developers.intercom.com/docs/references/rest-api/api.intercom.io/conversations/conversation (part attachments) */
+const Attachment = z.object({ name: z.string().nullish(), url: z.string().nullish(), content_type: z.string().nullish(), filesize: z.number().nullish() }).loose();
 
 export const IntercomPart = z.object({
   id: Id,

@@ -13,11 +13,12 @@ import { PassThrough } from 'node:stream';
 import { Connection, type HttpRequest, type HttpResponse } from 'jsforce';
 import { z } from 'zod';
 import { createSign } from 'node:crypto';
+import { boundedBytes } from '../common/attachments.ts';
 import { RequestCounter } from '../common/rate-window.ts';
 import { abortableSleep, withRetry, type RetryPolicy } from '../common/retry.ts';
 import { VendorError, type ConnectorOptions, type VendorLogger } from '../types.ts';
 import { toVendorError } from './errors.ts';
-import { QueryPage } from './raw.ts';
+import { Limits, QueryPage } from './raw.ts';
 import type { SalesforceCredentials, SalesforceSettings } from './settings.ts';
 
 export interface SalesforceClientOptions {
@@ -204,6 +205,48 @@ export class SalesforceClient {
       if (!page.done && !url) throw new VendorError('malformed', `Salesforce said the ${what} query is not done but gave no nextRecordsUrl`);
     }
     return out;
+  }
+
+  /**
+   * A ContentVersion's bytes (sObject Blob Get, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_sobject_blob_retrieve.htm):
+   * binary, so fetched directly rather than through jsforce (which decodes answers as text), with
+   * the session's token, only to the org's instance. A 401 renews the session once through jsforce
+   * (a cheap /limits call) and asks again; 5xx and dropped connections are retried like any GET.
+   * Counted as a request; null when larger than `maxBytes`.
+   */
+  async versionData(versionId: string, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array | null> {
+    if (!/^[a-zA-Z0-9]{15,18}$/.test(versionId)) throw new VendorError('malformed', 'Salesforce gave a ContentVersion id that is not an id');
+    await this.connect(signal);
+    await this.pace(signal);
+    const path = `/services/data/v${this.apiVersion}/sobjects/ContentVersion/${versionId}/VersionData`;
+    let renewed = false;
+    return withRetry(
+      async () => {
+        signal?.throwIfAborted();
+        const timeout = AbortSignal.timeout(this.options.requestTimeoutMs ?? 120_000);
+        this.requests.add();
+        let response: Response;
+        try {
+          response = await fetch(`${this.conn.instanceUrl}${path}`, { headers: { Authorization: `Bearer ${this.conn.accessToken ?? ''}` }, redirect: 'error', signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason;
+          throw new VendorError('transient', `downloading a file from ${this.host} failed (${error instanceof Error ? error.message : 'dropped'}); will retry`, { cause: error });
+        }
+        if (response.status === 401 && !renewed) {
+          await response.body?.cancel();
+          renewed = true;
+          await this.get(`/services/data/v${this.apiVersion}/limits`, Limits, 'limits (renewing the session)', signal);
+          throw new VendorError('transient', 'the Salesforce session was renewed; asking for the file again', { status: 401, retryAfterMs: 0 });
+        }
+        if (!response.ok) {
+          await response.body?.cancel();
+          const kind = response.status >= 500 ? 'transient' : response.status === 404 ? 'not_found' : response.status === 401 ? 'auth' : 'forbidden';
+          throw new VendorError(kind, `Salesforce refused a file download (${response.status}) on ${this.host}`, { status: response.status });
+        }
+        return boundedBytes(response, maxBytes);
+      },
+      { policy: this.options.retryPolicy, signal, onRetry: (info) => this.logRetry(info) },
+    );
   }
 
   /**

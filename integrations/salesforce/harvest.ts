@@ -27,6 +27,7 @@
 import { z } from 'zod';
 import { VendorError, type Conversation, type HarvestBatch, type VendorLogger } from '../types.ts';
 import type { SalesforceClient } from './client.ts';
+import { attachEmailFiles } from './files.ts';
 import { toConversation } from './map.ts';
 import { CASE_FIELDS, COMMENT_FIELDS, EMAIL_FIELDS, ChangedChild, ChildQueryResult, CompositeAnswer, QueryPage, RawCase, RawCaseComment, RawEmailMessage } from './raw.ts';
 
@@ -96,13 +97,20 @@ async function childRecords<S extends z.ZodType>(client: SalesforceClient, resul
   return out;
 }
 
-async function toConversations(client: SalesforceClient, records: Array<z.infer<typeof CaseWithChildren>>, signal?: AbortSignal): Promise<Conversation[]> {
+async function toConversations(client: SalesforceClient, records: Array<z.infer<typeof CaseWithChildren>>, signal?: AbortSignal, log?: VendorLogger): Promise<Conversation[]> {
   const conversations: Conversation[] = [];
+  const withFiles: string[] = [];
   for (const record of records) {
     const { EmailMessages: emails, CaseComments: comments, ...raw } = record;
-    if (raw.IsDeleted) conversations.push(toConversation(raw, [], []));
-    else conversations.push(toConversation(raw, await childRecords(client, emails, RawEmailMessage, 'EmailMessage', signal), await childRecords(client, comments, RawCaseComment, 'CaseComment', signal)));
+    if (raw.IsDeleted) {
+      conversations.push(toConversation(raw, [], []));
+      continue;
+    }
+    const emailRecords = await childRecords(client, emails, RawEmailMessage, 'EmailMessage', signal);
+    for (const email of emailRecords) if (email.HasAttachment) withFiles.push(email.Id);
+    conversations.push(toConversation(raw, emailRecords, await childRecords(client, comments, RawCaseComment, 'CaseComment', signal)));
   }
+  await attachEmailFiles(client, withFiles, conversations, signal, log);
   return conversations;
 }
 
@@ -163,7 +171,7 @@ export async function* harvestCases(client: SalesforceClient, start: SalesforceC
     }
     for (let at = 0; at < kept.length; at += options.batchSize) {
       const records = kept.slice(at, at + options.batchSize);
-      const conversations = await toConversations(client, records, signal);
+      const conversations = await toConversations(client, records, signal, options.log);
       for (const record of records) harvested.add(record.Id);
       const last = records[records.length - 1]!;
       cursor = { systemModstamp: last.SystemModstamp.toISOString(), lastId: last.Id };
@@ -185,7 +193,7 @@ export async function* harvestCases(client: SalesforceClient, start: SalesforceC
     const records = await client.query(soql, CaseWithChildren, 'Case', { includeDeleted: true, signal });
     const lastChunk = i + IN_CHUNK >= ids.length;
     // The marks move on only with the last chunk: a resume before it scans the children again.
-    yield { conversations: await toConversations(client, records, signal), cursor: withMarks(cursor, lastChunk ? nextMarks : marks), requests: client.requests.take() };
+    yield { conversations: await toConversations(client, records, signal, options.log), cursor: withMarks(cursor, lastChunk ? nextMarks : marks), requests: client.requests.take() };
   }
   if (ids.length === 0) yield { conversations: [], cursor: withMarks(cursor, nextMarks), requests: client.requests.take() };
 }

@@ -22,9 +22,10 @@
  */
 import { LogLevel, WebClient, type Logger } from '@slack/web-api';
 import type { z } from 'zod';
+import { boundedBytes } from '../common/attachments.ts';
 import { RequestCounter } from '../common/rate-window.ts';
 import { abortableSleep, withRetry, type RetryPolicy } from '../common/retry.ts';
-import type { VendorLogger } from '../types.ts';
+import { VendorError, type VendorLogger } from '../types.ts';
 import { shapeError, toVendorError, type CallInfo } from './errors.ts';
 
 export interface SlackApiOptions {
@@ -37,6 +38,8 @@ export type SlackArgs = Record<string, string | number | boolean | undefined>;
 const REQUEST_TIMEOUT_MS = 60_000;
 /** Thread and user reads at once until the first 429 (see the file comment). */
 export const READ_CONCURRENCY = 4;
+/** Where Slack keeps shared files (url_private); the bot token goes there and to the API host only. */
+const SLACK_FILE_HOST = 'files.slack.com';
 
 /** WebClient's logger, quiet except for warnings, which go to our logger (its debug lines hold bodies). */
 function webClientLogger(log: VendorLogger | undefined): Logger {
@@ -61,9 +64,11 @@ export class SlackApi {
   private readonly client: WebClient;
   private limited = false;
   private pausedUntilMs = 0;
+  private readonly authorization: string;
 
   constructor(apiUrl: string, token: string, private readonly options: SlackApiOptions = {}) {
     this.host = new URL(apiUrl).host;
+    this.authorization = `Bearer ${token}`;
     // https://docs.slack.dev/tools/node-slack-sdk/web-api/#custom-api-url
     this.client = new WebClient(token, {
       slackApiUrl: apiUrl,
@@ -88,6 +93,42 @@ export class SlackApi {
       onRetry: ({ attempt, delayMs, error }) =>
         this.options.log?.warn({ vendor: 'slack', method, attempt, delayMs, kind: error.kind, status: error.status }, `retrying Slack call ${method}`),
     });
+  }
+
+  /**
+   * A shared file's bytes from its url_private(_download), with the bot token in the Authorization
+   * header (https://docs.slack.dev/messaging/working-with-files#authenticating). The token goes only
+   * to Slack's file host or the API's own host; a link elsewhere is refused. Slack answers a request
+   * it does not accept (no token, no files:read) with its sign-in page, status 200: an HTML answer
+   * for a file that is not HTML is that refusal. Null when larger than `maxBytes`.
+   */
+  async download(url: string, expectedType: string | null, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array | null> {
+    signal?.throwIfAborted();
+    const target = new URL(url);
+    if (target.host !== this.host && target.host !== SLACK_FILE_HOST) throw new VendorError('forbidden', `a Slack file link points at ${target.host}, not at Slack: not downloaded (the bot token stays with Slack)`);
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    let response: Response;
+    try {
+      // Redirects are followed by hand: the token must not travel to wherever a redirect points.
+      response = await fetch(target, { headers: { Authorization: this.authorization }, redirect: 'manual', signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw new VendorError('transient', `downloading a Slack file from ${target.host} failed (${error instanceof Error ? error.message : 'dropped'}); will retry`, { cause: error });
+    }
+    const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw new VendorError('forbidden', `Slack redirected a file download (${response.status}): the bot token was not accepted for files (is files:read granted?)`, { status: response.status });
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new VendorError(response.status >= 500 ? 'transient' : response.status === 404 ? 'not_found' : 'forbidden', `Slack refused a file download (${response.status}) on ${target.host}`, { status: response.status });
+    }
+    if (type === 'text/html' && (expectedType ?? '').toLowerCase() !== 'text/html') {
+      await response.body?.cancel();
+      throw new VendorError('forbidden', 'Slack answered a file download with its sign-in page: the bot token lacks files:read (add it under OAuth & Permissions and reinstall the app)');
+    }
+    return boundedBytes(response, maxBytes);
   }
 
   /** One call, no retries: for connection tests, which must answer quickly and change nothing. */

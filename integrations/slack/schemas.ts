@@ -13,6 +13,13 @@ export const SlackFile = z.object({
   title: z.string().nullish(),
   /** "tombstone" for deleted files, "hidden_by_limit" past a free plan's limit: no name then. */
   mode: z.string().nullish(),
+  mimetype: z.string().nullish(),
+  size: z.number().nullish(),
+  /** The file's bytes, fetched with the bot token (files:read): https://docs.slack.dev/reference/objects/file-object */
+  url_private: z.string().nullish(),
+  url_private_download: z.string().nullish(),
+  /** A link to a file kept elsewhere (Google Drive, …): Slack holds no bytes for it. */
+  is_external: z.boolean().nullish(),
 });
 
 export const SlackMessage = z.object({

@@ -7,10 +7,11 @@
 import { mapLimited } from '../common/concurrent.ts';
 import { SlackCallError } from './errors.ts';
 import type { SlackApi } from './client.ts';
+import { attachFiles } from './files.ts';
 import { toConversation } from './map.ts';
 import { MessagesPage, UserGroupMembers, UserInfo, type SlackMessage, type SlackUser } from './schemas.ts';
 import { mentionedUsers } from './text.ts';
-import type { Conversation } from '../types.ts';
+import type { Conversation, VendorLogger } from '../types.ts';
 
 /** Forget looked-up users past this many, so a long harvest's memory stays flat. */
 const USER_CACHE_LIMIT = 50_000;
@@ -19,6 +20,7 @@ export interface ThreadReaderOptions {
   agentUserGroup?: string | undefined;
   agentUserIds?: string[] | undefined;
   pageSize: number;
+  log?: VendorLogger | undefined;
 }
 
 export interface ThreadReader {
@@ -87,7 +89,13 @@ export async function threadReader(api: SlackApi, options: ThreadReaderOptions, 
     const threads = read.filter((thread): thread is { parent: SlackMessage; messages: SlackMessage[] } => thread !== null);
     const ids = threads.flatMap(({ messages }) => messages.flatMap((m) => [...(m.user ? [m.user] : []), ...mentionedUsers(m.text ?? '')]));
     await lookUpUsers(ids);
-    return threads.map(({ parent, messages }) => toConversation(channel, parent, messages, directory, agents));
+    const conversations: Conversation[] = [];
+    for (const { parent, messages } of threads) {
+      const conversation = toConversation(channel, parent, messages, directory, agents);
+      await attachFiles(api, messages, conversation, signal, options.log);
+      conversations.push(conversation);
+    }
+    return conversations;
   };
 
   return {
@@ -98,7 +106,9 @@ export async function threadReader(api: SlackApi, options: ThreadReaderOptions, 
       if (!messages || !parent) return null;
       const ids = messages.flatMap((m) => [...(m.user ? [m.user] : []), ...mentionedUsers(m.text ?? '')]);
       await lookUpUsers(ids);
-      return toConversation(channel, parent, messages, directory, agents);
+      const conversation = toConversation(channel, parent, messages, directory, agents);
+      await attachFiles(api, messages, conversation, signal, options.log);
+      return conversation;
     },
   };
 }

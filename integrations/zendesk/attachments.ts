@@ -4,16 +4,13 @@
  * at most once per harvest of its comment; images (screenshots) are not downloaded at all, so a
  * harvest spends no requests on them.
  */
+import { isDocumentFile, MAX_ATTACHMENT_BYTES } from '../common/attachments.ts';
 import type { Conversation, MessageFile } from '../types.ts';
 import type { ZendeskApi } from './client.ts';
 import type { ZendeskComment } from './schemas.ts';
 
-const DOCUMENT_TYPES = new Set(['application/pdf', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'text/plain', 'text/html', 'text/csv']);
-/** The hub's default DOCUMENT_MAX_BYTES: larger attachments are not downloaded. */
-export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
-
 export const isDocument = (attachment: NonNullable<ZendeskComment['attachments']>[number]) =>
-  Boolean(attachment.content_url) && DOCUMENT_TYPES.has((attachment.content_type ?? '').split(';')[0]?.trim().toLowerCase() ?? '') && (attachment.size ?? 0) <= MAX_ATTACHMENT_BYTES;
+  Boolean(attachment.content_url) && isDocumentFile({ contentType: attachment.content_type, name: attachment.file_name, size: attachment.size });
 
 export async function attachFiles(api: ZendeskApi, found: ReadonlyArray<{ comments: ZendeskComment[] }>, conversations: Conversation[], signal?: AbortSignal): Promise<void> {
   const bySourceId = new Map(conversations.flatMap((conversation) => conversation.messages.map((message) => [message.sourceId, message] as const)));

@@ -25,6 +25,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import zendesk from 'node-zendesk';
 import type { z } from 'zod';
+import { boundedBytes } from '../common/attachments.ts';
 import { numberHeader, RateWindow, RequestCounter } from '../common/rate-window.ts';
 import { abortableSleep, withRetry, type RetryPolicy } from '../common/retry.ts';
 import type { VendorLogger } from '../types.ts';
@@ -134,13 +135,7 @@ export class ZendeskApi {
       throw transportError(error, 'download an attachment', this.host);
     }
     if (!response.ok) throw statusError(response.status, null, response.headers.get('retry-after'), 'download an attachment', this.host, this.authKind);
-    const length = Number(response.headers.get('content-length') ?? 0);
-    if (length > maxBytes) {
-      await response.body?.cancel();
-      return null;
-    }
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    return bytes.byteLength > maxBytes ? null : bytes;
+    return boundedBytes(response, maxBytes);
   }
 
   /** One PUT/POST, no retries: whether a write may be repeated is the caller's decision (write-back.ts). */

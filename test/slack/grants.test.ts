@@ -29,7 +29,7 @@ describe('Slack app set-up and grants', () => {
     expect(http.settings).toMatchObject({ interactivity: { is_enabled: true, request_url: 'https://hub.example.com/slack/events' }, socket_mode_enabled: false });
     expect(http.settings.event_subscriptions.bot_events).toEqual(['message.channels', 'message.groups', 'app_home_opened']);
     expect(http.features.app_home.home_tab_enabled).toBe(true);
-    expect(http.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'channels:history', 'groups:history', 'users:read', 'users:read.email', 'usergroups:read']);
+    expect(http.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'channels:history', 'groups:history', 'users:read', 'users:read.email', 'usergroups:read', 'files:read']);
     const socket = parse(slackManifest({ socketMode: true })) as Record<string, any>;
     expect(socket.settings.socket_mode_enabled).toBe(true);
     expect(JSON.stringify(socket)).not.toContain('request_url');

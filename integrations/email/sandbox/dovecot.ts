@@ -4,7 +4,11 @@
  * temporary folder, and stopped (folder removed) by close(). Mail is delivered with IMAP APPEND.
  * Dovecot's master must start as root to switch to its unprivileged `dovecot`/`dovenull` users;
  * run as another user, it runs everything as that user instead.
+ * With `oauth2`, users may also log in with SASL XOAUTH2 or OAUTHBEARER: Dovecot's oauth2 passdb
+ * asks the given token introspection endpoint (RFC 7662, POST) whether the bearer token is active
+ * and whose it is, as it would ask a real identity provider.
  * https://doc.dovecot.org/2.3/configuration_manual/ (passwd-file, static userdb, Maildir)
+ * https://doc.dovecot.org/2.3/configuration_manual/authentication/oauth2/
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,7 +71,7 @@ function ids(name: string): { uid: number; gid: number } | null {
   return result.status === 0 && group.status === 0 ? { uid: Number(result.stdout.trim()), gid: Number(group.stdout.trim()) } : null;
 }
 
-export async function startDovecot(options: { users: MailUser[]; port?: number }): Promise<RunningDovecot> {
+export async function startDovecot(options: { users: MailUser[]; port?: number; oauth2?: { introspectionUrl: string } }): Promise<RunningDovecot> {
   const binary = dovecotBinary();
   if (!binary) throw new Error('Dovecot is not installed: apt-get install -y dovecot-imapd (.ci/run does this where it is missing)');
   const port = options.port ?? (await freePort());
@@ -84,6 +88,11 @@ export async function startDovecot(options: { users: MailUser[]; port?: number }
   if (root) chownSync(join(dir, 'mail'), mailOwner.uid, mailOwner.gid);
   // Users' passwords in clear, PLAIN scheme: a throwaway store on loopback only.
   writeFileSync(join(dir, 'passwd'), options.users.map((user) => `${user.username}:{PLAIN}${user.password}\n`).join(''), { mode: 0o644 });
+  if (options.oauth2) {
+    // Dovecot asks with the form body token=<bearer>; the answer's `username` must be the login name.
+    writeFileSync(join(dir, 'oauth2.conf.ext'), `introspection_mode = post\nintrospection_url = ${options.oauth2.introspectionUrl}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\nforce_introspection = yes\n`, { mode: 0o644 });
+  }
+  const oauth2Passdb = options.oauth2 ? `passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${dir}/oauth2.conf.ext\n}\n` : '';
   writeFileSync(
     join(dir, 'dovecot.conf'),
     `base_dir = ${dir}/run
@@ -94,7 +103,7 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${options.oauth2 ? ' xoauth2 oauthbearer' : ''}
 auth_failure_delay = 0
 default_internal_user = ${internal}
 default_internal_group = ${root ? 'dovecot' : me.username}
@@ -103,9 +112,10 @@ first_valid_uid = ${Math.min(mailOwner.uid, 1)}
 mail_location = maildir:${dir}/mail/%u
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u ${dir}/passwd
 }
-userdb {
+${oauth2Passdb}userdb {
   driver = static
   args = uid=${mailOwner.uid} gid=${mailOwner.gid} home=${dir}/mail/%u
 }

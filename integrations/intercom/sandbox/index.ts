@@ -70,6 +70,8 @@ export function createIntercomSandbox(options: IntercomSandboxOptions = {}): Int
   const deliveries = new Deliveries(store, () => origin);
 
   const app = new Hono<SandboxEnv>({ strict: false });
+  // Attachment links live on Intercom's file host: no access token, no API rate limit.
+  app.route('/', store.downloads.routes());
   app.use('*', sandboxMiddleware(state));
   app.route('/', routes(state, deliveries));
   app.notFound((c) => c.json(errorList('not_found', 'Resource Not Found'), 404));

@@ -20,8 +20,8 @@ function authorJson(store: IntercomSandboxStore, ref: AuthorRef): Json {
   return { type: ref.type, id: ref.id, name: contact?.name ?? null, email: contact?.email ?? null };
 }
 
-function attachmentJson(origin: string, attachment: StoredAttachment): Json {
-  return { type: 'upload', name: attachment.name, url: `${origin}/attachments/${encodeURIComponent(attachment.name)}`, content_type: attachment.contentType, filesize: attachment.size, width: null, height: null };
+function attachmentJson(store: IntercomSandboxStore, origin: string, attachment: StoredAttachment): Json {
+  return { type: 'upload', name: attachment.name, url: store.downloads.url(origin, attachment), content_type: attachment.contentType, filesize: attachment.size, width: null, height: null };
 }
 
 function body(text: string | null, plaintext: boolean): string | null {
@@ -40,7 +40,7 @@ export function partJson(store: IntercomSandboxStore, part: StoredPart, origin: 
     notified_at: part.createdAt,
     assigned_to: null,
     author: authorJson(store, part.author),
-    attachments: part.attachments.map((attachment) => attachmentJson(origin, attachment)),
+    attachments: part.attachments.map((attachment) => attachmentJson(store, origin, attachment)),
     external_id: null,
     redacted: false,
   };
@@ -71,7 +71,7 @@ export function conversationJson(store: IntercomSandboxStore, conversation: Stor
       subject: conversation.source.subject,
       body: body(conversation.source.body, plaintext),
       author: authorJson(store, conversation.source.author),
-      attachments: conversation.source.attachments.map((attachment) => attachmentJson(origin, attachment)),
+      attachments: conversation.source.attachments.map((attachment) => attachmentJson(store, origin, attachment)),
       url: null,
       redacted: false,
     },

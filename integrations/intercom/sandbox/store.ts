@@ -7,6 +7,7 @@
  * part (a customer reply, an admin note) and with tagging, never backwards.
  */
 import type { RetryAfterViolation } from '../../sandbox-kit/retry-after.ts';
+import { DownloadLinks } from './downloads.ts';
 
 export type AuthorType = 'user' | 'lead' | 'admin' | 'bot';
 
@@ -39,6 +40,8 @@ export interface StoredAttachment {
   name: string;
   contentType: string;
   size: number;
+  /** The file itself, where a test attached one to download; seeded screenshots have none. */
+  content?: Uint8Array;
 }
 
 export interface StoredPart {
@@ -94,6 +97,8 @@ export class IntercomSandboxStore {
   /** Calls that came after a 429 and before the reset it announced. */
   violations: RetryAfterViolation[] = [];
   readonly deliveries: Delivery[] = [];
+  /** Signed links to attachments (attachment `url`s), served without the access token. */
+  readonly downloads = new DownloadLinks();
   /** The admin the API token belongs to. */
   apiAdminId = '';
   botId = '';

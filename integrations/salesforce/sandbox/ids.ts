@@ -17,6 +17,9 @@ export const KEY_PREFIXES = {
   Organization: '00D',
   Task: '00T',
   EmailMessage: '02s',
+  ContentVersion: '068',
+  ContentDocument: '069',
+  ContentDocumentLink: '06A',
   QueryLocator: '01g',
   Case: '500',
 } as const;

@@ -165,6 +165,13 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}) 
     '/services/data',
     compositeRoutes((url, authorization) => Promise.resolve(app.fetch(new Request(`http://sandbox.internal${url}`, { headers: { authorization, 'x-sandbox-subrequest': internal } })))),
   );
+  // A file's bytes (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_sobject_blob_retrieve.htm):
+  // binary, not JSON, behind the same session check and API count as every REST call.
+  app.get('/services/data/:version/sobjects/ContentVersion/:id/VersionData', (c) => {
+    const bytes = store.versionData.get(c.req.param('id').slice(0, 15));
+    if (!bytes) return salesforceError(c, 404, 'NOT_FOUND', 'The requested resource does not exist');
+    return c.body(new Uint8Array(bytes), 200, { 'Content-Type': 'application/octetstream', 'Content-Length': String(bytes.byteLength) });
+  });
   // Before the sObject rows, whose /sobjects/:type/:id would take "describe" for an id.
   app.route('/services/data', describeRoutes());
   app.route('/services/data', sobjectRoutes(store, () => store.integrationUserId));

@@ -173,6 +173,57 @@ export class SalesforceStore implements RecordSource {
     Object.assign(found.row, { LastModifiedDate: at, SystemModstamp: at });
   }
 
+  /** Files' bytes by ContentVersion id (15 characters): what /sobjects/ContentVersion/{id}/VersionData answers. */
+  readonly versionData = new Map<string, Uint8Array>();
+
+  /**
+   * A file shared with a record, as Salesforce Files keeps it: a ContentDocument, its first
+   * ContentVersion (the bytes) and a ContentDocumentLink to the record. Shared with an EmailMessage
+   * (an email sent or received with it), the email says HasAttachment. Returns the version's id.
+   */
+  attachFile(recordId: string, file: { title: string; extension: string; content: Uint8Array }, byUserId: string = this.integrationUserId): string {
+    const record = this.get(recordId);
+    if (!record || (record.objectName !== 'EmailMessage' && record.objectName !== 'Case')) throw new Error(`no email or case ${recordId}`);
+    const at = this.stamp();
+    const fileType = { pdf: 'PDF', docx: 'WORD_X', txt: 'TEXT', html: 'HTML', csv: 'CSV', png: 'PNG' }[file.extension.toLowerCase()] ?? 'UNKNOWN';
+    const sizes = { Title: file.title, FileExtension: file.extension, FileType: fileType, ContentSize: file.content.byteLength };
+    const document = this.insert('ContentDocument', { ...sizes, LatestPublishedVersionId: null, OwnerId: byUserId }, at, byUserId);
+    const version = this.insert('ContentVersion', { ...sizes, ContentDocumentId: document.Id, PathOnClient: `${file.title}.${file.extension}`, IsLatest: true, FirstPublishLocationId: record.row.Id }, at, byUserId);
+    document.LatestPublishedVersionId = version.Id;
+    this.insert('ContentDocumentLink', { ContentDocumentId: document.Id, LinkedEntityId: record.row.Id, ShareType: 'V', Visibility: 'AllUsers' }, at, byUserId);
+    this.versionData.set(String(version.Id).slice(0, 15), file.content);
+    if (record.objectName === 'EmailMessage') Object.assign(record.row, { HasAttachment: true, LastModifiedDate: at, SystemModstamp: at });
+    return String(version.Id);
+  }
+
+  /**
+   * An email an agent sends from a case (outgoing, as the case's owner), like Send Email in the
+   * case feed; returns its id. With `attachments`, the files go with it (attachFile).
+   */
+  sendEmail(caseId: string, text: string, attachments: Array<{ title: string; extension: string; content: Uint8Array }> = []): string {
+    const found = this.get(caseId);
+    if (!found || found.objectName !== 'Case') throw new Error(`no case ${caseId}`);
+    const ownerId = String(found.row.OwnerId);
+    const owner = this.get(ownerId)?.row;
+    const contact = typeof found.row.ContactId === 'string' ? this.get(found.row.ContactId)?.row : undefined;
+    const at = this.stamp();
+    const email = this.insert('EmailMessage', {
+      ParentId: found.row.Id,
+      Subject: `Re: ${String(found.row.Subject)}`,
+      FromName: owner?.Name ?? null,
+      FromAddress: SUPPORT_ADDRESS,
+      ToAddress: contact?.Email ?? null,
+      TextBody: text,
+      HtmlBody: textToHtml(text),
+      Incoming: false,
+      HasAttachment: false,
+      Status: '3',
+      MessageDate: at,
+    }, at, ownerId);
+    for (const attachment of attachments) this.attachFile(String(email.Id), attachment, ownerId);
+    return String(email.Id);
+  }
+
   /** Adds the seed's next thread as a new case, as if it had just been written; returns its id. */
   addCase(): string {
     const number = this.threads.length + 1;

@@ -4,9 +4,11 @@
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_case.htm
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_emailmessage.htm
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_casecomment.htm
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contentdocumentlink.htm
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contentversion.htm
  */
 
-export type FieldType = 'id' | 'reference' | 'string' | 'picklist' | 'email' | 'textarea' | 'boolean' | 'datetime' | 'date';
+export type FieldType = 'id' | 'reference' | 'string' | 'picklist' | 'email' | 'textarea' | 'boolean' | 'datetime' | 'date' | 'int';
 
 export interface FieldDef {
   name: string;
@@ -95,6 +97,42 @@ const DEFINITIONS: Record<string, FieldDef[]> = {
     field('MessageDate', 'datetime', 'cu'),
     field('IsDeleted', 'boolean'),
     ...audit(),
+  ],
+  // Salesforce Files: a document, its versions (the bytes: VersionData, read at
+  // /sobjects/ContentVersion/{id}/VersionData), and links sharing it with records, such as the
+  // EmailMessage it was sent or received with.
+  ContentDocument: [
+    field('Id', 'id'),
+    field('IsDeleted', 'boolean'),
+    field('Title', 'string'),
+    field('FileExtension', 'string'),
+    field('FileType', 'string'),
+    field('ContentSize', 'int'),
+    field('LatestPublishedVersionId', 'reference', '', { to: ['ContentVersion'], rel: 'LatestPublishedVersion' }),
+    field('OwnerId', 'reference', '', { to: ['User'], rel: 'Owner' }),
+    ...audit(),
+  ],
+  ContentVersion: [
+    field('Id', 'id'),
+    field('IsDeleted', 'boolean'),
+    field('ContentDocumentId', 'reference', '', { to: ['ContentDocument'], rel: 'ContentDocument' }),
+    field('Title', 'string'),
+    field('PathOnClient', 'string'),
+    field('FileExtension', 'string'),
+    field('FileType', 'string'),
+    field('ContentSize', 'int'),
+    field('IsLatest', 'boolean'),
+    field('FirstPublishLocationId', 'reference', '', { to: ['Case', 'EmailMessage'], rel: 'FirstPublishLocation' }),
+    ...audit(),
+  ],
+  ContentDocumentLink: [
+    field('Id', 'id'),
+    field('IsDeleted', 'boolean'),
+    field('ContentDocumentId', 'reference', '', { to: ['ContentDocument'], rel: 'ContentDocument' }),
+    field('LinkedEntityId', 'reference', '', { to: ['EmailMessage', 'Case'], rel: 'LinkedEntity', children: 'ContentDocumentLinks' }),
+    field('ShareType', 'picklist'),
+    field('Visibility', 'picklist'),
+    field('SystemModstamp', 'datetime'),
   ],
   Contact: [
     field('Id', 'id'),

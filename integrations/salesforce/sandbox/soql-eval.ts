@@ -131,11 +131,12 @@ const TYPE_NAMES: Record<FieldDef['type'], string> = {
   boolean: 'boolean',
   datetime: 'dateTime',
   date: 'date',
+  int: 'int',
 };
 
 function checkValue(query: SoqlQuery, field: FieldDef, value: SoqlValue, position: number): void {
   if (value.kind === 'null') return;
-  const expected = field.type === 'id' || field.type === 'reference' ? 'string' : field.type === 'boolean' ? 'boolean' : field.type === 'datetime' ? 'datetime' : field.type === 'date' ? 'date' : 'string';
+  const expected = field.type === 'id' || field.type === 'reference' ? 'string' : field.type === 'boolean' ? 'boolean' : field.type === 'datetime' ? 'datetime' : field.type === 'date' ? 'date' : field.type === 'int' ? 'number' : 'string';
   if (value.kind !== expected) {
     const quoting = expected === 'string' ? 'should be enclosed in quotes' : 'should not be enclosed in quotes';
     throw new SoqlError('INVALID_FIELD', query.text, position, `value of filter criterion for field '${field.name}' must be of type ${TYPE_NAMES[field.type]} and ${quoting}`);

@@ -14,6 +14,7 @@ export const BOT_SCOPES: Record<string, string> = {
   'users:read': 'authors of harvested messages (for the PII scrubber)',
   'users:read.email': 'authors\' emails, so the scrubber can remove them',
   'usergroups:read': 'roles granted to user groups; the agents group of a harvest',
+  'files:read': 'documents shared in support channels, whose text is scanned for compliance',
 };
 
 export const EVENTS = ['message.channels', 'message.groups', 'app_home_opened'];

@@ -13,7 +13,16 @@ import { messageJson, type Json } from './json.ts';
 import { nowTs } from './payloads.ts';
 import { appHomeOpenedEvent, eventCallback, messageChangedEvent, messageEvent, newEventId, urlVerification } from './payloads-events.ts';
 import type { DeliveryRecord } from './records.ts';
-import type { StoredChannel, StoredMessage } from './store.ts';
+import type { StoredChannel, StoredFile, StoredMessage } from './store.ts';
+
+/** A message a user posts, with files they upload along with it (`id`, `created` and `user` are Slack's to give). */
+export interface NewUserMessage {
+  channelId: string;
+  userId: string;
+  text: string;
+  threadTs?: string;
+  files?: Array<Omit<StoredFile, 'id' | 'created' | 'user'>>;
+}
 
 export interface MessageResult {
   message: StoredMessage;
@@ -37,9 +46,11 @@ function authorIn(ctx: ActorContext, channelId: string, userId: string): StoredC
   return channel;
 }
 
-export async function postUserMessage(ctx: ActorContext, input: { channelId: string; userId: string; text: string; threadTs?: string } & DeliveryOptions): Promise<MessageResult> {
+export async function postUserMessage(ctx: ActorContext, input: NewUserMessage & DeliveryOptions): Promise<MessageResult> {
   const channel = authorIn(ctx, input.channelId, input.userId);
-  const message = ctx.state.store.addMessage(channel.id, { user: input.userId, text: input.text, threadTs: input.threadTs ?? null });
+  // A message with uploaded files is a file_share (https://docs.slack.dev/reference/events/message/file_share).
+  const files = (input.files ?? []).map((file) => ({ ...file, id: ctx.state.store.allocateFileId(), created: Math.floor(ctx.state.clock() / 1000), user: input.userId, size: file.content?.byteLength ?? file.size }));
+  const message = ctx.state.store.addMessage(channel.id, { user: input.userId, text: input.text, threadTs: input.threadTs ?? null, ...(files.length ? { files, subtype: 'file_share' } : {}) });
   if (!channel.members.has(ctx.state.bot.userId)) return { message, delivery: null };
   const delivery = await sendEvent(ctx, messageEvent(ctx.state, channel, message, ctx.baseUrl()), input);
   return { message, delivery };

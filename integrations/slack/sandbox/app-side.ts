@@ -5,7 +5,7 @@
  * one, else the request URL; `via` forces one.
  */
 import { clickButton, closeView, slashCommand, submitView, type ActorContext, type ButtonResult, type ButtonTarget, type SlashCommandResult, type SubmitResult } from './actor-interactions.ts';
-import { editUserMessage, openAppHome, postUserMessage, verifyRequestUrl, type MessageResult, type VerificationResult } from './actor-events.ts';
+import { editUserMessage, openAppHome, postUserMessage, verifyRequestUrl, type MessageResult, type NewUserMessage, type VerificationResult } from './actor-events.ts';
 import { Deliverer, type DeliveryOptions, type DeliverySettings } from './deliver.ts';
 import type { ViewValues } from './payloads.ts';
 import type { DeliveryRecord, SocketConnectionRecord } from './records.ts';
@@ -20,7 +20,7 @@ export interface SlackAppSide {
   clickButton(input: ButtonTarget & { userId: string; actionId: string; value?: string; blockId?: string } & DeliveryOptions): Promise<ButtonResult>;
   submitView(input: { userId: string; viewId: string; values?: ViewValues } & DeliveryOptions): Promise<SubmitResult>;
   closeView(input: { userId: string; viewId: string } & DeliveryOptions): Promise<DeliveryRecord | null>;
-  postUserMessage(input: { channelId: string; userId: string; text: string; threadTs?: string } & DeliveryOptions): Promise<MessageResult>;
+  postUserMessage(input: NewUserMessage & DeliveryOptions): Promise<MessageResult>;
   editUserMessage(input: { channelId: string; userId: string; ts: string; text: string } & DeliveryOptions): Promise<MessageResult>;
   openAppHome(userId: string, options?: DeliveryOptions): Promise<DeliveryRecord | null>;
   verifyRequestUrl(options?: Pick<DeliveryOptions, 'signature'>): Promise<VerificationResult>;

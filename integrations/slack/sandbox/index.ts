@@ -28,6 +28,7 @@ import { conversationsHistory, conversationsInfo, conversationsReplies } from '.
 import { authTest, usergroupsUsersList, usersInfo, usersList } from './methods-users.ts';
 import { viewsOpen, viewsPublish, viewsUpdate } from './methods-views.ts';
 import { APP_BOT, DEFAULT_CHANNELS, seedWorkspace, type SandboxChannelInput } from './seed.ts';
+import { fileRoutes } from './files.ts';
 import { responseUrlRoute } from './response-url.ts';
 import { SocketLink } from './socket.ts';
 import { DEFAULT_FAULTS, slackError, type MethodSpec, type SandboxState, type SlackSandboxFaults, type TokenGrant } from './state.ts';
@@ -40,7 +41,7 @@ export { FOLLOW_UP_TEXT } from './store.ts';
 export { APP_BOT, DEFAULT_CHANNELS, HELPER_BOT, LEGACY_BOT, SUPPORT_GROUP_ID } from './seed.ts';
 export type { SlackAppSide } from './app-side.ts';
 export type { ButtonResult, ButtonTarget, SlashCommandResult, SubmitResult } from './actor-interactions.ts';
-export type { MessageResult, VerificationResult } from './actor-events.ts';
+export type { MessageResult, NewUserMessage, VerificationResult } from './actor-events.ts';
 export type { DeliveryOptions } from './deliver.ts';
 export { SANDBOX_VERIFICATION_TOKEN, type ViewInputValue, type ViewValues } from './payloads.ts';
 export type { DeliveryAttempt, DeliveryKind, DeliveryRecord, DeliveryVia, ResponseMessage, SignatureMode, SocketConnectionRecord } from './records.ts';
@@ -59,6 +60,7 @@ export const DEFAULT_SCOPES = [
   'usergroups:read',
   'chat:write',
   'commands',
+  'files:read',
 ];
 
 /** Not a secret: the loopback sandbox's fixture token. */
@@ -170,6 +172,7 @@ export function createSlackSandbox(options: SlackSandboxOptions = {}): SlackSand
   const [checkTicket, upgrade] = link.route();
   app.get('/link/', checkTicket, upgrade);
   app.post('/response/:id', responseUrlRoute(state));
+  app.route('/', fileRoutes(state));
   app.notFound((c) => c.text('Not Found', 404));
   app.onError((_error, c) => c.json(slackError('internal_error'), 500));
 

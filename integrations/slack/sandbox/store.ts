@@ -38,6 +38,8 @@ export interface StoredFile {
   size: number;
   created: number;
   user: string;
+  /** The file itself, where a test shared one to download; seeded screenshots have none. */
+  content?: Uint8Array;
 }
 
 export interface StoredMessage {
@@ -160,6 +162,8 @@ export class SlackSandboxStore {
   readonly responseUrls = new Map<string, ResponseUrlGrant>();
   readonly triggers = new Map<string, IssuedTrigger>();
   readonly socketConnections: SocketConnectionRecord[] = [];
+  /** File downloads (url_private), answered or refused. */
+  readonly fileDownloads: Array<{ fileId: string; served: boolean }> = [];
   /** The app's bot user, the one the bot token belongs to. */
   botUserId = '';
   private nextFileNumber = 1;
