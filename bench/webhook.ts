@@ -5,7 +5,7 @@
  * carries a new X-Zendesk-Webhook-Invocation-Id, so each one is new work (no dedup shortcut).
  * Goal: ≥ 0.5 of the bare handler.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
@@ -20,6 +20,7 @@ import { connections } from '../src/db/schema/index.ts';
 import { createLogger } from '../src/log.ts';
 import { startQueue } from '../src/queue/queue.ts';
 import { createKeyring, encryptJson } from '../src/security/encryption.ts';
+import { credentialsPlace } from '../src/connections/open.ts';
 import { saveEndpoint } from '../src/webhooks/secrets.ts';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
@@ -79,9 +80,10 @@ export async function main() {
   await applyMigrations(database);
   const queue = await startQueue({ url: scratch.url, schema: 'pgboss', log });
   const keyring = createKeyring(randomBytes(32));
+  const connectionId = randomUUID();
   const [row] = await database.db
     .insert(connections)
-    .values({ vendor: 'zendesk', name: 'bench', settings: {}, credentialsEncrypted: encryptJson(keyring, {}) })
+    .values({ id: connectionId, vendor: 'zendesk', name: 'bench', settings: {}, credentialsEncrypted: encryptJson(keyring, {}, credentialsPlace(connectionId)) })
     .returning();
   if (!row) throw new Error('no connection');
   const secret = randomBytes(32).toString('base64url');

@@ -28,6 +28,7 @@ import { startQueue, type Queue } from './queue/queue.ts';
 import { slackAppFor } from './slack/app.ts';
 import { openArtifactStore } from './artifacts/index.ts';
 import type { HubDeps } from './deps.ts';
+import { describeReseal, resealAll, unreadableCount } from './security/reseal-all.ts';
 import { healthRoutes } from './web/health.ts';
 
 export interface HubOptions {
@@ -73,6 +74,10 @@ export async function startHub({ config, log, serveHttp, queues, skipQueues, hea
 
   const keyring = loadKeyring({ key: config.TUNELOOP_ENCRYPTION_KEY, previousKeys: config.TUNELOOP_ENCRYPTION_KEYS_PREVIOUS, home: config.TUNELOOP_HOME });
   const deps: HubDeps = { database, queue, log, config, keyring, artifacts: openArtifactStore(config) };
+  // Values sealed with a previous key, or before values were bound to their rows, are sealed again.
+  const resealed = await resealAll(database.db, keyring, 'system');
+  if (unreadableCount(resealed) > 0) log.warn({ resealed: describeReseal(resealed) }, 'some sealed values open with no configured key: their connections, webhooks or deliveries fail until the key is set (TUNELOOP_ENCRYPTION_KEYS_PREVIOUS)');
+  else if (Object.values(resealed).some((r) => r.resealed > 0)) log.info({ resealed: describeReseal(resealed) }, 'sealed values re-sealed with the current key');
   await syncAllSchedules(database.db, queue);
   await configureEventQueue(queue, config);
   await scheduleDeliveryPruning(queue);

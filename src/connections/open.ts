@@ -7,7 +7,12 @@ import { eq } from 'drizzle-orm';
 import type { VendorCallOptions } from '../../integrations/types.ts';
 import type { Tx } from '../db/client.ts';
 import { connections } from '../db/schema/index.ts';
-import { decryptJson, encryptJson, type Keyring } from '../security/encryption.ts';
+import { decryptJson, encryptJson, placeOf, type Keyring, type SealPlace } from '../security/encryption.ts';
+
+/** Where a connection's sealed credentials live: they open on that row only. */
+export function credentialsPlace(connectionId: string): SealPlace {
+  return placeOf('connections', 'credentials_encrypted', connectionId);
+}
 
 export interface OpenedConnection {
   settings: Record<string, unknown>;
@@ -19,9 +24,9 @@ export interface OpenedConnection {
 export function openConnection(db: Tx, keyring: Keyring, row: { id: string; settings: Record<string, unknown>; credentialsEncrypted: string }): OpenedConnection {
   return {
     settings: row.settings,
-    credentials: decryptJson(keyring, row.credentialsEncrypted),
+    credentials: decryptJson(keyring, row.credentialsEncrypted, credentialsPlace(row.id)),
     onCredentialsRefreshed: async (refreshed) => {
-      await db.update(connections).set({ credentialsEncrypted: encryptJson(keyring, refreshed), updatedAt: new Date() }).where(eq(connections.id, row.id));
+      await db.update(connections).set({ credentialsEncrypted: encryptJson(keyring, refreshed, credentialsPlace(row.id)), updatedAt: new Date() }).where(eq(connections.id, row.id));
     },
   };
 }

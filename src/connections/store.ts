@@ -3,15 +3,17 @@
  * (integrations/registry.ts); credentials are sealed before they touch the database and are never
  * returned: the public view lists only which credential fields are set.
  */
-import { eq, or } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, eq, or } from 'drizzle-orm';
 import { z } from 'zod';
 import { connectorFactory, vendorFor } from '../../integrations/registry.ts';
 import type { Connector, ConnectorOptions } from '../../integrations/types.ts';
 import { recordAudit } from '../audit.ts';
 import type { Tx } from '../db/client.ts';
 import { connections } from '../db/schema/index.ts';
-import { decryptJson, encryptJson, sealedWithCurrentKey, type Keyring } from '../security/encryption.ts';
-import { openConnection } from './open.ts';
+import { decryptJson, encryptJson, type Keyring } from '../security/encryption.ts';
+import { resealRows, type ResealResult } from '../security/reseal.ts';
+import { credentialsPlace, openConnection } from './open.ts';
 import { vendorUrlProblem, type VendorUrlPolicy } from './vendor-urls.ts';
 
 export type { VendorUrlPolicy } from './vendor-urls.ts';
@@ -77,7 +79,7 @@ export function publicConnection(row: ConnectionRow, keyring: Keyring): PublicCo
   let fields: string[] = [];
   let type: string | null = null;
   try {
-    const credentials = decryptJson(keyring, row.credentialsEncrypted) as Record<string, unknown>;
+    const credentials = decryptJson(keyring, row.credentialsEncrypted, credentialsPlace(row.id)) as Record<string, unknown>;
     fields = Object.keys(credentials).filter((key) => key !== 'type');
     type = typeof credentials.type === 'string' ? credentials.type : null;
   } catch {
@@ -100,13 +102,16 @@ export async function createConnection(db: Tx, keyring: Keyring, input: NewConne
   const { settings, credentials } = validateConnection(input, urlPolicy);
   const [existing] = await db.select({ id: connections.id }).from(connections).where(eq(connections.name, input.name));
   if (existing) throw new ConnectionInputError(`a connection named "${input.name}" already exists`);
+  // The id is chosen here, not by the database, because the sealed credentials are bound to it.
+  const id = randomUUID();
   const [row] = await db
     .insert(connections)
     .values({
+      id,
       vendor: input.vendor as ConnectionRow['vendor'],
       name: input.name,
       settings,
-      credentialsEncrypted: encryptJson(keyring, credentials),
+      credentialsEncrypted: encryptJson(keyring, credentials, credentialsPlace(id)),
       schedule: input.schedule ?? null,
     })
     .returning();
@@ -142,15 +147,17 @@ export function connectorFor(db: Tx, keyring: Keyring, row: ConnectionRow, optio
   return factory.create(settings, credentials, { ...options, onCredentialsRefreshed: opened.onCredentialsRefreshed });
 }
 
-/** Re-seals every connection's credentials with the current key; returns how many changed. */
-export async function rekeyConnections(db: Tx, keyring: Keyring, actor: string): Promise<number> {
-  let changed = 0;
-  for (const row of await listConnections(db)) {
-    if (sealedWithCurrentKey(keyring, row.credentialsEncrypted)) continue;
-    const sealed = encryptJson(keyring, decryptJson(keyring, row.credentialsEncrypted));
-    await db.update(connections).set({ credentialsEncrypted: sealed, updatedAt: new Date() }).where(eq(connections.id, row.id));
-    changed++;
-  }
-  if (changed) await recordAudit(db, { actor, action: 'connections.rekeyed', subjectType: 'connection', subjectId: '*', details: { changed } });
-  return changed;
+/** Re-seals every connection's credentials with the current key, bound to its row (src/security/reseal.ts). */
+export async function rekeyConnections(db: Tx, keyring: Keyring, actor: string): Promise<ResealResult> {
+  const rows = await db.select({ id: connections.id, sealed: connections.credentialsEncrypted }).from(connections);
+  const result = await resealRows(keyring, rows, credentialsPlace, async (id, sealed, previous) => {
+    const updated = await db
+      .update(connections)
+      .set({ credentialsEncrypted: sealed, updatedAt: new Date() })
+      .where(and(eq(connections.id, id), eq(connections.credentialsEncrypted, previous)))
+      .returning({ id: connections.id });
+    return updated.length > 0;
+  });
+  if (result.resealed) await recordAudit(db, { actor, action: 'connections.rekeyed', subjectType: 'connection', subjectId: '*', details: { changed: result.resealed } });
+  return result;
 }

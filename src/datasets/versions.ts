@@ -83,7 +83,7 @@ export async function createVersion(
       .values({ datasetId, version: (last?.max ?? 0) + 1, origin, status: options.status ?? 'queued', parentVersionId: options.parentVersionId ?? null })
       .returning();
     if (!row) throw new Error('dataset version insert returned nothing');
-    if (options.queue) await options.queue.send('dataset.build', { datasetVersionId: row.id }, { tx, singletonKey: row.id });
+    if (options.queue) await options.queue.send('dataset.build', { datasetVersionId: row.id }, { tx });
     return row;
   });
 }

@@ -144,7 +144,7 @@ export async function sweepOutbox(db: Db, queue: Queue): Promise<number> {
       .set({ enqueuedAt: new Date() })
       .where(and(eq(eventDeliveries.status, 'pending'), isNull(eventDeliveries.enqueuedAt)))
       .returning({ id: eventDeliveries.id });
-    for (const row of claimed) await queue.send('events.deliver', { deliveryId: row.id }, { tx, singletonKey: row.id });
+    for (const row of claimed) await queue.send('events.deliver', { deliveryId: row.id }, { tx });
     return claimed.length;
   });
 }

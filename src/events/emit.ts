@@ -33,5 +33,5 @@ export async function emitEvent(tx: Tx, event: HubEvent, options: { queue?: Queu
     .values(subscribers.map((subscription) => ({ subscriptionId: subscription.id, eventType: event.type, payload: { ...payload }, nextAttemptAt: new Date(), enqueuedAt: queue ? new Date() : null })))
     .returning({ id: eventDeliveries.id });
   if (!queue) return;
-  for (const row of rows) await queue.send('events.deliver', { deliveryId: row.id }, { tx, singletonKey: row.id });
+  for (const row of rows) await queue.send('events.deliver', { deliveryId: row.id }, { tx });
 }

@@ -2,12 +2,14 @@
  * Event subscriptions: create (the signing secret is returned once, then only its sealed form is
  * kept), list, remove, and a subscription's deliveries. The public view never holds the secret.
  */
+import { randomUUID } from 'node:crypto';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../audit.ts';
 import type { Tx } from '../db/client.ts';
 import { eventDeliveries, eventSubscriptions } from '../db/schema/index.ts';
-import { decryptJson, encryptJson, sealedWithCurrentKey, type Keyring } from '../security/encryption.ts';
+import { decryptJson, encryptJson, placeOf, type Keyring, type SealPlace } from '../security/encryption.ts';
+import { resealRows, type ResealResult } from '../security/reseal.ts';
 import { EVENT_TYPES } from './emit.ts';
 import { newSecret } from './signature.ts';
 import { checkEventUrl } from './url-guard.ts';
@@ -23,6 +25,11 @@ export const NewSubscription = z
   })
   .strict();
 export type NewSubscription = z.infer<typeof NewSubscription>;
+
+/** Where a subscription's sealed signing secret lives: it opens on that row only. */
+export function subscriptionSecretPlace(subscriptionId: string): SealPlace {
+  return placeOf('event_subscriptions', 'secret_encrypted', subscriptionId);
+}
 
 export function publicSubscription(row: SubscriptionRow) {
   return { id: row.id, url: row.url, events: row.eventTypes, active: row.active, createdBy: row.createdBy, createdAt: row.createdAt };
@@ -48,10 +55,12 @@ export function publicDelivery(row: DeliveryRow) {
 export async function createSubscription(db: Tx, keyring: Keyring, input: NewSubscription, options: { actor: string; allowPrivate: boolean }): Promise<{ subscription: SubscriptionRow; secret: string }> {
   const url = await checkEventUrl(input.url, { allowPrivate: options.allowPrivate });
   const secret = newSecret();
+  // The id is chosen here because the sealed secret is bound to it.
+  const id = randomUUID();
   return db.transaction(async (tx) => {
     const [subscription] = await tx
       .insert(eventSubscriptions)
-      .values({ url: url.toString(), eventTypes: [...new Set(input.events)], secretEncrypted: encryptJson(keyring, { secret }), createdBy: options.actor })
+      .values({ id, url: url.toString(), eventTypes: [...new Set(input.events)], secretEncrypted: encryptJson(keyring, { secret }, subscriptionSecretPlace(id)), createdBy: options.actor })
       .returning();
     if (!subscription) throw new Error('subscription insert returned nothing');
     await recordAudit(tx, { actor: options.actor, action: 'event_subscription.created', subjectType: 'event_subscription', subjectId: subscription.id, details: { url: subscription.url, events: subscription.eventTypes } });
@@ -59,8 +68,8 @@ export async function createSubscription(db: Tx, keyring: Keyring, input: NewSub
   });
 }
 
-export function subscriptionSecret(keyring: Keyring, row: Pick<SubscriptionRow, 'secretEncrypted'>): string {
-  const opened = z.object({ secret: z.string().min(1) }).parse(decryptJson(keyring, row.secretEncrypted));
+export function subscriptionSecret(keyring: Keyring, row: Pick<SubscriptionRow, 'id' | 'secretEncrypted'>): string {
+  const opened = z.object({ secret: z.string().min(1) }).parse(decryptJson(keyring, row.secretEncrypted, subscriptionSecretPlace(row.id)));
   return opened.secret;
 }
 
@@ -90,12 +99,14 @@ export async function listDeliveries(db: Tx, subscriptionId: string, limit = 50,
 }
 
 /** Re-seals every subscription's signing secret with the current key (run with `connections rekey`). */
-export async function rekeySubscriptionSecrets(db: Tx, keyring: Keyring): Promise<number> {
-  let changed = 0;
-  for (const row of await db.select({ id: eventSubscriptions.id, secretEncrypted: eventSubscriptions.secretEncrypted }).from(eventSubscriptions)) {
-    if (sealedWithCurrentKey(keyring, row.secretEncrypted)) continue;
-    await db.update(eventSubscriptions).set({ secretEncrypted: encryptJson(keyring, decryptJson(keyring, row.secretEncrypted)) }).where(eq(eventSubscriptions.id, row.id));
-    changed++;
-  }
-  return changed;
+export async function rekeySubscriptionSecrets(db: Tx, keyring: Keyring): Promise<ResealResult> {
+  const rows = await db.select({ id: eventSubscriptions.id, sealed: eventSubscriptions.secretEncrypted }).from(eventSubscriptions);
+  return resealRows(keyring, rows, subscriptionSecretPlace, async (id, sealed, previous) => {
+    const updated = await db
+      .update(eventSubscriptions)
+      .set({ secretEncrypted: sealed })
+      .where(and(eq(eventSubscriptions.id, id), eq(eventSubscriptions.secretEncrypted, previous)))
+      .returning({ id: eventSubscriptions.id });
+    return updated.length > 0;
+  });
 }

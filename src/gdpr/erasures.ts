@@ -4,10 +4,12 @@
  * STALE_AFTER_MS belongs to a process that died (kill -9, a crash): `staleErasures` finds it for
  * resuming, at hub start and by the scheduled `gdpr.erase` job.
  */
-import { and, desc, eq, inArray, lt, or, isNull, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, inArray, lt, or, isNull, isNotNull, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { gdprErasures } from '../db/schema/index.ts';
-import { decryptJson, encryptJson, type Keyring } from '../security/encryption.ts';
+import { decryptJson, encryptJson, placeOf, type Keyring, type SealPlace } from '../security/encryption.ts';
+import { resealRows, type ResealResult } from '../security/reseal.ts';
 import { ErasureRequest, subjectOf, type Found } from './erase.ts';
 
 export type ErasureRow = typeof gdprErasures.$inferSelect;
@@ -23,19 +25,26 @@ export interface Work {
   found?: Found;
 }
 
-export function sealWork(keyring: Keyring, work: Work): string {
-  return encryptJson(keyring, work);
+/** Where an erasure's sealed work lives: it opens on that row only. */
+function workPlace(erasureId: string): SealPlace {
+  return placeOf('gdpr_erasures', 'work', erasureId);
 }
 
-export function openWork(keyring: Keyring, row: Pick<ErasureRow, 'work'>): Work | null {
+export function sealWork(keyring: Keyring, erasureId: string, work: Work): string {
+  return encryptJson(keyring, work, workPlace(erasureId));
+}
+
+export function openWork(keyring: Keyring, row: Pick<ErasureRow, 'id' | 'work'>): Work | null {
   if (!row.work) return null;
-  const value = decryptJson(keyring, row.work) as Work;
+  const value = decryptJson(keyring, row.work, workPlace(row.id)) as Work;
   return { ...value, request: ErasureRequest.parse(value.request) };
 }
 
 export async function createErasure(db: Tx, keyring: Keyring, request: ErasureRequest, requestedBy: string): Promise<ErasureRow> {
   const subject = subjectOf(request);
-  const [row] = await db.insert(gdprErasures).values({ subjectBy: subject.by, subjectHash: subject.sha256, work: sealWork(keyring, { request }), requestedBy, report: { subject } }).returning();
+  // The id is chosen here because the sealed work is bound to it.
+  const id = randomUUID();
+  const [row] = await db.insert(gdprErasures).values({ id, subjectBy: subject.by, subjectHash: subject.sha256, work: sealWork(keyring, id, { request }), requestedBy, report: { subject } }).returning();
   if (!row) throw new Error('erasure insert returned nothing');
   return row;
 }
@@ -108,4 +117,17 @@ export function presentErasure(row: ErasureRow) {
     createdAt: row.createdAt.toISOString(),
     finishedAt: row.finishedAt?.toISOString() ?? null,
   };
+}
+
+/** Re-seals the work of unfinished erasures with the current key, bound to its row (src/security/reseal.ts). */
+export async function rekeyErasureWork(db: Tx, keyring: Keyring): Promise<ResealResult> {
+  const rows = await db.select({ id: gdprErasures.id, sealed: gdprErasures.work }).from(gdprErasures).where(isNotNull(gdprErasures.work));
+  return resealRows(keyring, rows, workPlace, async (id, sealed, previous) => {
+    const updated = await db
+      .update(gdprErasures)
+      .set({ work: sealed })
+      .where(and(eq(gdprErasures.id, id), eq(gdprErasures.work, previous)))
+      .returning({ id: gdprErasures.id });
+    return updated.length > 0;
+  });
 }

@@ -47,7 +47,7 @@ async function runStep(deps: ErasureRunDeps, row: ErasureRow, step: Step): Promi
   if (step === 'database') {
     await eraseInDatabase(deps, work.request, row.id, row.requestedBy, async (tx, report, found) => {
       if (found.suppressions.length) await tx.insert(gdprSuppressions).values(found.suppressions.map((hash) => ({ hash, erasureId: row.id }))).onConflictDoNothing();
-      await recordStep(tx, row.id, 'database', { database: report, suppressions: found.suppressions.length }, sealWork(deps.keyring, { ...work, found }));
+      await recordStep(tx, row.id, 'database', { database: report, suppressions: found.suppressions.length }, sealWork(deps.keyring, row.id, { ...work, found }));
     });
     return;
   }

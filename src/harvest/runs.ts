@@ -42,7 +42,7 @@ export async function createRun(
     if (existing) return { run: existing, existing: true };
     const [run] = await tx.insert(harvestRuns).values({ connectionId, trigger }).returning();
     if (!run) throw new Error('harvest run insert returned nothing');
-    if (queue) await queue.send('harvest.run', { harvestId: run.id }, { tx, singletonKey: run.id });
+    if (queue) await queue.send('harvest.run', { harvestId: run.id }, { tx });
     return { run, existing: false };
   });
 }

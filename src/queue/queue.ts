@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import { jobDuration, jobFailures } from '../metrics.ts';
 import { safeErrorMessage } from '../safe-error.ts';
 import { JOB_NAMES, parseJobPayload, type JobName, type JobPayload } from './jobs.ts';
+import { policyKey, policyOf } from './policies.ts';
 
 export interface JobContext {
   id: string;
@@ -22,6 +23,7 @@ export type JobHandler<N extends JobName> = (payload: JobPayload<N>, job: JobCon
 export interface SendOptions {
   /** Send inside this transaction: a rollback drops the job too. */
   tx?: Tx;
+  /** Only for throttling with singletonSeconds; queues that refuse duplicates key their jobs themselves (policies.ts). */
   singletonKey?: string;
   /** With singletonKey: at most one job per key in each slot of this many seconds (throttling). */
   singletonSeconds?: number;
@@ -33,7 +35,6 @@ export interface SendOptions {
 /** One job of a `sendMany` batch. */
 export interface BatchJob<N extends JobName> {
   payload: JobPayload<N>;
-  singletonKey?: string;
 }
 
 /** Retry settings of a queue that come from configuration rather than QUEUE_OPTIONS. */
@@ -108,7 +109,15 @@ export async function startQueue(options: { url: string; schema: string; log: Lo
   await boss.start();
   for (const name of JOB_NAMES) {
     const existing = await boss.getQueue(name);
-    if (!existing) await boss.createQueue(name, { retryLimit: 3, retryDelay: 5, retryBackoff: true, ...QUEUE_OPTIONS[name] });
+    const policy = policyOf(name);
+    if (!existing) await boss.createQueue(name, { policy, retryLimit: 3, retryDelay: 5, retryBackoff: true, ...QUEUE_OPTIONS[name] });
+    else if ((existing.policy ?? 'standard') !== policy) {
+      // A queue created before its policy was chosen. pg-boss's updateQueue refuses a policy change,
+      // but a job takes its queue's policy when inserted (plans.ts insertJobs joins the queue row),
+      // so new jobs get the policy and the open ones finish as they were.
+      await boss.getDb().executeSql(`UPDATE ${options.schema}.queue SET policy = $1 WHERE name = $2`, [policy, name]);
+      options.log.info({ queue: name, from: existing.policy, to: policy }, 'queue policy changed');
+    }
   }
 
   const inTransaction = (tx: Tx) => fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql);
@@ -117,19 +126,28 @@ export async function startQueue(options: { url: string; schema: string; log: Lo
     async send(name, payload, sendOptions = {}) {
       const data = parseJobPayload(name, payload);
       const { tx, ...rest } = sendOptions;
-      return boss.send(name, data, { ...rest, ...(tx ? { db: inTransaction(tx) } : {}) });
+      const key = policyKey(name, data);
+      // null: a job with this key is already open (the queue's policy refused the duplicate).
+      return boss.send(name, data, { ...rest, ...(key !== undefined ? { singletonKey: key } : {}), ...(tx ? { db: inTransaction(tx) } : {}) });
     },
     async sendMany(name, jobs, { tx }) {
       if (!jobs.length) return;
       // Validated as send() would: insert() is pg-boss's raw batch path (docs/api/jobs.md insert(name, jobs, { db })).
-      const rows = jobs.map((job) => ({ data: parseJobPayload(name, job.payload), ...(job.singletonKey ? { singletonKey: job.singletonKey } : {}) }));
+      // Duplicates refused by the queue's policy are skipped (insert ends in ON CONFLICT DO NOTHING).
+      const rows = jobs.map((job) => {
+        const data = parseJobPayload(name, job.payload);
+        const key = policyKey(name, data);
+        return { data, ...(key !== undefined ? { singletonKey: key } : {}) };
+      });
       await boss.insert(name, rows, { db: inTransaction(tx) });
     },
     checkCron(cron) {
       boss.previewSchedule(cron, { count: 1 });
     },
     async schedule(name, cron, payload, key) {
-      await boss.schedule(name, cron, parseJobPayload(name, payload), { key });
+      const data = parseJobPayload(name, payload);
+      const singletonKey = policyKey(name, data);
+      await boss.schedule(name, cron, data, { key, ...(singletonKey !== undefined ? { singletonKey } : {}) });
     },
     async unschedule(name, key) {
       await boss.unschedule(name, key);

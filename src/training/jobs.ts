@@ -185,9 +185,9 @@ export async function createJob(db: Tx, input: NewFineTuningJob, options: Create
           .returning();
         if (!child) throw new Error('sweep trial insert returned nothing');
         await recordEvent(tx, child.id, { level: 'info', type: 'status', message: `Created trial ${index + 1} of sweep ${job.id}: ${JSON.stringify(params)}`, data: { status: child.status, trial: index + 1, params } });
-        await options.queue.send('finetune.train', { fineTuningJobId: child.id }, { tx, singletonKey: child.id });
+        await options.queue.send('finetune.train', { fineTuningJobId: child.id }, { tx });
       }
-    } else await options.queue.send('finetune.train', { fineTuningJobId: job.id }, { tx, singletonKey: job.id });
+    } else await options.queue.send('finetune.train', { fineTuningJobId: job.id }, { tx });
     await notifyStatus(tx, options, job.id);
     return job;
   });

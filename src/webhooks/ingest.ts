@@ -70,11 +70,11 @@ async function writeBatch(db: Db, queue: Queue, batch: Pending[]): Promise<Inges
       .onConflictDoNothing()
       .returning({ connectionId: webhookDeliveries.connectionId, deliveryId: webhookDeliveries.deliveryId });
     const fresh = new Set(inserted.map((row) => keyOf(row.connectionId, row.deliveryId)));
-    // Both jobs of a ticket take the same payload and key.
-    const tickets: Array<{ payload: JobPayload<'draft.generate'>; singletonKey: string }> = [];
+    // Both jobs of a ticket take the same payload; the queues key them by ticket (src/queue/policies.ts).
+    const tickets: Array<{ payload: JobPayload<'draft.generate'> }> = [];
     for (const [key, { index, event, vendor, connectionId }] of owner) {
       if (!fresh.has(key) || !event.actionable || event.sourceId === null) continue;
-      tickets.push({ payload: { connectionId, sourceId: event.sourceId, deliveryId: event.deliveryId.slice(0, 200) }, singletonKey: `${connectionId}:${event.deliveryId}`.slice(0, 500) });
+      tickets.push({ payload: { connectionId, sourceId: event.sourceId, deliveryId: event.deliveryId.slice(0, 200) } });
       for (const name of WORK) webhookJobs.inc({ vendor, job: name });
       const result = results[index];
       if (result) result.jobs += WORK.length;

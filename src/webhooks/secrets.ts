@@ -6,11 +6,12 @@
  * neither evict the real endpoints nor grow memory.
  */
 import { randomBytes } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit.ts';
 import type { Tx } from '../db/client.ts';
 import { connections, webhookEndpoints } from '../db/schema/index.ts';
-import { decryptJson, encryptJson, sealedWithCurrentKey, type Keyring } from '../security/encryption.ts';
+import { decryptJson, encryptJson, placeOf, type Keyring, type SealPlace } from '../security/encryption.ts';
+import { resealRows, type ResealResult } from '../security/reseal.ts';
 
 export interface WebhookEndpoint {
   connectionId: string;
@@ -20,6 +21,11 @@ export interface WebhookEndpoint {
   vendorTriggerId: string | null;
   /** The connection's (plain) settings, e.g. HubSpot's portalId. */
   settings: unknown;
+}
+
+/** Where a connection's sealed webhook secret lives (keyed by the connection): it opens there only. */
+export function webhookSecretPlace(connectionId: string): SealPlace {
+  return placeOf('webhook_endpoints', 'secret_encrypted', connectionId);
 }
 
 /** 32 random bytes, base64url: for Salesforce (we choose the secret) and tests. */
@@ -34,7 +40,7 @@ export async function loadEndpoint(db: Tx, keyring: Keyring, connectionId: strin
     .innerJoin(connections, eq(connections.id, webhookEndpoints.connectionId))
     .where(eq(webhookEndpoints.connectionId, connectionId));
   if (!row) return null;
-  const opened = decryptJson(keyring, row.sealed);
+  const opened = decryptJson(keyring, row.sealed, webhookSecretPlace(connectionId));
   if (typeof opened !== 'string') throw new Error('webhook secret is not a string');
   return { connectionId, vendor: row.vendor, secret: opened, vendorWebhookId: row.webhookId, vendorTriggerId: row.triggerId, settings: row.settings };
 }
@@ -48,7 +54,7 @@ export async function saveEndpoint(
 ): Promise<void> {
   const values = {
     connectionId: input.connectionId,
-    secretEncrypted: encryptJson(keyring, input.secret),
+    secretEncrypted: encryptJson(keyring, input.secret, webhookSecretPlace(input.connectionId)),
     ...(input.vendorWebhookId !== undefined ? { vendorWebhookId: input.vendorWebhookId } : {}),
     ...(input.vendorTriggerId !== undefined ? { vendorTriggerId: input.vendorTriggerId } : {}),
   };
@@ -61,15 +67,16 @@ export async function saveEndpoint(
 }
 
 /** Re-seals every webhook secret with the current key (run with `connections rekey`). */
-export async function rekeyWebhookSecrets(db: Tx, keyring: Keyring): Promise<number> {
-  let changed = 0;
-  for (const row of await db.select().from(webhookEndpoints)) {
-    if (sealedWithCurrentKey(keyring, row.secretEncrypted)) continue;
-    const resealed = encryptJson(keyring, decryptJson(keyring, row.secretEncrypted));
-    await db.update(webhookEndpoints).set({ secretEncrypted: resealed, updatedAt: sql`now()` }).where(eq(webhookEndpoints.connectionId, row.connectionId));
-    changed++;
-  }
-  return changed;
+export async function rekeyWebhookSecrets(db: Tx, keyring: Keyring): Promise<ResealResult> {
+  const rows = await db.select({ id: webhookEndpoints.connectionId, sealed: webhookEndpoints.secretEncrypted }).from(webhookEndpoints);
+  return resealRows(keyring, rows, webhookSecretPlace, async (id, sealed, previous) => {
+    const updated = await db
+      .update(webhookEndpoints)
+      .set({ secretEncrypted: sealed, updatedAt: sql`now()` })
+      .where(and(eq(webhookEndpoints.connectionId, id), eq(webhookEndpoints.secretEncrypted, previous)))
+      .returning({ id: webhookEndpoints.connectionId });
+    return updated.length > 0;
+  });
 }
 
 const CACHE_MS = 10_000;

@@ -7,6 +7,7 @@ import { createToken } from '../../src/auth/tokens.ts';
 import { connections } from '../../src/db/schema/index.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { decryptJson } from '../../src/security/encryption.ts';
+import { credentialsPlace } from '../../src/connections/open.ts';
 import { testDeps } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { captureLogger } from '../support/logger.ts';
@@ -114,7 +115,7 @@ describe('connections API', () => {
 
     const [row] = await database.db.select().from(connections).where(eq(connections.id, body.id));
     expect(row?.credentialsEncrypted).not.toContain(SANDBOX_DEFAULTS.apiToken);
-    expect(decryptJson(deps.keyring, row?.credentialsEncrypted ?? '')).toMatchObject({ token: SANDBOX_DEFAULTS.apiToken });
+    expect(decryptJson(deps.keyring, row?.credentialsEncrypted ?? '', credentialsPlace(body.id))).toMatchObject({ token: SANDBOX_DEFAULTS.apiToken });
 
     for (const path of ['/api/v1/connections', `/api/v1/connections/${body.id}`, `/api/v1/connections/zd-api`]) {
       const text = await (await app.request(path, { headers })).text();
@@ -185,7 +186,7 @@ describe('connections API', () => {
       expect(done?.status, done?.error ?? '').toBe('succeeded');
       expect(done?.conversationsCreated).toBe(30);
       const [row] = await database.db.select().from(connections).where(eq(connections.id, id));
-      const stored = decryptJson(deps.keyring, row?.credentialsEncrypted ?? '') as { accessToken: string; refreshToken: string };
+      const stored = decryptJson(deps.keyring, row?.credentialsEncrypted ?? '', credentialsPlace(id)) as { accessToken: string; refreshToken: string };
       expect(stored.accessToken).not.toBe(accessToken);
       expect(stored.refreshToken).toBe(refreshToken);
 

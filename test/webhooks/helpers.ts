@@ -6,6 +6,7 @@ import type { AppDeps } from '../../src/deps.ts';
 import { connections } from '../../src/db/schema/index.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { encryptJson } from '../../src/security/encryption.ts';
+import { credentialsPlace } from '../../src/connections/open.ts';
 import type { Source } from '../../integrations/types.ts';
 import { saveEndpoint } from '../../src/webhooks/secrets.ts';
 import { sign } from '../support/sign.ts';
@@ -40,9 +41,10 @@ export async function startHub(): Promise<Hub> {
 /** A connection of `vendor` with a fresh webhook secret; credentials are irrelevant to webhooks. */
 export async function webhookConnection(hub: Hub, vendor: Source): Promise<{ id: string; secret: string }> {
   const secret = randomBytes(24).toString('base64');
+  const id = randomUUID();
   const [row] = await hub.database.db
     .insert(connections)
-    .values({ vendor, name: `${vendor}-${randomUUID().slice(0, 8)}`, settings: {}, credentialsEncrypted: encryptJson(hub.deps.keyring, {}) })
+    .values({ id, vendor, name: `${vendor}-${id.slice(0, 8)}`, settings: {}, credentialsEncrypted: encryptJson(hub.deps.keyring, {}, credentialsPlace(id)) })
     .returning();
   if (!row) throw new Error('no connection');
   await saveEndpoint(hub.database.db, hub.deps.keyring, { connectionId: row.id, secret }, 'test');

@@ -1,9 +1,8 @@
 /** `tuneloop connections add|list|show|test|remove|rekey`. Credentials are never printed. */
 import type { Command } from 'commander';
-import { ConnectionInputError, connectorFor, createConnection, deleteConnection, findConnection, listConnections, publicConnection, rekeyConnections } from '../../connections/store.ts';
+import { ConnectionInputError, connectorFor, createConnection, deleteConnection, findConnection, listConnections, publicConnection } from '../../connections/store.ts';
 import { loadKeyring } from '../../security/encryption.ts';
-import { rekeyWebhookSecrets } from '../../webhooks/secrets.ts';
-import { rekeySubscriptionSecrets } from '../../events/subscriptions.ts';
+import { describeReseal, resealAll, unreadableCount } from '../../security/reseal-all.ts';
 import type { Config } from '../../config.ts';
 import { fail, withDatabase, readJsonObject } from '../context.ts';
 
@@ -102,11 +101,11 @@ export function registerConnectionCommands(program: Command) {
 
   connections
     .command('rekey')
-    .description('re-encrypt all credentials, webhook secrets and event subscription secrets with TUNELOOP_ENCRYPTION_KEY (old keys in TUNELOOP_ENCRYPTION_KEYS_PREVIOUS)')
+    .description('re-encrypt all credentials, webhook secrets, event subscription secrets and erasure work with TUNELOOP_ENCRYPTION_KEY (old keys in TUNELOOP_ENCRYPTION_KEYS_PREVIOUS), each bound to its row')
     .action(async () => {
-      const [changed, secrets, subscriptions] = await withDatabase(({ db }, config) =>
-        db.transaction(async (tx) => [await rekeyConnections(tx, keyringFor(config), 'cli'), await rekeyWebhookSecrets(tx, keyringFor(config)), await rekeySubscriptionSecrets(tx, keyringFor(config))] as const),
-      );
-      process.stdout.write(`re-encrypted ${changed} connection${changed === 1 ? '' : 's'}, ${secrets} webhook secret${secrets === 1 ? '' : 's'} and ${subscriptions} event subscription secret${subscriptions === 1 ? '' : 's'}\n`);
+      const result = await withDatabase(({ db }, config) => resealAll(db, keyringFor(config), 'cli'));
+      process.stdout.write(`${describeReseal(result)}\n`);
+      // A value no configured key opens stays as it was; its user fails with a reason until fixed.
+      if (unreadableCount(result) > 0) process.exitCode = 1;
     });
 }

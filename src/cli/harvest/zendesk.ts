@@ -13,6 +13,7 @@ import { VENDORS, WEBHOOK_SOURCES } from '../../../integrations/registry.ts';
 import { findConnection, type ConnectionRow } from '../../connections/store.ts';
 import type { Tx } from '../../db/client.ts';
 import { decryptJson } from '../../security/encryption.ts';
+import { credentialsPlace } from '../../connections/open.ts';
 import { generateSecret, saveEndpoint } from '../../webhooks/secrets.ts';
 import { keyringFor } from './connections.ts';
 import { fail, withDatabase } from '../context.ts';
@@ -53,7 +54,7 @@ export function registerZendeskCommands(program: Command) {
         if (!installer) fail('this build has no Zendesk webhook installer');
         if (options.print) return void process.stdout.write(installer.manualSteps(hubUrl.data, row.id, row.name));
         const keyring = keyringFor(config);
-        const result = await installer.install(row.settings, decryptJson(keyring, row.credentialsEncrypted), { hubUrl: hubUrl.data, connectionId: row.id, connectionName: row.name });
+        const result = await installer.install(row.settings, decryptJson(keyring, row.credentialsEncrypted, credentialsPlace(row.id)), { hubUrl: hubUrl.data, connectionId: row.id, connectionName: row.name });
         await db.transaction((tx) =>
           saveEndpoint(tx, keyring, { connectionId: row.id, secret: result.secret, vendorWebhookId: result.webhookId, vendorTriggerId: result.triggerId }, 'cli'),
         );

@@ -114,7 +114,7 @@ export async function pendingOrNewEvaluation(db: Tx, modelId: string): Promise<{
 export async function requestEvaluation(db: Tx, queue: Queue, modelId: string): Promise<{ evaluation: Evaluation; created: boolean }> {
   return db.transaction(async (tx) => {
     const result = await pendingOrNewEvaluation(tx, modelId);
-    if (result.created) await queue.send('model.evaluate', { modelId, evaluationId: result.evaluation.id }, { tx, singletonKey: result.evaluation.id });
+    if (result.created) await queue.send('model.evaluate', { modelId, evaluationId: result.evaluation.id }, { tx });
     return result;
   });
 }

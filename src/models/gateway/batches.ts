@@ -90,7 +90,7 @@ export async function createBatch(db: Db, queue: Queue, input: { file: FileRow; 
         expiresAt: new Date(Date.now() + 24 * 3600 * 1000),
       })
       .returning();
-    await queue.send('inference.batch', { batchId: row!.id }, { tx, singletonKey: row!.id });
+    await queue.send('inference.batch', { batchId: row!.id }, { tx });
     return row!;
   });
 }

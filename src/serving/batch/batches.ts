@@ -82,7 +82,6 @@ export async function createBatch(db: Db, queue: Queue, request: BatchRequest): 
       const name = JOB_FOR[task];
       const jobs = rows.filter((row) => row.pending[index]).map(({ sourceId }) => ({
         payload: { connectionId: request.connectionId, sourceId },
-        singletonKey: `${request.connectionId}:${task}:${sourceId}`.slice(0, 500),
       }));
       await queue.sendMany(name, jobs, { tx });
     }

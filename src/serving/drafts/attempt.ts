@@ -14,7 +14,7 @@ import { connections, type DraftTask } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
 import type { InferenceClient } from '../../models/inference/client.ts';
 import type { Queue } from '../../queue/queue.ts';
-import type { Keyring } from '../../security/encryption.ts';
+import { DecryptionError, type Keyring } from '../../security/encryption.ts';
 import { ticketKey, writeBackFor } from '../writeback.ts';
 import { findDraft, recordDraft, type DraftOutcome, type DraftRow } from './record.ts';
 
@@ -78,7 +78,14 @@ export async function writeBackAttempt(deps: WriteBackDeps, job: TicketJob, task
     const record = async (outcome: Outcome, retry: Error | null = null) => ({ row: await recordDraft(tx, { ...base, ...outcome }), retry });
     const existing = await findDraft(tx, connection.id, job.sourceId, task);
     if (existing?.status === 'posted') return { row: existing, retry: null };
-    const writeBack = writeBackFor(database.db, deps.keyring, connection, { log, ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}) });
+    let writeBack: WriteBack | null;
+    try {
+      writeBack = writeBackFor(database.db, deps.keyring, connection, { log, ...(deps.retryPolicy ? { retryPolicy: deps.retryPolicy } : {}) });
+    } catch (error) {
+      // No retry can help: the key that sealed the credentials is not configured, or they were altered.
+      if (error instanceof DecryptionError) return record({ status: 'failed', reason: `the connection's credentials cannot be decrypted: ${error.message}` });
+      throw error;
+    }
     if (!writeBack) return record({ status: 'skipped', reason: `${connection.vendor} takes no ${task === 'reply' ? 'drafts' : 'triage'}` });
     const unsupported = writeBack.unsupported(job.sourceId, task);
     if (unsupported) return record({ status: 'skipped', reason: unsupported });

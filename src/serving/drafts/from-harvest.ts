@@ -35,7 +35,7 @@ export async function enqueueDraftsFromHarvest(tx: Tx, queue: Queue, connectionI
   for (const [name, task] of WORK) {
     const jobs = rows.rows
       .filter((row) => row.task === task)
-      .map((row) => ({ payload: { connectionId, sourceId: row.source_id }, singletonKey: `${connectionId}:${task}:${row.source_id}`.slice(0, 500) }));
+      .map((row) => ({ payload: { connectionId, sourceId: row.source_id } }));
     await queue.sendMany(name, jobs, { tx });
   }
   return rows.rows.length;

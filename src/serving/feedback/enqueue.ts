@@ -11,6 +11,6 @@ import { draftsDueForFeedback } from './record.ts';
 
 export async function enqueueDraftFeedback(tx: Tx, queue: Queue, conversationIds: number[]): Promise<number> {
   const due = await draftsDueForFeedback(tx, conversationIds);
-  for (const draftId of due) await queue.send('draft.feedback', { draftId }, { tx, singletonKey: `draft.feedback:${draftId}` });
+  for (const draftId of due) await queue.send('draft.feedback', { draftId }, { tx });
   return due.length;
 }
