@@ -12,6 +12,7 @@ import { createOAuthProvider } from '../../integrations/email/sandbox/oauth-prov
 import { connectorFactory } from '../../integrations/registry.ts';
 import { connections, conversations } from '../../src/db/schema/index.ts';
 import { decryptJson } from '../../src/security/encryption.ts';
+import { credentialsPlace } from '../../src/connections/open.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { addConnection, harvestNow, testKeyring } from '../support/harvest.ts';
 import { rawMail } from '../support/mail.ts';
@@ -86,7 +87,7 @@ describe('OAuth2 mailboxes (XOAUTH2) on Dovecot', () => {
     expect(run?.status, run?.error ?? '').toBe('succeeded');
     expect(await database.db.$count(conversations, eq(conversations.connectionId, connection.id))).toBe(1);
     const [row] = await database.db.select({ sealed: connections.credentialsEncrypted }).from(connections).where(eq(connections.id, connection.id));
-    const stored = decryptJson(testKeyring(), row?.sealed ?? '') as Record<string, unknown>;
+    const stored = decryptJson(testKeyring(), row?.sealed ?? '', credentialsPlace(connection.id)) as Record<string, unknown>;
     expect(stored.accessToken).not.toBe(tokens.accessToken);
     expect(stored.refreshToken).not.toBe(tokens.refreshToken);
     // Sealed: neither token readable in the column.
@@ -105,7 +106,7 @@ describe('OAuth2 mailboxes (XOAUTH2) on Dovecot', () => {
     expect(run?.error).toContain('refused to renew the access token (invalid_grant: Token has been expired or revoked.)');
     expect(run?.error).not.toContain(tokens.refreshToken);
     const [row] = await database.db.select({ sealed: connections.credentialsEncrypted }).from(connections).where(eq(connections.id, connection.id));
-    expect(decryptJson(testKeyring(), row?.sealed ?? '')).toEqual(credentials);
+    expect(decryptJson(testKeyring(), row?.sealed ?? '', credentialsPlace(connection.id))).toEqual(credentials);
     const saved: Array<Record<string, unknown>> = [];
     expect(await connector({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken }, saved).test()).toMatchObject({ ok: false, detail: expect.stringContaining('sign in to the mailbox again') });
     expect(saved).toEqual([]);
