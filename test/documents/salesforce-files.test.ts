@@ -3,7 +3,8 @@
  * ContentDocumentLink from the EmailMessage), with a violation on its second page: the harvest asks
  * for the files of emails that say HasAttachment, downloads the ContentVersion's VersionData with
  * the session's token, stores it as a document of that email, and its scan raises one alert on the
- * case with page evidence. Images are not downloaded; a second harvest stores nothing twice.
+ * case with page evidence and a Task on the case. Images are not downloaded; a second harvest
+ * stores nothing twice.
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +77,10 @@ describe('Salesforce email files', () => {
     const alerts = await database.db.select().from(complianceAlerts);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ policyId: 'forbidden-refund-promise', documentId: stored[0]?.id, conversationId: conversation?.id, evidence: [{ excerpt: '100% refund', page: 2 }] });
+    // The case owner sees it where they work: a Task on the Case, as for alerts on case messages.
+    const task = sandbox.store.get(alerts[0]?.salesforceTaskId ?? '');
+    expect(task?.objectName).toBe('Task');
+    expect(String(task?.row.WhatId).slice(0, 15)).toBe(first.caseId.slice(0, 15));
 
     // The customer answers: the case is harvested again, the attachment is not stored or scanned twice.
     sandbox.store.touchCase(first.caseId);

@@ -44,6 +44,7 @@ describe('connections API', () => {
     hubspot: { type: 'private_app', accessToken: 'tok' },
     slack: { type: 'bot_token', token: 'xoxb-tok' },
     intercom: { type: 'access_token', accessToken: 'tok' },
+    email: { type: 'oauth2', username: 'officer@company.example', accessToken: 'tok', refreshToken: 'refresh', clientId: 'client' },
   };
   const zendeskBody = (name: string, token: string = SANDBOX_DEFAULTS.apiToken) => ({
     vendor: 'zendesk',
@@ -67,6 +68,9 @@ describe('connections API', () => {
       ['hubspot', { baseUrl: 'https://internal.corp' }],
       ['slack', { channels: ['C0123ABCD'], apiUrl: 'http://127.0.0.1:9/api/' }],
       ['intercom', { baseUrl: 'https://intercom.io.internal' }],
+      // The token endpoint receives the refresh token and the client secret.
+      ['email', { host: 'imap.gmail.com', oauthTokenUrl: 'https://oauth2.googleapis.com.attacker.example/token' }],
+      ['email', { host: 'imap.gmail.com', oauthTokenUrl: 'http://169.254.169.254/token' }],
     ];
     for (const [vendor, settings] of refused) {
       const response = await attempt(vendor, settings);
@@ -81,6 +85,9 @@ describe('connections API', () => {
       ['hubspot', { baseUrl: 'https://api.hubapi.com' }],
       ['slack', { channels: ['C0123ABCD'], apiUrl: 'https://slack.com/api/' }],
       ['intercom', { baseUrl: 'https://api.eu.intercom.io' }],
+      ['email', { host: 'imap.gmail.com', oauthTokenUrl: 'https://oauth2.googleapis.com/token' }],
+      ['email', { host: 'outlook.office365.com', oauthTokenUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token' }],
+      ['email', { host: 'imap.example.com' }],
     ];
     for (const [vendor, settings] of accepted) expect((await attempt(vendor, settings)).status, JSON.stringify(settings)).toBe(201);
     // The operator's setting allows a named host, over http too (the loopback sandboxes).
