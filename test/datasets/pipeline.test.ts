@@ -59,6 +59,9 @@ describe('curation pipeline on harvested Zendesk sandbox conversations', () => {
     const manifest = version.manifest as unknown as Manifest;
     process.stdout.write(`triage manifest labels: ${JSON.stringify(manifest.labels)}\n`);
     expect(Object.keys(manifest.labels.intent ?? {}).length).toBeGreaterThan(10);
+    // Drop-down codes are labels, not text: the name tagger once made contact_human_agent contact[NAME_1]_agent.
+    expect(Object.keys(manifest.labels.intent ?? {})).toContain('contact_human_agent');
+    expect(Object.keys(manifest.labels.intent ?? {}).filter((label) => label.includes('['))).toEqual([]);
     expect(Object.keys(manifest.labels.priority ?? {}).sort()).toEqual(['high', 'low', 'normal', 'urgent']);
     const files = await readAllSplits(home.store, manifest);
     const first = JSON.parse(files.train[0] ?? '{}') as { messages: Array<{ content: string }> };

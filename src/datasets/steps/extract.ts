@@ -53,6 +53,16 @@ export function triageMessageIndex(conversation: TurnSource): number {
   return conversation.messages.findIndex((m) => m.authorRole === 'customer' && m.visibility === 'public' && m.body.trim() !== '');
 }
 
+/**
+ * Custom fields can hold free text, which is scrubbed like any other text. A value the label map
+ * names, or a lower-case code such as `contact_human_agent` (a drop-down's option), is a label, not
+ * text: the name tagger must not turn its words into [NAME_1].
+ */
+function isFreeText(label: string, values: Record<string, string> | undefined): boolean {
+  if (values) return false;
+  return !/^[a-z]+(?:[_-][a-z]+)+$/.test(label);
+}
+
 function extractTriage(conversation: SourceConversation, config: DatasetConfig, texts: ConversationTexts, groupKey: string): ExtractResult {
   const index = triageMessageIndex(conversation);
   if (index < 0) return { examples: [], skipped: { no_customer_message: 1 } };
@@ -61,8 +71,7 @@ function extractTriage(conversation: SourceConversation, config: DatasetConfig, 
   for (const [name, source] of labelsFor(config)) {
     const label = resolveLabel(source, conversation, message.body);
     if (label === null) return { examples: [], skipped: { [`missing_label_${name}`]: 1 } };
-    // Custom fields can hold free text: their values are scrubbed like any other text.
-    labels[name] = source.source === 'custom_field' ? texts.other(label) : label;
+    labels[name] = source.source === 'custom_field' && isFreeText(label, source.values) ? texts.other(label) : label;
   }
   const body = texts.body(index);
   const user = `${subjectPrefix(conversation, config, texts)}${body}`;
