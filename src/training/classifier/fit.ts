@@ -2,8 +2,9 @@
  * Fits a policy's classifier: L2-regularised logistic regression by full-batch gradient descent
  * (deterministic: same examples, same weights), the two classes weighted equally however rare
  * violations are. The threshold is chosen out of fold (FOLDS models, each scoring the examples it
- * did not see) as the highest that still keeps `targetRecall` of the confirmed violations: the
- * stage must not miss what the rules caught and a person confirmed.
+ * did not see) to keep `targetRecall` of the confirmed violations, in the middle of the gap below
+ * the lowest of them (thresholdFor): the stage must not miss what the rules caught and a person
+ * confirmed.
  */
 import { features, type Features } from './features.ts';
 import type { ClassifierFile } from './model.ts';
@@ -73,13 +74,23 @@ function train(xs: Features[], ys: boolean[], options: FitOptions, report?: (epo
   return { weights, bias, loss };
 }
 
-/** The highest score that keeps `targetRecall` of the violations among out-of-fold scores. */
+const logit = (p: number) => Math.log(Math.max(1e-12, p) / Math.max(1e-12, 1 - p));
+
+/**
+ * The threshold from out-of-fold scores: below the lowest violation that `targetRecall` keeps, in
+ * the middle (on the logit scale) of the gap down to the highest false positive under it. The final
+ * model is not any fold's model, so a threshold pressed against the lowest violation would lose
+ * violations that score a little lower on held-out data; the middle of the gap leaves the most room
+ * on both sides.
+ */
 function thresholdFor(scores: Array<{ score: number; violation: boolean }>, targetRecall: number): number {
   const positives = scores.filter((s) => s.violation).map((s) => s.score).sort((a, b) => b - a);
   const keep = Math.max(1, Math.ceil(targetRecall * positives.length));
   const lowest = positives[keep - 1] ?? 0;
-  // Just under the lowest kept violation: float noise must not drop it.
-  return Math.max(0, lowest - 1e-9);
+  const below = scores.filter((s) => !s.violation && s.score < lowest).map((s) => s.score);
+  // No false positive below it: as far under it again as it is above zero on the logit scale's floor.
+  const floor = below.length ? Math.max(...below) : lowest / 2;
+  return 1 / (1 + Math.exp(-(logit(lowest) + logit(floor)) / 2));
 }
 
 export function fitClassifier(examples: readonly PolicyExample[], options: FitOptions): ClassifierFile {

@@ -6,11 +6,13 @@
  * failed with a message a person can act on. The file goes to TUNELOOP_HOME/runs/<job id>/.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { eq } from 'drizzle-orm';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import type { ArtifactStore } from '../../artifacts/index.ts';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
+import { fineTuningJobs } from '../../db/schema/index.ts';
 import type { Logger } from '../../log.ts';
 import { cancelRequested, claimJob, withJobLock } from '../claim.ts';
 import { DataSourceError, jobData } from '../data-sources.ts';
@@ -82,6 +84,8 @@ export async function runClassifierJob(deps: ClassifierRunnerDeps, jobId: string
       log.info({ policy: settings.policy, ...file.trained_on }, 'compliance classifier trained');
       return await db.transaction(async (tx) => {
         for (const point of curve) await upsertMetrics(tx, jobId, point.epoch, { epoch: point.epoch, trainLoss: point.loss });
+        // An epoch is a step here: lists and progress bars show the run as complete.
+        await tx.update(fineTuningJobs).set({ progress: { step: knobs.epochs, totalSteps: knobs.epochs, loss: finalLoss } }).where(eq(fineTuningJobs.id, jobId));
         await recordEvent(tx, jobId, { level: 'info', type: 'classifier', message: `Policy ${settings.policy}: ${file.trained_on.violations} confirmed violations, ${file.trained_on.false_positives} false positives; threshold ${file.threshold.toFixed(4)} keeps ${Math.round(file.target_recall * 100)}% of violations out of fold`, data: metrics, attempt: job.attempts });
         return succeed(tx, deps, job, { fineTunedModel: localModelName(job), result: { metrics, model_path: path }, cost: null, trainedTokens: null, bestStep: null, metrics, modelPath: path, attempt: job.attempts });
       });
