@@ -44,7 +44,20 @@ interface ConversationLike {
  * wrote in someone else's conversation is left out of it. One query per batch.
  */
 export async function withoutSuppressed<C extends ConversationLike>(tx: Tx, connectionId: string, batch: C[]): Promise<C[]> {
-  const hashes = batch.flatMap((c) => [...hashesOf(connectionId, c.requester), ...c.messages.flatMap((m) => hashesOf(connectionId, m.author))]);
+  // The same few people write most messages of a batch: each is hashed once.
+  const seen = new Set<string>();
+  const hashes: string[] = [];
+  const collect = (person: PersonLike | null) => {
+    if (!person) return;
+    const key = `${person.id ?? ''}\u0000${person.email ?? ''}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    hashes.push(...hashesOf(connectionId, person));
+  };
+  for (const c of batch) {
+    collect(c.requester);
+    for (const m of c.messages) collect(m.author);
+  }
   const suppressed = await suppressedAmong(tx, hashes);
   if (suppressed.size === 0) return batch;
   const isSuppressed = (person: PersonLike | null) => hashesOf(connectionId, person).some((h) => suppressed.has(h));
