@@ -8,6 +8,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { VendorError } from '../../integrations/types.ts';
 import { findConnection, connectorFor } from '../connections/store.ts';
 import type { Database } from '../db/client.ts';
+import { openLockSession } from '../db/lock-session.ts';
 import { harvestRuns } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
 import { DecryptionError, type Keyring } from '../security/encryption.ts';
@@ -64,15 +65,11 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
     return getRun(database.db, runId);
   }
 
-  const lockClient = await database.pool.connect();
-  // A dropped connection must fail this run (the next query throws), not crash the process.
-  const onLockError = (error: Error) => log.warn({ err: error }, 'harvest lock connection lost');
-  lockClient.on('error', onLockError);
-  const lockKey = `harvest:${initial.connectionId}`;
+  // Its own connection, not one of the pool's, for the whole run (src/db/lock-session.ts).
+  const lock = await openLockSession(database, (error) => log.warn({ err: error }, 'harvest lock connection lost'));
   const poll = { timer: undefined as NodeJS.Timeout | undefined };
   try {
-    const { rows } = await lockClient.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey]);
-    if (!rows[0]?.locked) throw new Error('another harvest of this connection is running; this one will retry');
+    if (!(await lock.tryLock(`harvest:${initial.connectionId}`))) throw new Error('another harvest of this connection is running; this one will retry');
 
     const connection = await findConnection(database.db, initial.connectionId);
     if (!connection) return null; // deleted meanwhile: its runs are gone with it
@@ -148,8 +145,6 @@ export async function executeRun(deps: HarvestDeps, runId: string, options: Exec
     return getRun(database.db, runId);
   } finally {
     clearInterval(poll.timer);
-    await lockClient.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
-    lockClient.removeListener('error', onLockError);
-    lockClient.release();
+    await lock.close();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import { openLockSession } from '../db/lock-session.ts';
 import { fineTuningJobs } from '../db/schema/index.ts';
 import type { Logger } from '../log.ts';
 import { cancel } from './outcomes.ts';
@@ -15,21 +16,13 @@ export class JobBusyError extends Error {
 }
 
 export async function withJobLock<T>(database: Database, jobId: string, log: Logger, run: () => Promise<T>): Promise<T> {
-  const client = await database.pool.connect();
-  const onError = (error: Error) => log.warn({ err: error }, 'fine-tuning lock connection lost');
-  client.on('error', onError);
-  const key = `finetune:${jobId}`;
+  // Its own connection, not one of the pool's, for the whole run (src/db/lock-session.ts).
+  const lock = await openLockSession(database, (error) => log.warn({ err: error }, 'fine-tuning lock connection lost'));
   try {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [key]);
-    if (!rows[0]?.locked) throw new JobBusyError(`fine-tuning job ${jobId} is being run by another process; this attempt will retry`);
-    try {
-      return await run();
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
-    }
+    if (!(await lock.tryLock(`finetune:${jobId}`))) throw new JobBusyError(`fine-tuning job ${jobId} is being run by another process; this attempt will retry`);
+    return await run();
   } finally {
-    client.removeListener('error', onError);
-    client.release();
+    await lock.close();
   }
 }
 
