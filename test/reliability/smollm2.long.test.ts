@@ -59,5 +59,6 @@ describe('SmolLM2 on the CPU', () => {
     const replies = JSON.parse(generated.stdout.trim().split('\n').at(-1) ?? '{}') as { base: string; adapter: string };
     expect(replies.base.trim().length).toBeGreaterThan(0);
     expect(replies.adapter).not.toBe(replies.base);
-  });
+    process.stdout.write(`SmolLM2 long test: eval loss ${evals.map((loss) => loss.toFixed(3)).join(' → ')}\nbase:    ${replies.base}\nadapter: ${replies.adapter}\n`);
+  }, 45 * 60_000);
 });
