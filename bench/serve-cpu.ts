@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import OpenAI from 'openai';
-import { DEFAULT_CPU_BASE_MODEL } from '../src/models/base/catalog.ts';
-import { getBaseModel } from '../src/models/base/registry.ts';
+import { DEFAULT_CPU_BASE_MODEL } from '../src/training/base-models/catalog.ts';
+import { getBaseModel } from '../src/training/base-models/registry.ts';
 import { WORKER_DIR } from '../src/training/worker/process.ts';
 import { chatRows } from '../test/training/support.ts';
 

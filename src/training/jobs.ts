@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../audit.ts';
-import { BaseModelError, checkBaseModel } from '../models/base/registry.ts';
+import { BaseModelError, checkBaseModel } from './base-models/registry.ts';
 import type { Tx } from '../db/client.ts';
 import { fineTuningJobs, type TrainingBackend } from '../db/schema/index.ts';
 import type { Queue } from '../queue/queue.ts';
@@ -76,7 +76,7 @@ export interface CreateOptions {
    * opens with from_pretrained, so anything a caller names would otherwise be fetched and run).
    */
   baseModels?: string[] | undefined;
-  /** TUNELOOP_HOME: where registered base models live (models/base/registry.ts); unset, names are not checked. */
+  /** TUNELOOP_HOME: where registered base models live (training/base-models/registry.ts); unset, names are not checked. */
   home?: string | undefined;
 }
 

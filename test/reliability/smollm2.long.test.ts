@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { installBaseModel } from '../../src/models/base/install.ts';
+import { installBaseModel } from '../../src/training/base-models/install.ts';
 import { WORKER_DIR } from '../../src/training/worker/process.ts';
 import { chatRows, jsonl, WORKER_PYTHON } from '../training/support.ts';
 

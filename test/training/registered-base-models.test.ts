@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { openArtifactStore } from '../../src/artifacts/index.ts';
 import { createToken } from '../../src/auth/tokens.ts';
-import { verifyBaseModel } from '../../src/models/base/install.ts';
-import { listBaseModels, MANIFEST_FILE } from '../../src/models/base/registry.ts';
+import { verifyBaseModel } from '../../src/training/base-models/install.ts';
+import { listBaseModels, MANIFEST_FILE } from '../../src/training/base-models/registry.ts';
 import { startQueue, type Queue } from '../../src/queue/queue.ts';
 import { jobData } from '../../src/training/data-sources.ts';
 import { getJob } from '../../src/training/jobs.ts';
@@ -19,7 +19,7 @@ import { captureLogger } from '../support/logger.ts';
 import { chatRows, jsonl, uploadJsonl } from './support.ts';
 
 /**
- * Registered base models (src/models/base/): a run names one, the worker gets its folder; an
+ * Registered base models (src/training/base-models/): a run names one, the worker gets its folder; an
  * unregistered name and a sequence length past the model's context are refused before anything is
  * queued; a damaged folder is reported with the fix. The folder here is written the way
  * `tuneloop_worker convert-gguf` writes one (its manifest, its weights' sha256); the conversion of the

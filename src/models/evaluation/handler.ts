@@ -30,7 +30,7 @@ import { EvaluationWorkerError, runEvaluationWorker, type WorkerMetrics } from '
 import { writeServedPredictions } from './openai.ts';
 import { getEvaluation, pendingOrNewEvaluation, type EvaluationReport, type ModelMetrics } from './evaluations.ts';
 import { createInferenceClient, ModelRequestError, type InferenceClient, type ServedModel } from '../inference/client.ts';
-import { resolveBaseModel } from '../base/registry.ts';
+import { resolveBaseModel } from '../../training/base-models/registry.ts';
 import { EvalConfig } from '../../training/worker/contract/eval-config.ts';
 import { StoredManifest } from '../../datasets/manifest.ts';
 import { ClassifierFileError, policyOfTask } from '../../training/classifier/model.ts';

@@ -8,7 +8,7 @@ import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ArtifactStore } from '../../artifacts/index.ts';
-import { resolveBaseModel } from '../../models/base/registry.ts';
+import { resolveBaseModel } from '../base-models/registry.ts';
 import type { DataFile, TrainingData } from '../data-sources.ts';
 import { workerSettings, type Hyperparameters } from '../hyperparameters.ts';
 import type { RunConfig } from './contract/run-config.ts';
@@ -94,7 +94,7 @@ export async function prepareRun(store: ArtifactStore, home: string, job: FineTu
     else heldOut = await holdOut(trainPath, validationPath, job.seed);
   }
   const config: RunConfig = {
-    // A registered base model's name becomes its folder (models/base/registry.ts).
+    // A registered base model's name becomes its folder (training/base-models/registry.ts).
     base_model: resolveBaseModel(home, job.model),
     train_file: trainPath,
     validation_file: validationPath,

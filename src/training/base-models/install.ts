@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { WORKER_DIR } from '../../training/worker/process.ts';
+import { WORKER_DIR } from '../worker/process.ts';
 import { BASE_MODEL_CATALOG } from './catalog.ts';
 import { baseModelsDir, getBaseModel, type BaseModel } from './registry.ts';
 
