@@ -25,8 +25,10 @@ export interface Admission {
 }
 
 function refill(bucket: Bucket, now: number): void {
-  bucket.level = Math.min(bucket.capacity, bucket.level + ((now - bucket.updatedAt) / 60_000) * bucket.capacity);
-  bucket.updatedAt = now;
+  // A clock read before the bucket was made must not drain it (remaining 1 became 0 under load).
+  const elapsed = Math.max(0, now - bucket.updatedAt);
+  bucket.level = Math.min(bucket.capacity, bucket.level + (elapsed / 60_000) * bucket.capacity);
+  bucket.updatedAt = Math.max(now, bucket.updatedAt);
 }
 
 /** "1s", "6m0s": OpenAI's reset format. */
@@ -40,9 +42,9 @@ export class RateLimiter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  private bucketsFor(key: string, limits: Limits) {
+  private bucketsFor(key: string, limits: Limits, now: number) {
     let entry = this.buckets.get(key);
-    const make = (capacity: number | null): Bucket | null => (capacity ? { capacity, level: capacity, updatedAt: this.now() } : null);
+    const make = (capacity: number | null): Bucket | null => (capacity ? { capacity, level: capacity, updatedAt: now } : null);
     if (!entry || entry.requests?.capacity !== (limits.requestsPerMinute ?? undefined) || entry.tokens?.capacity !== (limits.tokensPerMinute ?? undefined)) {
       entry = { requests: make(limits.requestsPerMinute), tokens: make(limits.tokensPerMinute) };
       this.buckets.set(key, entry);
@@ -54,7 +56,7 @@ export class RateLimiter {
   admit(key: string, limits: Limits, tokens: number): Admission {
     if (!limits.requestsPerMinute && !limits.tokensPerMinute) return { allowed: true, headers: {}, retryAfterSeconds: 0 };
     const now = this.now();
-    const { requests, tokens: tokenBucket } = this.bucketsFor(key, limits);
+    const { requests, tokens: tokenBucket } = this.bucketsFor(key, limits, now);
     let wait = 0;
     if (requests) {
       refill(requests, now);
