@@ -139,8 +139,11 @@ function addPeople(slack: SlackSandbox) {
 /** The text of a message in the channel as Slack shows it now (its section blocks). */
 function shown(slack: SlackSandbox, ts: string): string {
   const message = slack.store.requireChannel(CHANNEL).byTs.get(ts);
-  const blocks = (message?.blocks ?? []) as Array<{ text?: { text?: string }; elements?: Array<{ text?: string }> }>;
-  return blocks.map((block) => block.text?.text ?? (block.elements ?? []).map((e) => e.text ?? '').join(' ')).filter(Boolean).join('\n');
+  type Element = { type?: string; text?: string | { text?: string } };
+  const blocks = (message?.blocks ?? []) as Array<{ text?: { text?: string }; elements?: Element[] }>;
+  // Context elements carry their text; buttons carry a text object, shown as [Label].
+  const element = (e: Element) => (typeof e.text === 'string' ? e.text : e.text?.text ? `[${e.text.text}]` : '');
+  return blocks.map((block) => block.text?.text ?? (block.elements ?? []).map(element).join(' ')).filter(Boolean).join('\n');
 }
 
 async function until<T>(check: () => T | null | undefined | false, timeoutMs: number, what: string): Promise<T> {
