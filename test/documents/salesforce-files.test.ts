@@ -7,46 +7,19 @@
  * stores nothing twice.
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSalesforceSandbox } from '../../integrations/salesforce/sandbox/index.ts';
 import { openArtifactStore } from '../../src/artifacts/index.ts';
-import { loadConfig } from '../../src/config.ts';
 import { complianceAlerts, conversations, documents, messages } from '../../src/db/schema/index.ts';
-import { executeRun } from '../../src/harvest/execute.ts';
-import { createRun } from '../../src/harvest/runs.ts';
 import { HANDLERS } from '../../src/jobs/handlers.ts';
-import { startQueue, type Queue } from '../../src/queue/queue.ts';
-import { reactToHarvest } from '../../src/serving/on-harvest.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { textPdf } from '../support/documents.ts';
-import { addConnection, testKeyring } from '../support/harvest.ts';
+import { testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
+import { useScannedHarvest } from '../support/scanned-harvest.ts';
 
 describe('Salesforce email files', () => {
-  let database: TestDatabase;
-  let queue: Queue;
   const sandbox = createSalesforceSandbox({ seed: 23, cases: 12, apiLimit: 1_000_000 });
-  let server: { url: string; close(): Promise<void> };
-  let connectionId = '';
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    queue = await startQueue({ url: database.url, schema: 'pgboss', log: captureLogger().log });
-    server = await sandbox.listen();
-    const { credentials } = sandbox;
-    connectionId = (await addConnection(database, { vendor: 'salesforce', name: 'sf', settings: { instanceUrl: server.url }, credentials: { type: 'password', username: credentials.username, password: credentials.password, securityToken: credentials.securityToken } })).id;
-  });
-  afterAll(async () => {
-    await queue.stop({ timeoutMs: 2_000 });
-    await server.close();
-    await database.drop();
-  });
-
-  const config = () => loadConfig({ DATABASE_URL: database.url });
-  const harvest = async () => {
-    const { run } = await createRun(database.db, connectionId, 'manual', null);
-    return executeRun({ database, keyring: testKeyring(), log: captureLogger().log, batchSize: 50, onStored: reactToHarvest(queue, config()) }, run.id, { lastAttempt: true });
-  };
+  const scan = useScannedHarvest(sandbox, (url) => ({ vendor: 'salesforce', name: 'sf', settings: { instanceUrl: url }, credentials: { type: 'password', username: sandbox.credentials.username, password: sandbox.credentials.password, securityToken: sandbox.credentials.securityToken } }));
 
   it('downloads the PDF sent with an email, scans it, and alerts with page 2 on the case', async () => {
     const [first, second] = sandbox.store.threads;
@@ -55,12 +28,12 @@ describe('Salesforce email files', () => {
     const emailId = sandbox.store.sendEmail(first.caseId, 'Please find our offer attached.', [{ title: 'offer', extension: 'pdf', content: pdf }]);
     // A screenshot sent with another case's email: an image, never downloaded.
     sandbox.store.sendEmail(second.caseId, 'Here is where to click.', [{ title: 'screenshot', extension: 'png', content: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) }]);
-    const run = await harvest();
+    const run = await scan.harvest();
     expect(run?.status, run?.error ?? '').toBe('succeeded');
 
-    const stored = await database.db.select().from(documents);
+    const stored = await scan.database.db.select().from(documents);
     expect(stored.map((d) => [d.filename, d.status, d.origin])).toEqual([['offer.pdf', 'text', 'salesforce']]);
-    const [message] = await database.db.select({ id: messages.id }).from(messages).where(eq(messages.sourceId, emailId));
+    const [message] = await scan.database.db.select({ id: messages.id }).from(messages).where(eq(messages.sourceId, emailId));
     expect(stored[0]?.messageId).toBe(message?.id);
     // Only the PDF's version is downloaded. (The case is read twice by this first harvest: its new
     // email also turns up in the scan of emails changed during the run, which repeats by design.)
@@ -70,11 +43,11 @@ describe('Salesforce email files', () => {
     // The files are asked for only with emails that say HasAttachment: one query per read of such a case.
     expect(sandbox.store.requestLog.filter((entry) => entry.soql?.includes('FROM ContentDocumentLink')).length).toBeLessThanOrEqual(2);
 
-    const handler = HANDLERS['compliance.scan-document']?.({ database, queue, log: captureLogger().log, config: config(), keyring: testKeyring(), artifacts: openArtifactStore(config()) });
+    const handler = HANDLERS['compliance.scan-document']?.({ database: scan.database, queue: scan.queue, log: captureLogger().log, config: scan.config(), keyring: testKeyring(), artifacts: openArtifactStore(scan.config()) });
     if (!handler) throw new Error('no handler');
-    expect((await queue.drain('compliance.scan-document', handler)).completed).toBe(1);
-    const [conversation] = await database.db.select({ id: conversations.id }).from(conversations).where(eq(conversations.sourceId, first.caseId));
-    const alerts = await database.db.select().from(complianceAlerts);
+    expect((await scan.queue.drain('compliance.scan-document', handler)).completed).toBe(1);
+    const [conversation] = await scan.database.db.select({ id: conversations.id }).from(conversations).where(eq(conversations.sourceId, first.caseId));
+    const alerts = await scan.database.db.select().from(complianceAlerts);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ policyId: 'forbidden-refund-promise', documentId: stored[0]?.id, conversationId: conversation?.id, evidence: [{ excerpt: '100% refund', page: 2 }] });
     // The case owner sees it where they work: a Task on the Case, as for alerts on case messages.
@@ -84,8 +57,8 @@ describe('Salesforce email files', () => {
 
     // The customer answers: the case is harvested again, the attachment is not stored or scanned twice.
     sandbox.store.touchCase(first.caseId);
-    expect((await harvest())?.status).toBe('succeeded');
-    expect(await database.db.select({ id: documents.id }).from(documents)).toHaveLength(1);
-    expect((await queue.drain('compliance.scan-document', handler)).completed).toBe(0);
+    expect((await scan.harvest())?.status).toBe('succeeded');
+    expect(await scan.database.db.select({ id: documents.id }).from(documents)).toHaveLength(1);
+    expect((await scan.queue.drain('compliance.scan-document', handler)).completed).toBe(0);
   });
 });

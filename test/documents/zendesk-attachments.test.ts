@@ -5,45 +5,19 @@
  * seeded screenshots are not downloaded, and a second harvest stores nothing twice.
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createZendeskSandbox, SANDBOX_DEFAULTS } from '../../integrations/zendesk/sandbox/index.ts';
 import { openArtifactStore } from '../../src/artifacts/index.ts';
-import { loadConfig } from '../../src/config.ts';
 import { complianceAlerts, conversations, documents } from '../../src/db/schema/index.ts';
-import { executeRun } from '../../src/harvest/execute.ts';
-import { createRun } from '../../src/harvest/runs.ts';
 import { HANDLERS } from '../../src/jobs/handlers.ts';
-import { startQueue, type Queue } from '../../src/queue/queue.ts';
-import { reactToHarvest } from '../../src/serving/on-harvest.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { textPdf } from '../support/documents.ts';
-import { addConnection, testKeyring } from '../support/harvest.ts';
+import { testKeyring } from '../support/harvest.ts';
 import { captureLogger } from '../support/logger.ts';
+import { useScannedHarvest } from '../support/scanned-harvest.ts';
 
 describe('Zendesk ticket attachments', () => {
-  let database: TestDatabase;
-  let queue: Queue;
   const sandbox = createZendeskSandbox({ seed: 23, tickets: 20 });
-  let server: { url: string; close(): Promise<void> };
-  let connectionId = '';
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    queue = await startQueue({ url: database.url, schema: 'pgboss', log: captureLogger().log });
-    server = await sandbox.listen();
-    connectionId = (await addConnection(database, { vendor: 'zendesk', name: 'zd', settings: { baseUrl: server.url }, credentials: { type: 'api_token', email: SANDBOX_DEFAULTS.email, token: SANDBOX_DEFAULTS.apiToken } })).id;
-  });
-  afterAll(async () => {
-    await queue.stop({ timeoutMs: 2_000 });
-    await server.close();
-    await database.drop();
-  });
-
-  const config = () => loadConfig({ DATABASE_URL: database.url });
-  const harvest = async () => {
-    const { run } = await createRun(database.db, connectionId, 'manual', null);
-    return executeRun({ database, keyring: testKeyring(), log: captureLogger().log, batchSize: 50, onStored: reactToHarvest(queue, config()) }, run.id, { lastAttempt: true });
-  };
+  const scan = useScannedHarvest(sandbox, (url) => ({ vendor: 'zendesk', name: 'zd', settings: { baseUrl: url }, credentials: { type: 'api_token', email: SANDBOX_DEFAULTS.email, token: SANDBOX_DEFAULTS.apiToken } }));
 
   it('downloads the PDF, scans it, and alerts with page 2 on the ticket', async () => {
     const ticket = [...sandbox.store.tickets.values()].find((t) => t.assigneeId !== null && t.status !== 'deleted');
@@ -51,23 +25,23 @@ describe('Zendesk ticket attachments', () => {
     const pdf = await textPdf(['Terms of our offer, page one.', 'Refunds: your money is 100% refund guaranteed.']);
     const comment = sandbox.store.addComment(ticket, { authorId: ticket.assigneeId, body: 'Please find our offer attached.', public: true });
     comment.attachments.push({ id: 990_001, fileName: 'offer.pdf', contentType: 'application/pdf', size: pdf.byteLength, content: pdf });
-    expect((await harvest())?.status).toBe('succeeded');
+    expect((await scan.harvest())?.status).toBe('succeeded');
 
-    const stored = await database.db.select().from(documents);
+    const stored = await scan.database.db.select().from(documents);
     // Only the PDF: the seeded screenshots are images and never downloaded.
     expect(stored.map((d) => [d.filename, d.status, d.origin])).toEqual([['offer.pdf', 'text', 'zendesk']]);
-    const handler = HANDLERS['compliance.scan-document']?.({ database, queue, log: captureLogger().log, config: config(), keyring: testKeyring(), artifacts: openArtifactStore(config()) });
+    const handler = HANDLERS['compliance.scan-document']?.({ database: scan.database, queue: scan.queue, log: captureLogger().log, config: scan.config(), keyring: testKeyring(), artifacts: openArtifactStore(scan.config()) });
     if (!handler) throw new Error('no handler');
-    expect((await queue.drain('compliance.scan-document', handler)).completed).toBe(1);
-    const [conversation] = await database.db.select({ id: conversations.id }).from(conversations).where(eq(conversations.sourceId, String(ticket.id)));
-    const alerts = await database.db.select().from(complianceAlerts);
+    expect((await scan.queue.drain('compliance.scan-document', handler)).completed).toBe(1);
+    const [conversation] = await scan.database.db.select({ id: conversations.id }).from(conversations).where(eq(conversations.sourceId, String(ticket.id)));
+    const alerts = await scan.database.db.select().from(complianceAlerts);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ policyId: 'forbidden-refund-promise', documentId: stored[0]?.id, conversationId: conversation?.id, evidence: [{ excerpt: '100% refund', page: 2 }] });
 
     // The ticket changes again: harvested again, the attachment is not stored or scanned twice.
     sandbox.store.addComment(ticket, { authorId: ticket.requesterId, body: 'Thanks, received.', public: true });
-    expect((await harvest())?.status).toBe('succeeded');
-    expect(await database.db.select({ id: documents.id }).from(documents)).toHaveLength(1);
-    expect((await queue.drain('compliance.scan-document', handler)).completed).toBe(0);
+    expect((await scan.harvest())?.status).toBe('succeeded');
+    expect(await scan.database.db.select({ id: documents.id }).from(documents)).toHaveLength(1);
+    expect((await scan.queue.drain('compliance.scan-document', handler)).completed).toBe(0);
   });
 });
