@@ -50,10 +50,11 @@ def predict(model: LinearCrf, enc: Encoded, batch: int = 256) -> list[list[int]]
     return [p or [] for p in out]
 
 
-def evaluate(model: LinearCrf, dev: dict[str, Encoded]) -> dict[str, Score]:
+def evaluate(model: LinearCrf, dev: dict[str, Encoded], predict_with=None) -> dict[str, Score]:
+    """Person scores per DEV set; `predict_with` decodes with another model kind (the BiLSTM-CRF's)."""
     scores = {}
     for name, enc in dev.items():
-        pred = predict(model, enc)
+        pred = (predict_with or predict)(model, enc)
         gold = [[LABELS[int(x)] for x in enc.labels[enc.offsets[i]:enc.offsets[i + 1]]] for i in range(len(enc))]
         scores[name] = per_score(gold, [[LABELS[x] for x in p] for p in pred])
     return scores

@@ -12,9 +12,8 @@ import torch
 
 from .bilstm import BiLstmCrf
 from .dataset import Encoded
-from .features import LABELS
-from .fit import _batches
-from .train import Score, per_score, selection_score
+from .fit import _batches, evaluate as evaluate_crf
+from .train import Score, selection_score
 
 
 def padded(enc: Encoded, idx: np.ndarray, pad: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -46,12 +45,7 @@ def predict(model: BiLstmCrf, enc: Encoded, batch: int = 256) -> list[list[int]]
 
 
 def evaluate(model: BiLstmCrf, dev: dict[str, Encoded]) -> dict[str, Score]:
-    scores = {}
-    for name, enc in dev.items():
-        pred = predict(model, enc)
-        gold = [[LABELS[int(x)] for x in enc.labels[enc.offsets[i]:enc.offsets[i + 1]]] for i in range(len(enc))]
-        scores[name] = per_score(gold, [[LABELS[x] for x in p] for p in pred])
-    return scores
+    return evaluate_crf(model, dev, predict_with=predict)
 
 
 def fit_bilstm(model: BiLstmCrf, train: Encoded, dev: dict[str, Encoded], langs: dict[str, str], *, epochs: int,
